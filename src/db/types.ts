@@ -1,0 +1,76 @@
+/**
+ * The library's data model, shared by every layer above src/db (cache, render, tui, cli).
+ * Owned by src/db; other layers import these types, never the SQL.
+ */
+
+export const COLOR_LABELS = ['red', 'yellow', 'green', 'blue', 'purple'] as const;
+export type ColorLabel = (typeof COLOR_LABELS)[number];
+
+export const SORT_KEYS = ['taken', 'name', 'rating', 'imported'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** One image as the library knows it. Text fields are raw (unsanitised) file data. */
+export interface ImageRecord {
+  id: number;
+  /** Absolute path of the image file. */
+  path: string;
+  /** Absolute path of the folder (film roll) it belongs to. */
+  filmRoll: string;
+  filmRollId: number;
+  filename: string;
+  fileSize: number;
+  /** File modification time, milliseconds since the epoch. */
+  mtime: number;
+  width: number | null;
+  height: number | null;
+  /** EXIF orientation 1-8 (1 when unknown). */
+  orientation: number;
+  /** The user's own rotation, in clockwise quarter turns 0-3, applied after `orientation`. */
+  rotation: number;
+  maker: string | null;
+  model: string | null;
+  lens: string | null;
+  /** Seconds (1/250 s → 0.004). */
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  /** Millimetres. */
+  focalLength: number | null;
+  /** ISO 8601, or null when the file has no capture date. */
+  takenAt: string | null;
+  rating: number;
+  rejected: boolean;
+  labels: ColorLabel[];
+  /** ISO 8601 time of first import. */
+  importedAt: string;
+}
+
+/** Which images a view or command shows, and in which order. */
+export interface CollectionQuery {
+  /** Absolute folder path: only that film roll. */
+  filmRoll?: string;
+  /** Only images rated at least this (rejected ones are excluded by a rating filter). */
+  minRating?: number;
+  /** 'only': rejected images only; 'exclude': hide them; undefined: both. */
+  rejected?: 'only' | 'exclude';
+  /** Only images carrying this colour label. */
+  label?: ColorLabel;
+  /** Case-insensitive substring of the file name. */
+  text?: string;
+  /** @default 'taken' */
+  sort?: SortKey;
+}
+
+/** A culling change, as made by a key in the TUI or `termtable set`. */
+export interface CullingChange {
+  rating?: number;
+  reject?: boolean;
+  /** Labels to add. */
+  addLabels?: ColorLabel[];
+  /** Labels to remove. */
+  removeLabels?: ColorLabel[];
+  /** Labels to toggle (TUI F1-F5). */
+  toggleLabels?: ColorLabel[];
+  /** Toggle reject (TUI `r`). */
+  toggleReject?: boolean;
+}

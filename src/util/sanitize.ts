@@ -1,0 +1,27 @@
+/**
+ * Everything that comes from a file (its name, EXIF, XMP) goes through here before it
+ * reaches the terminal: a crafted name or EXIF Model must never inject an escape sequence.
+ *
+ * C0 controls (incl. ESC, BEL, CR, LF, BS), DEL and C1 controls (U+0080–U+009F, which
+ * some terminals treat as CSI/OSC introducers) are replaced. Tabs and line breaks become a
+ * space so a multi-line EXIF description stays one readable line; the rest become U+FFFD-ish
+ * '?' as `ls` does, so the user can still see that something was there.
+ */
+// Written by hand: strip-ansi removes whole sequences but leaves lone control bytes
+// (BEL, BS, CR, C1), and we need every one of them gone, not only well-formed sequences.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+export function sanitizeText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : String(value);
+  return text.replace(CONTROL, (c) => (c === '\t' || c === '\n' || c === '\r' ? ' ' : '?'));
+}
+
+/** True when the text holds anything sanitizeText would change. */
+export function hasControlChars(text: string): boolean {
+  CONTROL.lastIndex = 0;
+  const found = CONTROL.test(text);
+  CONTROL.lastIndex = 0;
+  return found;
+}

@@ -1,0 +1,242 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { CachedThumb } from './entry.js';
+import type { Level } from './types.js';
+
+/*
+ * The memory cache saved at exit: one binary file, so the first screen after a restart
+ * needs no decoding.
+ *
+ *   header  "TTMIPMAP" (8 bytes) · format version u32 LE · reserved u32
+ *   frame*  body length u32 LE · CRC-32 of body u32 LE · body
+ *   body    id u32 · level u8 · source u8 (0 embedded, 1 processed) · rotation u8 ·
+ *           flags u8 (bit 0 processedAsked) · width u16 · height u16 ·
+ *           file size f64 · mtime f64 · JPEG bytes (the rest)
+ *   trailer a frame with body length 0 and CRC 0xFFFFFFFF: the writer finished
+ *
+ * Entries go least recently used first, so reading them back in order rebuilds the LRU's
+ * recency. A frame whose CRC does not match ends the read: everything before it is kept,
+ * the rest is dropped with a warning (each frame stands alone, so a flipped byte or a cut
+ * costs only what follows it).
+ */
+
+export const CACHE_FILE_MAGIC = Buffer.from('TTMIPMAP', 'latin1');
+export const CACHE_FILE_VERSION = 1;
+const HEADER_BYTES = 16;
+const FRAME_BYTES = 8;
+const FIXED_BODY_BYTES = 28;
+const TRAILER_CRC = 0xffffffff;
+/** Read size while loading: large sequential reads, then each JPEG is copied out. */
+const CHUNK_BYTES = 8 << 20;
+/** A sanity bound on one frame: a mip4 JPEG is a few MB at most. */
+const MAX_BODY_BYTES = 64 << 20;
+
+export interface CacheFileLoad {
+  entries: CachedThumb[];
+  /** Set when the file existed but could not be used whole. */
+  warning?: string;
+}
+
+function header(): Buffer {
+  const h = Buffer.alloc(HEADER_BYTES);
+  CACHE_FILE_MAGIC.copy(h, 0);
+  h.writeUInt32LE(CACHE_FILE_VERSION, 8);
+  return h;
+}
+
+function frameParts(entry: CachedThumb): [Buffer, Buffer] {
+  const fixed = Buffer.alloc(FIXED_BODY_BYTES);
+  fixed.writeUInt32LE(entry.id, 0);
+  fixed.writeUInt8(entry.level, 4);
+  fixed.writeUInt8(entry.source === 'processed' ? 1 : 0, 5);
+  fixed.writeUInt8(entry.rotation & 3, 6);
+  fixed.writeUInt8(entry.processedAsked ? 1 : 0, 7);
+  fixed.writeUInt16LE(entry.width, 8);
+  fixed.writeUInt16LE(entry.height, 10);
+  fixed.writeDoubleLE(entry.fileSize, 12);
+  fixed.writeDoubleLE(entry.mtime, 20);
+  const frame = Buffer.alloc(FRAME_BYTES + FIXED_BODY_BYTES);
+  frame.writeUInt32LE(FIXED_BODY_BYTES + entry.jpeg.length, 0);
+  frame.writeUInt32LE(crc32(entry.jpeg, crc32(fixed)), 4);
+  fixed.copy(frame, FRAME_BYTES);
+  return [frame, entry.jpeg];
+}
+
+function trailer(): Buffer {
+  const t = Buffer.alloc(FRAME_BYTES);
+  t.writeUInt32LE(TRAILER_CRC, 4);
+  return t;
+}
+
+function tempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Writes the file atomically (temp + fsync + rename), streaming entry by entry.
+ * Hand-written rather than util/atomic-write: that takes the whole content as one buffer,
+ * which for a 512 MB cache would double the memory at exit.
+ */
+export async function writeCacheFile(file: string, entries: Iterable<CachedThumb>): Promise<number> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = tempName(file);
+  const fh = await open(tmp, 'w', 0o600);
+  let count = 0;
+  try {
+    let batch: Buffer[] = [header()];
+    let batchBytes = HEADER_BYTES;
+    for (const entry of entries) {
+      const parts = frameParts(entry);
+      batch.push(...parts);
+      batchBytes += parts[0].length + parts[1].length;
+      count++;
+      if (batchBytes >= CHUNK_BYTES) {
+        await fh.writev(batch);
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    batch.push(trailer());
+    await fh.writev(batch);
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, file);
+    return count;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Synchronous twin for exit handlers, where no promise gets to settle. */
+export function writeCacheFileSync(file: string, entries: Iterable<CachedThumb>): number {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = tempName(file);
+  const fd = openSync(tmp, 'w', 0o600);
+  let count = 0;
+  try {
+    writeSync(fd, header());
+    for (const entry of entries) {
+      for (const part of frameParts(entry)) writeSync(fd, part);
+      count++;
+    }
+    writeSync(fd, trailer());
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+    return count;
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean
+    }
+    throw err;
+  }
+}
+
+/**
+ * Reads the cache file. Never throws: a missing file gives nothing silently; anything
+ * else that is wrong (a directory, empty, foreign magic or version, cut short, a bad CRC)
+ * gives what could be trusted plus a warning.
+ */
+export async function readCacheFile(file: string): Promise<CacheFileLoad> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { entries: [] };
+    return { entries: [], warning: `cache file ${file} unreadable (${(err as Error).message}); starting empty` };
+  }
+  const entries: CachedThumb[] = [];
+  try {
+    const reader = new ChunkReader(fh);
+    const head = await reader.take(HEADER_BYTES);
+    if (!head) return { entries, warning: `cache file ${file} is empty or cut short; starting empty` };
+    if (!head.subarray(0, 8).equals(CACHE_FILE_MAGIC)) {
+      return { entries, warning: `cache file ${file} is not a termtable cache file; ignored` };
+    }
+    const version = head.readUInt32LE(8);
+    if (version !== CACHE_FILE_VERSION) {
+      return { entries, warning: `cache file ${file} has format version ${version}, expected ${CACHE_FILE_VERSION}; ignored` };
+    }
+    for (;;) {
+      const frame = await reader.take(FRAME_BYTES);
+      if (!frame) return { entries, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
+      const length = frame.readUInt32LE(0);
+      const crc = frame.readUInt32LE(4);
+      if (length === 0 && crc === TRAILER_CRC) return { entries };
+      if (length < FIXED_BODY_BYTES || length > MAX_BODY_BYTES) {
+        return { entries, warning: `cache file ${file} is corrupt (bad frame length); kept ${entries.length} thumbnails before it` };
+      }
+      const body = await reader.take(length);
+      if (!body) return { entries, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
+      if (crc32(body) !== crc) {
+        return { entries, warning: `cache file ${file} is corrupt (checksum mismatch); kept ${entries.length} thumbnails before it` };
+      }
+      const entry = parseBody(body);
+      if (!entry) return { entries, warning: `cache file ${file} is corrupt (bad entry); kept ${entries.length} thumbnails before it` };
+      entries.push(entry);
+    }
+  } catch (err) {
+    return { entries, warning: `cache file ${file} unreadable (${(err as Error).message}); kept ${entries.length} thumbnails` };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+function parseBody(body: Buffer): CachedThumb | undefined {
+  const level = body.readUInt8(4);
+  const sourceCode = body.readUInt8(5);
+  if (level > 4 || sourceCode > 1) return undefined;
+  return {
+    id: body.readUInt32LE(0),
+    level: level as Level,
+    source: sourceCode === 1 ? 'processed' : 'embedded',
+    rotation: body.readUInt8(6) & 3,
+    processedAsked: (body.readUInt8(7) & 1) === 1,
+    width: body.readUInt16LE(8),
+    height: body.readUInt16LE(10),
+    fileSize: body.readDoubleLE(12),
+    mtime: body.readDoubleLE(20),
+    // Copied out so the big read chunk can be freed; the LRU then owns exactly its bytes.
+    jpeg: Buffer.from(body.subarray(FIXED_BODY_BYTES)),
+  };
+}
+
+/** Sequential reads in big chunks, handing out exact-length slices. */
+class ChunkReader {
+  #buf = Buffer.alloc(0);
+  #pos = 0;
+  #eof = false;
+
+  constructor(private readonly fh: import('node:fs/promises').FileHandle) {}
+
+  /** Exactly n bytes (valid until the next call), or undefined at end of file. */
+  async take(n: number): Promise<Buffer | undefined> {
+    while (this.#buf.length - this.#pos < n && !this.#eof) {
+      const rest = this.#buf.subarray(this.#pos);
+      const want = Math.max(CHUNK_BYTES, n - rest.length);
+      const next = Buffer.allocUnsafe(rest.length + want);
+      rest.copy(next, 0);
+      const { bytesRead } = await this.fh.read(next, rest.length, want, null);
+      if (bytesRead === 0) this.#eof = true;
+      this.#buf = next.subarray(0, rest.length + bytesRead);
+      this.#pos = 0;
+    }
+    if (this.#buf.length - this.#pos < n) return undefined;
+    const out = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return out;
+  }
+}

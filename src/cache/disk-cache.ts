@@ -1,0 +1,301 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CachedThumb, DeadEntry } from './entry.js';
+import { LEVELS, type Level, type ThumbCause } from './types.js';
+
+/*
+ * The disk backend, in darktable's layout: <dir>/<level>/<image id>.jpg.
+ *
+ * Each file carries its own freshness facts (source file size and mtime, user rotation,
+ * source, size) in a JPEG COM segment written right after SOI. Why a COM segment rather than
+ * a sidecar index: the facts and the pixels then land in ONE rename, so two processes
+ * (the TUI and generate-cache) writing the same thumbnail, or a writer killed half-way,
+ * can never leave an index that disagrees with the file, and no index needs locking. Any
+ * JPEG decoder ignores COM segments, so the files stay plain JPEGs for other tools.
+ */
+
+const COM_TAG = 'termtable-mip1 ';
+/** Enough for SOI + our COM segment (the JSON is < 200 bytes). */
+const HEADER_PROBE_BYTES = 512;
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+interface ComFacts {
+  s: number; // source file size
+  m: number; // source mtime ms
+  r: number; // user rotation
+  src: 'embedded' | 'processed';
+  p: boolean; // processedAsked
+  w: number;
+  h: number;
+}
+
+export interface DiskStats {
+  files: number;
+  bytes: number;
+  /** Per level: files and bytes. */
+  levels: { level: Level; files: number; bytes: number }[];
+}
+
+export class DiskCache {
+  constructor(readonly dir: string) {}
+
+  filePath(id: number, level: Level): string {
+    return path.join(this.dir, String(level), `${id}.jpg`);
+  }
+
+  deadPath(id: number): string {
+    return path.join(this.dir, 'dead', `${id}.json`);
+  }
+
+  /** The whole thumbnail, or undefined when absent, foreign or incomplete. */
+  async read(id: number, level: Level): Promise<CachedThumb | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.filePath(id, level));
+    } catch {
+      return undefined;
+    }
+    return decodeDiskFile(bytes, id, level);
+  }
+
+  /** Only the facts (reads the first few hundred bytes): for "is it there and fresh?". */
+  async readFacts(id: number, level: Level): Promise<Omit<CachedThumb, 'jpeg'> | undefined> {
+    let fh;
+    try {
+      fh = await open(this.filePath(id, level), 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const probe = Buffer.alloc(HEADER_PROBE_BYTES);
+      const { bytesRead } = await fh.read(probe, 0, HEADER_PROBE_BYTES, 0);
+      const facts = parseCom(probe.subarray(0, bytesRead));
+      if (!facts) return undefined;
+      return {
+        id,
+        level,
+        fileSize: facts.s,
+        mtime: facts.m,
+        rotation: facts.r,
+        source: facts.src,
+        processedAsked: facts.p,
+        width: facts.w,
+        height: facts.h,
+      };
+    } catch {
+      return undefined;
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /** Temp file + rename in the level folder: readers see the old file or the new one, whole. */
+  async write(entry: CachedThumb): Promise<void> {
+    const file = this.filePath(entry.id, entry.level);
+    const folder = path.dirname(file);
+    await mkdir(folder, { recursive: true, mode: DIR_MODE });
+    await writeFileThenRename(file, encodeDiskFile(entry));
+  }
+
+  async readDead(id: number): Promise<DeadEntry | undefined> {
+    try {
+      return parseDead(JSON.parse(await readFile(this.deadPath(id), 'utf8')), id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeDead(dead: DeadEntry): Promise<void> {
+    const file = this.deadPath(dead.id);
+    await mkdir(path.dirname(file), { recursive: true, mode: DIR_MODE });
+    await writeFileThenRename(file, Buffer.from(JSON.stringify(dead)));
+  }
+
+  async removeDead(id: number): Promise<void> {
+    await unlink(this.deadPath(id)).catch(() => undefined);
+  }
+
+  /** Every remembered failure on disk. */
+  async listDead(): Promise<DeadEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(path.join(this.dir, 'dead'));
+    } catch {
+      return [];
+    }
+    const out: DeadEntry[] = [];
+    for (const name of names) {
+      const m = /^(\d+)\.json$/.exec(name);
+      if (!m) continue;
+      const dead = await this.readDead(Number(m[1]));
+      if (dead) out.push(dead);
+    }
+    return out;
+  }
+
+  async stats(): Promise<DiskStats> {
+    const levels: DiskStats['levels'] = [];
+    for (const level of LEVELS) {
+      let files = 0;
+      let bytes = 0;
+      let names: string[] = [];
+      try {
+        names = await readdir(path.join(this.dir, String(level)));
+      } catch {
+        // no folder: nothing at this level
+      }
+      for (const name of names) {
+        if (!/^\d+\.jpg$/.test(name)) continue;
+        try {
+          const s = await stat(path.join(this.dir, String(level), name));
+          files++;
+          bytes += s.size;
+        } catch {
+          // removed meanwhile by another process
+        }
+      }
+      levels.push({ level, files, bytes });
+    }
+    return {
+      files: levels.reduce((n, l) => n + l.files, 0),
+      bytes: levels.reduce((n, l) => n + l.bytes, 0),
+      levels,
+    };
+  }
+
+  /**
+   * Removes thumbnails (and leftover temp files) of one level, or of every level plus the
+   * remembered failures. Returns how many thumbnail files went.
+   */
+  async clear(level?: Level): Promise<number> {
+    const levels = level === undefined ? LEVELS : [level];
+    let removed = 0;
+    for (const l of levels) {
+      const folder = path.join(this.dir, String(l));
+      let names: string[] = [];
+      try {
+        names = await readdir(folder);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (/^\d+\.jpg$/.test(name)) removed++;
+        await rm(path.join(folder, name), { force: true });
+      }
+    }
+    if (level === undefined) await rm(path.join(this.dir, 'dead'), { recursive: true, force: true });
+    return removed;
+  }
+}
+
+async function writeFileThenRename(file: string, data: Buffer): Promise<void> {
+  // Hand-written instead of write-file-atomic: that one fsyncs every file, which costs a
+  // disk flush per thumbnail in a batch of thousands. A cache file that a power cut leaves
+  // empty is caught on read (no COM facts or no EOI) and simply remade.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, data, { mode: FILE_MODE });
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** JPEG bytes with our COM segment right after SOI. */
+export function encodeDiskFile(entry: CachedThumb): Buffer {
+  const jpeg = stripOurCom(entry.jpeg);
+  const facts: ComFacts = {
+    s: entry.fileSize,
+    m: entry.mtime,
+    r: entry.rotation,
+    src: entry.source,
+    p: entry.processedAsked,
+    w: entry.width,
+    h: entry.height,
+  };
+  const payload = Buffer.from(COM_TAG + JSON.stringify(facts), 'latin1');
+  const seg = Buffer.alloc(4);
+  seg[0] = 0xff;
+  seg[1] = 0xfe;
+  seg.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), seg, payload, jpeg.subarray(2)]);
+}
+
+export function decodeDiskFile(bytes: Buffer, id: number, level: Level): CachedThumb | undefined {
+  const facts = parseCom(bytes);
+  // A complete JPEG ends with EOI; anything else was cut short (power loss, foreign file).
+  if (!facts || bytes.length < 4 || bytes[bytes.length - 2] !== 0xff || bytes[bytes.length - 1] !== 0xd9) {
+    return undefined;
+  }
+  return {
+    id,
+    level,
+    jpeg: bytes,
+    width: facts.w,
+    height: facts.h,
+    source: facts.src,
+    rotation: facts.r,
+    processedAsked: facts.p,
+    fileSize: facts.s,
+    mtime: facts.m,
+  };
+}
+
+function parseCom(bytes: Buffer): ComFacts | undefined {
+  if (bytes.length < 6 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff || bytes[3] !== 0xfe) return undefined;
+  const len = bytes.readUInt16BE(4);
+  if (len < 2 || 4 + len > bytes.length) return undefined;
+  const text = bytes.subarray(6, 4 + len).toString('latin1');
+  if (!text.startsWith(COM_TAG)) return undefined;
+  try {
+    const raw = JSON.parse(text.slice(COM_TAG.length)) as Partial<ComFacts>;
+    if (
+      typeof raw.s !== 'number' ||
+      typeof raw.m !== 'number' ||
+      typeof raw.r !== 'number' ||
+      (raw.src !== 'embedded' && raw.src !== 'processed') ||
+      typeof raw.w !== 'number' ||
+      typeof raw.h !== 'number'
+    ) {
+      return undefined;
+    }
+    return { s: raw.s, m: raw.m, r: raw.r, src: raw.src, p: raw.p === true, w: raw.w, h: raw.h };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JPEG read back from disk already has our segment: do not stack a second one. */
+function stripOurCom(jpeg: Buffer): Buffer {
+  if (!parseCom(jpeg)) return jpeg;
+  const len = jpeg.readUInt16BE(4);
+  return Buffer.concat([jpeg.subarray(0, 2), jpeg.subarray(4 + len)]);
+}
+
+const CAUSES: readonly ThumbCause[] = ['missing', 'unsupported', 'memory'];
+
+function parseDead(raw: unknown, id: number): DeadEntry | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  if (
+    !CAUSES.includes(r.cause as ThumbCause) ||
+    typeof r.detail !== 'string' ||
+    typeof r.exists !== 'boolean' ||
+    typeof r.fileSize !== 'number' ||
+    typeof r.mtime !== 'number'
+  ) {
+    return undefined;
+  }
+  return {
+    id,
+    cause: r.cause as ThumbCause,
+    detail: r.detail,
+    exists: r.exists,
+    fileSize: r.fileSize,
+    mtime: r.mtime,
+    path: typeof r.path === 'string' ? r.path : '',
+  };
+}

@@ -1,0 +1,224 @@
+import type { ColorLabel } from '../db/types.js';
+import type { KeyPress } from './parse-key.js';
+
+/**
+ * Every key of the lighttable as data: the input hook looks actions up here, the help
+ * overlay is generated from it, and nothing else in src/tui compares key names.
+ */
+
+export type RatingAction = `image.rate.${0 | 1 | 2 | 3 | 4 | 5}`;
+export type LabelAction = `image.label.${ColorLabel}`;
+
+export type Action =
+  | 'grid.up'
+  | 'grid.down'
+  | 'grid.left'
+  | 'grid.right'
+  | 'grid.pageUp'
+  | 'grid.pageDown'
+  | 'grid.start'
+  | 'grid.end'
+  | 'grid.fewerPerRow'
+  | 'grid.morePerRow'
+  | RatingAction
+  | 'image.reject'
+  | LabelAction
+  | 'image.rotateCw'
+  | 'image.rotateCcw'
+  | 'image.remove'
+  | 'selection.toggle'
+  | 'selection.all'
+  | 'selection.clear'
+  | 'collection.filter'
+  | 'collection.sort'
+  | 'collection.filmRoll'
+  | 'thumbs.generate'
+  | 'thumbs.retryFailed'
+  | 'thumbs.cancel'
+  | 'view.preview'
+  | 'view.culling'
+  | 'view.back'
+  | 'prefs.open'
+  | 'help.open'
+  | 'app.quit'
+  | 'app.interrupt'
+  | 'pane.up'
+  | 'pane.down'
+  | 'pane.decrease'
+  | 'pane.increase'
+  | 'pane.choose'
+  | 'pane.close'
+  | 'confirm.yes'
+  | 'confirm.no'
+  | 'prompt.submit'
+  | 'prompt.cancel'
+  | 'prompt.backspace';
+
+/**
+ * Where a binding applies. 'browse' covers the three image views (grid, preview, culling);
+ * 'pane' the preferences pane and the film-roll picker; the others are one view or overlay.
+ */
+export type KeymapMode = 'browse' | 'grid' | 'preview' | 'culling' | 'pane' | 'confirm' | 'prompt' | 'help' | 'any';
+
+/** The state the input hook is in when a key arrives. */
+export type InputMode = 'grid' | 'preview' | 'culling' | 'pane' | 'confirm' | 'prompt' | 'help';
+
+export interface KeyBinding {
+  /** Key specs: a name from parse-key ('up', 'f1', 'return', 'j', 'G'), optionally 'ctrl+'. */
+  keys: readonly string[];
+  action: Action;
+  description: string;
+  mode: KeymapMode;
+}
+
+const b = (keys: readonly string[], action: Action, description: string, mode: KeymapMode = 'browse'): KeyBinding => ({
+  keys,
+  action,
+  description,
+  mode,
+});
+
+export const defaultKeymap: readonly KeyBinding[] = [
+  b(['ctrl+c'], 'app.interrupt', 'quit at once', 'any'),
+  // Moving
+  b(['up', 'k'], 'grid.up', 'move up'),
+  b(['down', 'j'], 'grid.down', 'move down'),
+  b(['left', 'h'], 'grid.left', 'previous image'),
+  b(['right', 'l'], 'grid.right', 'next image'),
+  b(['pageup'], 'grid.pageUp', 'previous page'),
+  b(['pagedown'], 'grid.pageDown', 'next page'),
+  b(['home'], 'grid.start', 'first image'),
+  b(['end'], 'grid.end', 'last image'),
+  b(['+', 'ctrl+wheelup'], 'grid.fewerPerRow', 'fewer, larger thumbnails per row', 'grid'),
+  b(['-', 'ctrl+wheeldown'], 'grid.morePerRow', 'more, smaller thumbnails per row', 'grid'),
+  // Culling
+  b(['0'], 'image.rate.0', 'rate 0 stars'),
+  b(['1'], 'image.rate.1', 'rate 1 star'),
+  b(['2'], 'image.rate.2', 'rate 2 stars'),
+  b(['3'], 'image.rate.3', 'rate 3 stars'),
+  b(['4'], 'image.rate.4', 'rate 4 stars'),
+  b(['5'], 'image.rate.5', 'rate 5 stars'),
+  b(['r'], 'image.reject', 'toggle reject'),
+  b(['f1'], 'image.label.red', 'toggle red label'),
+  b(['f2'], 'image.label.yellow', 'toggle yellow label'),
+  b(['f3'], 'image.label.green', 'toggle green label'),
+  b(['f4'], 'image.label.blue', 'toggle blue label'),
+  b(['f5'], 'image.label.purple', 'toggle purple label'),
+  b([']'], 'image.rotateCw', 'rotate clockwise'),
+  b(['['], 'image.rotateCcw', 'rotate counter-clockwise'),
+  b(['delete'], 'image.remove', 'remove from the library (asks first; files stay)'),
+  // Selection
+  b(['space'], 'selection.toggle', 'select / unselect', 'grid'),
+  b(['ctrl+a'], 'selection.all', 'select all', 'grid'),
+  b(['u'], 'selection.clear', 'clear the selection', 'grid'),
+  // Collection
+  b(['/'], 'collection.filter', 'filter: >=N, rejected, -rejected, a colour, or name text', 'grid'),
+  b(['s'], 'collection.sort', 'cycle the sort order', 'grid'),
+  b(['c'], 'collection.filmRoll', 'pick the film roll', 'grid'),
+  // Thumbnails
+  b(['g'], 'thumbs.generate', 'generate all missing thumbnails in the background', 'grid'),
+  b(['G'], 'thumbs.retryFailed', 'retry failed thumbnails', 'grid'),
+  b(['escape'], 'thumbs.cancel', 'cancel background generation', 'grid'),
+  // Views
+  b(['w', 'return'], 'view.preview', 'full preview', 'grid'),
+  b(['w', 'return', 'escape'], 'view.back', 'back to the grid', 'preview'),
+  b(['x'], 'view.culling', 'culling view (selection, or this image and the next)', 'grid'),
+  b(['x', 'escape'], 'view.back', 'leave the culling view', 'culling'),
+  b(['p'], 'prefs.open', 'preferences', 'browse'),
+  b(['?'], 'help.open', 'this help', 'browse'),
+  b(['q'], 'app.quit', 'quit', 'browse'),
+  // Panes (preferences, film-roll picker)
+  b(['up', 'k'], 'pane.up', 'previous item', 'pane'),
+  b(['down', 'j'], 'pane.down', 'next item', 'pane'),
+  b(['left', 'h', '-'], 'pane.decrease', 'previous value', 'pane'),
+  b(['right', 'l', '+'], 'pane.increase', 'next value', 'pane'),
+  b(['return', 'space'], 'pane.choose', 'choose / edit', 'pane'),
+  b(['escape', 'q', 'p'], 'pane.close', 'close', 'pane'),
+  b(['escape', 'q', '?'], 'pane.close', 'close', 'help'),
+  // Confirmation and prompts
+  b(['y', 'return'], 'confirm.yes', 'confirm', 'confirm'),
+  b(['n', 'escape', 'q'], 'confirm.no', 'cancel', 'confirm'),
+  b(['return'], 'prompt.submit', 'apply', 'prompt'),
+  b(['escape'], 'prompt.cancel', 'cancel', 'prompt'),
+  b(['backspace'], 'prompt.backspace', 'delete a character', 'prompt'),
+];
+
+function modeApplies(bindingMode: KeymapMode, mode: InputMode): boolean {
+  if (bindingMode === 'any' || bindingMode === mode) return true;
+  return bindingMode === 'browse' && (mode === 'grid' || mode === 'preview' || mode === 'culling');
+}
+
+/** The spec string of a key press as the keymap writes it ('ctrl+a', 'f1', 'G'). */
+export function keySpec(key: KeyPress): string {
+  return key.ctrl ? `ctrl+${key.name}` : key.name;
+}
+
+/** The action bound to a key in a mode, or undefined. Later bindings never shadow earlier ones. */
+export function matchAction(
+  key: KeyPress,
+  mode: InputMode,
+  keymap: readonly KeyBinding[] = defaultKeymap,
+): Action | undefined {
+  if (key.meta) return undefined;
+  const spec = keySpec(key);
+  for (const binding of keymap) {
+    if (modeApplies(binding.mode, mode) && binding.keys.includes(spec)) return binding.action;
+  }
+  return undefined;
+}
+
+/** Human name of a key spec for the help overlay. */
+export function displayKey(spec: string): string {
+  const names: Record<string, string> = {
+    up: '↑',
+    down: '↓',
+    left: '←',
+    right: '→',
+    pageup: 'PgUp',
+    pagedown: 'PgDn',
+    home: 'Home',
+    end: 'End',
+    return: 'Enter',
+    escape: 'Esc',
+    space: 'Space',
+    delete: 'Delete',
+    backspace: 'Backspace',
+    'ctrl+wheelup': 'Ctrl+wheel↑',
+    'ctrl+wheeldown': 'Ctrl+wheel↓',
+  };
+  if (names[spec]) return names[spec];
+  if (spec.startsWith('ctrl+')) return `Ctrl+${spec.slice(5).toUpperCase()}`;
+  if (/^f\d+$/.test(spec)) return spec.toUpperCase();
+  return spec;
+}
+
+export interface HelpSection {
+  title: string;
+  rows: { keys: string; description: string }[];
+}
+
+const SECTION_TITLES: Record<KeymapMode, string> = {
+  any: 'Everywhere',
+  browse: 'Grid, preview and culling',
+  grid: 'Grid',
+  preview: 'Full preview',
+  culling: 'Culling view',
+  pane: 'Preferences and pickers',
+  help: 'Help',
+  confirm: 'Confirmation',
+  prompt: 'Filter prompt',
+};
+
+/** The help overlay's content, generated from the keymap itself. */
+export function helpSections(keymap: readonly KeyBinding[] = defaultKeymap): HelpSection[] {
+  const sections = new Map<KeymapMode, HelpSection>();
+  for (const binding of keymap) {
+    let section = sections.get(binding.mode);
+    if (!section) {
+      section = { title: SECTION_TITLES[binding.mode], rows: [] };
+      sections.set(binding.mode, section);
+    }
+    section.rows.push({ keys: binding.keys.map(displayKey).join(' '), description: binding.description });
+  }
+  return [...sections.values()];
+}

@@ -1,0 +1,135 @@
+/**
+ * Raw terminal input → key presses.
+ *
+ * Written by hand because Ink 6.8's useInput drops the names of function keys (F1-F5 are
+ * our colour labels) and reports Delete and Backspace ambiguously, and Ink's own
+ * parse-keypress is not part of its public exports. Ink's input parser has already split
+ * the stream into one escape sequence or one run of plain text per event, so this only
+ * names what it is given.
+ */
+
+/** One key press, named in the keymap's vocabulary. */
+export interface KeyPress {
+  /** 'up', 'pagedown', 'f1', 'return', 'escape', 'space', 'delete', 'wheelup', or the character itself ('j', 'G', '+'). */
+  name: string;
+  ctrl: boolean;
+  shift: boolean;
+  meta: boolean;
+}
+
+const CSI_TILDE: Record<string, string> = {
+  '1': 'home',
+  '2': 'insert',
+  '3': 'delete',
+  '4': 'end',
+  '5': 'pageup',
+  '6': 'pagedown',
+  '7': 'home',
+  '8': 'end',
+  '11': 'f1',
+  '12': 'f2',
+  '13': 'f3',
+  '14': 'f4',
+  '15': 'f5',
+  '17': 'f6',
+  '18': 'f7',
+  '19': 'f8',
+  '20': 'f9',
+  '21': 'f10',
+  '23': 'f11',
+  '24': 'f12',
+};
+
+const FINAL_LETTER: Record<string, string> = {
+  A: 'up',
+  B: 'down',
+  C: 'right',
+  D: 'left',
+  F: 'end',
+  H: 'home',
+  P: 'f1',
+  Q: 'f2',
+  R: 'f3',
+  S: 'f4',
+};
+
+/** Linux console's ESC [ [ A … E for F1-F5. */
+const LINUX_CONSOLE_F: Record<string, string> = { A: 'f1', B: 'f2', C: 'f3', D: 'f4', E: 'f5' };
+
+function plain(name: string, mods: Partial<KeyPress> = {}): KeyPress {
+  return { name, ctrl: false, shift: false, meta: false, ...mods };
+}
+
+/** xterm modifier parameter: 1 + (shift 1 | alt 2 | ctrl 4). */
+function modifiers(param: string | undefined): Pick<KeyPress, 'ctrl' | 'shift' | 'meta'> {
+  const n = param ? Number(param) - 1 : 0;
+  return { shift: (n & 1) !== 0, meta: (n & 2) !== 0, ctrl: (n & 4) !== 0 };
+}
+
+function parseEscape(seq: string): KeyPress | undefined {
+  if (seq === '\x1b') return plain('escape');
+  // SGR mouse report: ESC [ < button ; col ; row M|m. Wheel = 64/65, +16 with ctrl.
+  const mouse = /^\x1b\[<(\d+);\d+;\d+[Mm]$/.exec(seq);
+  if (mouse) {
+    const button = Number(mouse[1]);
+    if ((button & 64) === 0) return undefined;
+    return plain((button & 1) === 0 ? 'wheelup' : 'wheeldown', {
+      ctrl: (button & 16) !== 0,
+      shift: (button & 4) !== 0,
+      meta: (button & 8) !== 0,
+    });
+  }
+  const linux = /^\x1b\[\[([A-E])$/.exec(seq);
+  if (linux) return plain(LINUX_CONSOLE_F[linux[1]!]!);
+  const tilde = /^\x1b\[(\d+)(?:;(\d+))?~$/.exec(seq);
+  if (tilde) {
+    const name = CSI_TILDE[tilde[1]!];
+    return name ? plain(name, modifiers(tilde[2])) : undefined;
+  }
+  const letter = /^\x1b(?:\[(?:1;)?(\d+)?|O)([A-HPQRS])$/.exec(seq);
+  if (letter) {
+    const name = FINAL_LETTER[letter[2]!];
+    return name ? plain(name, modifiers(letter[1])) : undefined;
+  }
+  if (seq === '\x1b[Z') return plain('tab', { shift: true });
+  // ESC + one character: Alt/Meta held.
+  if (seq.length === 2) {
+    const inner = parseChar(seq[1]!);
+    return { ...inner, meta: true };
+  }
+  return undefined;
+}
+
+function parseChar(ch: string): KeyPress {
+  switch (ch) {
+    case '\r':
+    case '\n':
+      return plain('return');
+    case '\t':
+      return plain('tab');
+    case ' ':
+      return plain('space');
+    case '\x7f':
+    case '\b':
+      return plain('backspace');
+    case '\x1b':
+      return plain('escape');
+    default:
+      break;
+  }
+  const code = ch.codePointAt(0) ?? 0;
+  if (code >= 1 && code <= 26) return plain(String.fromCharCode(code + 96), { ctrl: true });
+  return plain(ch, { shift: ch !== ch.toLowerCase() });
+}
+
+/**
+ * Names the keys in one input event. Plain text (a paste, or keys typed faster than the
+ * event loop turns) gives one press per character; an unknown escape sequence gives none.
+ */
+export function parseKeys(data: string): KeyPress[] {
+  if (data.startsWith('\x1b')) {
+    const key = parseEscape(data);
+    return key ? [key] : [];
+  }
+  return Array.from(data, parseChar);
+}

@@ -1,0 +1,81 @@
+import type { Preferences, ProtocolPref } from '../config/preferences.js';
+import type { CollectionQuery, CullingChange, ImageRecord } from '../db/types.js';
+import type { Level, ThumbRequestOptions, ThumbResult, ThumbSubject } from '../cache/types.js';
+import type { CellBox, ImageInput, Placement, RenderedImage, SkullInput, TerminalCaps } from '../render/types.js';
+
+/**
+ * What the lighttable needs from the layers below, as narrow interfaces: the store and
+ * components are written (and tested) against these, and src/cli/lighttable.ts adapts the
+ * real Library, MipmapCache and render encoders/painter to them.
+ */
+
+export interface FilmRoll {
+  id: number;
+  path: string;
+  imageCount: number;
+}
+
+export interface LibraryPort {
+  count(q: CollectionQuery): number;
+  page(q: CollectionQuery, offset: number, limit: number): ImageRecord[];
+  indexOf(q: CollectionQuery, id: number): number;
+  get(id: number): ImageRecord | undefined;
+  filmRolls(): FilmRoll[];
+  rotate(ids: readonly number[], delta: 1 | -1): unknown;
+  remove(ids: readonly number[]): number;
+  /** Rating/reject/labels, written through to the library and the XMP sidecars (applyCulling). */
+  applyCulling(ids: readonly number[], change: CullingChange): Promise<{ errors: { path: string; message: string }[] }>;
+}
+
+/** Progress of background generation, as the status bar shows it. */
+export interface GenerationProgress {
+  done: number;
+  total: number;
+  failed: number;
+}
+
+export interface CachePort {
+  get(subject: ThumbSubject, level: Level, opts?: ThumbRequestOptions): Promise<ThumbResult>;
+  /** Synchronous, memory only: the level asked for or a stand-in from another level. */
+  bestEffort(subject: ThumbSubject, level: Level): ThumbResult | undefined;
+  retryFailed(ids?: readonly number[]): unknown;
+  generateMissing(opts: {
+    subjects: Iterable<ThumbSubject>;
+    minLevel: Level;
+    maxLevel: Level;
+    signal: AbortSignal;
+    onProgress: (p: GenerationProgress) => void;
+  }): Promise<unknown>;
+  setPreferences(prefs: Preferences): void;
+  /** One line of statistics for the preferences pane. */
+  describeStats(): string[];
+  /** Bytes per cached thumbnail on average (to size "two screens"), or undefined. */
+  averageEntryBytes(): number | undefined;
+  close(): Promise<void>;
+  closeSync(): void;
+}
+
+export interface GraphicsPort {
+  caps: TerminalCaps;
+  /** Whether encoded images are text inside the tree (half-blocks, kitty placeholders). */
+  inTree: boolean;
+  encode(input: ImageInput, box: CellBox, signal?: AbortSignal): Promise<RenderedImage>;
+  /** A skull for a failed thumbnail, as lines of exactly box.cols cells. */
+  skull(input: SkullInput, box: CellBox): string[];
+  /** Bytes to write after a frame so exactly `placements` show (out-of-band protocols). */
+  paint(placements: readonly Placement[]): string;
+  /** Bytes that remove every image placed so far (exit, full redraws). */
+  clearAll(): string;
+}
+
+export interface LighttableServices {
+  library: LibraryPort;
+  cache: CachePort;
+  graphics: GraphicsPort;
+  prefs: Preferences;
+  savePreferences(prefs: Preferences): Promise<void>;
+  /** Warning from loading the preferences (a corrupt file replaced by defaults). */
+  prefsWarning?: string;
+  /** Swaps `graphics` for the protocol the preferences pane picked (applied live). */
+  switchProtocol?(pref: ProtocolPref): void;
+}

@@ -74,3 +74,11 @@ export interface CullingChange {
   /** Toggle reject (TUI `r`). */
   toggleReject?: boolean;
 }
+
+/** The culling state of one image: what applyCulling changes and returns for undo. */
+export interface CullingSnapshot {
+  id: number;
+  rating: number;
+  rejected: boolean;
+  labels: ColorLabel[];
+}

@@ -1,0 +1,212 @@
+import { access, open } from 'node:fs/promises';
+import exifr from 'exifr';
+import sharp from 'sharp';
+
+/** What import records from a file's metadata; null where the file does not say. */
+export interface ExifFacts {
+  width: number | null;
+  height: number | null;
+  /** 1-8; 1 when unknown. */
+  orientation: number;
+  maker: string | null;
+  model: string | null;
+  lens: string | null;
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  focalLength: number | null;
+  takenAt: string | null;
+}
+
+export const RAW_EXTENSIONS: ReadonlySet<string> = new Set([
+  'dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'raf', 'rw2', 'pef', 'srw', 'x3f', '3fr',
+  'iiq', 'erf', 'mrw', 'kdc', 'dcr',
+]);
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
+  'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'avif', 'heic', 'heif', 'gif',
+]);
+
+/** Lower-case extension without the dot, '' when none. */
+export function extensionOf(filename: string): string {
+  const dot = filename.lastIndexOf('.');
+  return dot <= 0 ? '' : filename.slice(dot + 1).toLowerCase();
+}
+
+export function isSupported(filename: string): boolean {
+  const ext = extensionOf(filename);
+  return IMAGE_EXTENSIONS.has(ext) || RAW_EXTENSIONS.has(ext);
+}
+
+const PICK = [
+  'Make', 'Model', 'LensModel', 'Lens', 'ExposureTime', 'FNumber', 'ISO', 'FocalLength', 'DateTimeOriginal',
+  'CreateDate', 'OffsetTimeOriginal', 'ImageWidth', 'ImageHeight', 'ExifImageWidth', 'ExifImageHeight',
+  'Orientation', 'NewSubfileType',
+];
+
+const EXIFR_OPTIONS = {
+  pick: PICK,
+  translateValues: false,
+  reviveValues: true,
+  // exifr reads files in chunks: only the head of a big raw is read.
+  chunked: true,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+  makerNote: false,
+  userComment: false,
+  gps: false,
+  interop: false,
+  ifd1: false,
+};
+
+type Tags = Record<string, unknown>;
+
+function text(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  // eslint-disable-next-line no-control-regex
+  const trimmed = value.replace(/\u0000+$/g, '').trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** A positive finite number (0 means "unknown" in many cameras' EXIF). */
+function positive(value: unknown): number | null {
+  const n = Array.isArray(value) ? value[0] : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function dimension(value: unknown): number | null {
+  const n = positive(value);
+  return n === null ? null : Math.round(n);
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/**
+ * EXIF capture times carry no zone: exifr revives them as local-time Dates, so the local
+ * getters give back the camera's wall-clock time. The zone is added only when the file
+ * records one (OffsetTimeOriginal).
+ */
+function isoDate(value: unknown, offset: unknown): string | null {
+  let base: string | null = null;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) {
+    base = `${pad(value.getFullYear(), 4)}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}T${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())}`;
+  } else if (typeof value === 'string') {
+    const m = value.match(/^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})/);
+    if (m && m[1] !== '0000') base = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
+  }
+  if (base === null) return null;
+  const zone = typeof offset === 'string' && /^[+-]\d{2}:\d{2}$/.test(offset.trim()) ? offset.trim() : '';
+  return base + zone;
+}
+
+function factsFromTags(tags: Tags | undefined, raw: boolean): ExifFacts {
+  const t = tags ?? {};
+  const orientation = typeof t.Orientation === 'number' && t.Orientation >= 1 && t.Orientation <= 8 ? t.Orientation : 1;
+  // In raws IFD0 often describes a small preview; ExifImageWidth (or a full-resolution IFD0) is the image.
+  const ifd0IsImage = !raw || t.NewSubfileType === 0;
+  return {
+    width: dimension(t.ExifImageWidth) ?? (ifd0IsImage ? dimension(t.ImageWidth) : null),
+    height: dimension(t.ExifImageHeight) ?? (ifd0IsImage ? dimension(t.ImageHeight) : null),
+    orientation,
+    maker: text(t.Make),
+    model: text(t.Model),
+    lens: text(t.LensModel) ?? text(t.Lens),
+    exposureTime: positive(t.ExposureTime),
+    fNumber: positive(t.FNumber),
+    iso: positive(t.ISO),
+    focalLength: positive(t.FocalLength),
+    takenAt: isoDate(t.DateTimeOriginal, t.OffsetTimeOriginal) ?? isoDate(t.CreateDate, t.OffsetTimeOriginal),
+  };
+}
+
+async function exifrTags(input: string | Buffer): Promise<Tags | undefined> {
+  const out: unknown = await exifr.parse(input, EXIFR_OPTIONS);
+  return out && typeof out === 'object' ? (out as Tags) : undefined;
+}
+
+/**
+ * Fujifilm RAF is not a TIFF: exifr does not know it, but its header points at an embedded
+ * JPEG that carries the EXIF (hand-written: two big-endian words at fixed offsets).
+ */
+async function rafTags(file: string): Promise<Tags | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(92);
+    await fh.read(head, 0, 92, 0);
+    if (head.toString('latin1', 0, 16) !== 'FUJIFILMCCD-RAW ') return undefined;
+    const offset = head.readUInt32BE(84);
+    const length = Math.min(head.readUInt32BE(88), 256 * 1024);
+    const jpeg = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(jpeg, 0, length, offset);
+    return await exifrTags(jpeg.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** sharp's EXIF blob: a TIFF stream, behind an "Exif\0\0" header for JPEG/HEIF/AVIF. */
+function tiffOf(exif: Buffer): Buffer {
+  return exif.subarray(0, 6).toString('latin1') === 'Exif\u0000\u0000' ? exif.subarray(6) : exif;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+const isGone = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+/** A file that disappeared between the folder walk and the metadata read. */
+export class VanishedError extends Error {
+  override name = 'VanishedError';
+}
+
+/**
+ * Reads what the lighttable shows of a file. Never fails for bad content (a file whose
+ * metadata cannot be read gets nulls, so the lighttable can still show its skull); throws
+ * VanishedError when the file is gone.
+ */
+export async function readExifFacts(file: string, fileSize: number): Promise<ExifFacts> {
+  const ext = extensionOf(file);
+  const raw = RAW_EXTENSIONS.has(ext);
+  // Nothing to read; and exifr leaks its file handle on an empty file.
+  if (fileSize < 16) return factsFromTags(undefined, raw);
+  try {
+    if (raw) {
+      if (ext === 'raf') {
+        // The embedded JPEG's EXIF describes the preview's size, not the sensor's.
+        return { ...factsFromTags(await rafTags(file), true), width: null, height: null };
+      }
+      return factsFromTags(await exifrTags(file), true);
+    }
+    // libvips reads only the header here; it knows every non-raw format we accept (exifr
+    // does not know WebP, PNG or GIF) and gives the stored pixel size.
+    const meta = await sharp(file, { limitInputPixels: false, failOn: 'none' }).metadata();
+    let tags: Tags | undefined;
+    // TIFF keeps its tags in the file itself rather than in an EXIF blob.
+    tags = await exifrTags(meta.exif ? tiffOf(meta.exif) : file).catch(() => undefined);
+    const facts = factsFromTags(tags, false);
+    return {
+      ...facts,
+      width: meta.width ?? facts.width,
+      height: meta.height ?? facts.height,
+      orientation: meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : facts.orientation,
+    };
+  } catch (err) {
+    // sharp's "Input file is missing" carries no errno code: ask the file system.
+    if (isGone(err) || !(await exists(file))) throw new VanishedError('file vanished during import');
+    if (!raw) {
+      // libvips refuses a damaged header, but the EXIF in front of it may still be fine.
+      try {
+        return factsFromTags(await exifrTags(file), false);
+      } catch (again) {
+        if (isGone(again)) throw new VanishedError('file vanished during import');
+      }
+    }
+    return factsFromTags(undefined, raw);
+  }
+}

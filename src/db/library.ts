@@ -1,0 +1,441 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { labelsToMask, maskToLabels } from './labels.js';
+import { migrate } from './schema.js';
+import type { CollectionQuery, CullingSnapshot, ImageRecord, SortKey } from './types.js';
+
+/** Row of `images` joined with its film roll path. */
+interface ImageRow {
+  id: number;
+  film_roll_id: number;
+  roll_path: string;
+  filename: string;
+  file_size: number;
+  mtime: number;
+  width: number | null;
+  height: number | null;
+  orientation: number;
+  rotation: number;
+  maker: string | null;
+  model: string | null;
+  lens: string | null;
+  exposure_time: number | null;
+  f_number: number | null;
+  iso: number | null;
+  focal_length: number | null;
+  taken_at: string | null;
+  rating: number;
+  rejected: number;
+  labels: number;
+  imported_at: string;
+}
+
+/** What import knows of a file before it writes it: everything but id and culling. */
+export interface ImageFacts {
+  fileSize: number;
+  mtime: number;
+  width: number | null;
+  height: number | null;
+  orientation: number;
+  maker: string | null;
+  model: string | null;
+  lens: string | null;
+  exposureTime: number | null;
+  fNumber: number | null;
+  iso: number | null;
+  focalLength: number | null;
+  takenAt: string | null;
+}
+
+/** One write of an import batch. */
+export type ImportWrite =
+  | { kind: 'insert'; filmRollId: number; filename: string; facts: ImageFacts; culling?: Omit<CullingSnapshot, 'id'> }
+  | { kind: 'update'; id: number; facts: ImageFacts };
+
+/** Orders are total (id breaks ties) so a page boundary never shows an image twice. */
+const ORDER_BY: Record<SortKey, string> = {
+  taken: 'i.taken_at, i.id',
+  name: 'i.filename, i.id',
+  // Best first; rejected images go last.
+  rating: 'i.rejected, i.rating DESC, i.id',
+  imported: 'i.imported_at, i.id',
+};
+
+const SELECT_IMAGE = `SELECT i.*, f.path AS roll_path FROM images i JOIN film_rolls f ON f.id = i.film_roll_id`;
+
+/** Rows per chunk of iterate(): a statement is never left open across the caller's own writes. */
+const ITERATE_CHUNK = 256;
+
+function toRecord(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    path: path.join(row.roll_path, row.filename),
+    filmRoll: row.roll_path,
+    filmRollId: row.film_roll_id,
+    filename: row.filename,
+    fileSize: row.file_size,
+    mtime: row.mtime,
+    width: row.width,
+    height: row.height,
+    orientation: row.orientation,
+    rotation: row.rotation,
+    maker: row.maker,
+    model: row.model,
+    lens: row.lens,
+    exposureTime: row.exposure_time,
+    fNumber: row.f_number,
+    iso: row.iso,
+    focalLength: row.focal_length,
+    takenAt: row.taken_at,
+    rating: row.rating,
+    rejected: row.rejected === 1,
+    labels: maskToLabels(row.labels),
+    importedAt: row.imported_at,
+  };
+}
+
+/** WHERE clause and its parameters for a query's filters. */
+function whereOf(q: CollectionQuery): { sql: string; params: (string | number)[] } {
+  const terms: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.filmRoll !== undefined) {
+    terms.push('i.film_roll_id = (SELECT id FROM film_rolls WHERE path = ?)');
+    params.push(path.resolve(q.filmRoll));
+  }
+  if (q.minRating !== undefined) {
+    terms.push('i.rating >= ? AND i.rejected = 0');
+    params.push(q.minRating);
+  }
+  if (q.rejected === 'only') terms.push('i.rejected = 1');
+  if (q.rejected === 'exclude') terms.push('i.rejected = 0');
+  if (q.label !== undefined) {
+    terms.push('(i.labels & ?) != 0');
+    params.push(labelsToMask([q.label]));
+  }
+  if (q.text !== undefined && q.text !== '') {
+    terms.push("i.filename LIKE ? ESCAPE '\\'");
+    params.push(`%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
+}
+
+function queryKey(q: CollectionQuery): string {
+  return JSON.stringify([
+    q.filmRoll === undefined ? null : path.resolve(q.filmRoll),
+    q.minRating ?? null,
+    q.rejected ?? null,
+    q.label ?? null,
+    q.text ?? null,
+    q.sort ?? 'taken',
+  ]);
+}
+
+/**
+ * The image library: one SQLite file shared by the TUI, `generate-cache` and the commands.
+ *
+ * Collections are paged through darktable's trick: the ordered ids of the current query are
+ * materialised once into a TEMP table `collected(pos, id)`; a page is then a range scan on
+ * `pos`, so it costs O(page) however deep into 100,000 images it is. The table is rebuilt
+ * when the query changes, after our own writes that can change membership or order, and
+ * when another process has committed (PRAGMA data_version moves).
+ */
+export class Library {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private collectedKey: string | null = null;
+  private collectedCount = 0;
+  private collectedBase = 1;
+  private dataVersion = -1;
+  private readonly fillStatements = new Map<string, Database.Statement>();
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+    db.exec(`CREATE TEMP TABLE collected (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL);
+             CREATE INDEX temp.collected_by_id ON collected (id);`);
+    this.stmt = {
+      get: db.prepare<[number], ImageRow>(`${SELECT_IMAGE} WHERE i.id = ?`),
+      getMany: db.prepare<[string], ImageRow>(`${SELECT_IMAGE} WHERE i.id IN (SELECT value FROM json_each(?))`),
+      page: db.prepare<[number, number], ImageRow>(
+        `SELECT i.*, f.path AS roll_path FROM temp.collected c
+           JOIN images i ON i.id = c.id JOIN film_rolls f ON f.id = i.film_roll_id
+          WHERE c.pos BETWEEN ? AND ? ORDER BY c.pos`,
+      ),
+      indexOf: db.prepare<[number], number>('SELECT pos FROM temp.collected WHERE id = ?').pluck(),
+      clearCollected: db.prepare('DELETE FROM temp.collected'),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+      iterate: db.prepare<[number, number, number], ImageRow>(
+        `${SELECT_IMAGE} WHERE i.id > ? AND i.id <= ? ORDER BY i.id LIMIT ?`,
+      ),
+      filmRolls: db.prepare<[], { id: number; path: string; imageCount: number }>(
+        `SELECT f.id, f.path, count(i.id) AS imageCount FROM film_rolls f
+           LEFT JOIN images i ON i.film_roll_id = f.id GROUP BY f.id ORDER BY f.path`,
+      ),
+      filmRollByPath: db.prepare<[string], number>('SELECT id FROM film_rolls WHERE path = ?').pluck(),
+      insertFilmRoll: db.prepare<[string], number>(
+        'INSERT INTO film_rolls (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id',
+      ).pluck(),
+      rollFacts: db.prepare<[number], { id: number; filename: string; file_size: number; mtime: number }>(
+        'SELECT id, filename, file_size, mtime FROM images WHERE film_roll_id = ?',
+      ),
+      insertImage: db.prepare(
+        `INSERT INTO images (film_roll_id, filename, file_size, mtime, width, height, orientation, maker, model,
+                             lens, exposure_time, f_number, iso, focal_length, taken_at, rating, rejected, labels,
+                             imported_at)
+         VALUES (@filmRollId, @filename, @fileSize, @mtime, @width, @height, @orientation, @maker, @model,
+                 @lens, @exposureTime, @fNumber, @iso, @focalLength, @takenAt, @rating, @rejected, @labels,
+                 @importedAt)
+         ON CONFLICT (film_roll_id, filename) DO NOTHING
+         RETURNING id`,
+      ),
+      updateImage: db.prepare(
+        `UPDATE images SET file_size = @fileSize, mtime = @mtime, width = @width, height = @height,
+                orientation = @orientation, maker = @maker, model = @model, lens = @lens,
+                exposure_time = @exposureTime, f_number = @fNumber, iso = @iso, focal_length = @focalLength,
+                taken_at = @takenAt
+          WHERE id = @id`,
+      ),
+      updateFileFacts: db.prepare<[number, number, number]>('UPDATE images SET file_size = ?, mtime = ? WHERE id = ?'),
+      cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number }>(
+        'SELECT rating, rejected, labels FROM images WHERE id = ?',
+      ),
+      setCulling: db.prepare<[number, number, number, number]>(
+        'UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?',
+      ),
+      setRotation: db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?'),
+      rotate: db.prepare<[number, number]>('UPDATE images SET rotation = (rotation + 4 + ?) % 4 WHERE id = ?'),
+      remove: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
+      removeEmptyRolls: db.prepare(
+        'DELETE FROM film_rolls WHERE NOT EXISTS (SELECT 1 FROM images WHERE film_roll_id = film_rolls.id)',
+      ),
+    };
+  }
+
+  /** Opens (creating if need be) the library file and brings its schema up to date. */
+  static open(file: string): Library {
+    const abs = path.resolve(file);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(abs, { timeout: 5000 });
+    } catch (err) {
+      throw new Error(`cannot open library ${abs}: ${(err as Error).message}`);
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL'); // safe with WAL: a crash may lose the last commit, never corrupt
+      db.pragma('foreign_keys = ON');
+      db.pragma('temp_store = MEMORY');
+      migrate(db);
+      return new Library(abs, db);
+    } catch (err) {
+      db.close();
+      const message = (err as Error).message;
+      throw new Error(
+        /not a database|malformed/i.test(message) ? `${abs} is not a termtable library (${message})` : message,
+      );
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  get(id: number): ImageRecord | undefined {
+    const row = this.stmt.get.get(id);
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The images with these ids, in the order given; unknown ids are left out. */
+  getMany(ids: readonly number[]): ImageRecord[] {
+    if (ids.length === 0) return [];
+    const byId = new Map<number, ImageRecord>();
+    for (const row of this.stmt.getMany.all(JSON.stringify(ids))) byId.set(row.id, toRecord(row));
+    const out: ImageRecord[] = [];
+    for (const id of ids) {
+      const record = byId.get(id);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  count(q: CollectionQuery): number {
+    this.collect(q);
+    return this.collectedCount;
+  }
+
+  /** Images [offset, offset + limit) of the collection, in its order. */
+  page(q: CollectionQuery, offset: number, limit: number): ImageRecord[] {
+    this.collect(q);
+    if (limit <= 0 || offset >= this.collectedCount) return [];
+    const first = this.collectedBase + Math.max(0, offset);
+    return this.stmt.page.all(first, first + limit - 1).map(toRecord);
+  }
+
+  /** Position of an image in the collection, -1 if it is not in it. */
+  indexOf(q: CollectionQuery, id: number): number {
+    this.collect(q);
+    const pos = this.stmt.indexOf.get(id);
+    return pos === undefined ? -1 : pos - this.collectedBase;
+  }
+
+  /** Every image by ascending id (for batch work), read in chunks so callers may write meanwhile. */
+  *iterate(opts: { minId?: number; maxId?: number } = {}): IterableIterator<ImageRecord> {
+    let after = (opts.minId ?? 1) - 1;
+    const max = opts.maxId ?? Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const rows = this.stmt.iterate.all(after, max, ITERATE_CHUNK);
+      for (const row of rows) yield toRecord(row);
+      if (rows.length < ITERATE_CHUNK) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  filmRolls(): { id: number; path: string; imageCount: number }[] {
+    return this.stmt.filmRolls.all();
+  }
+
+  /** Sets the user's rotation (clockwise quarter turns); returns the updated images. */
+  setRotation(ids: readonly number[], quarterTurns: number): ImageRecord[] {
+    const turns = ((Math.trunc(quarterTurns) % 4) + 4) % 4;
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.setRotation.run(turns, id);
+    }).immediate();
+    return this.getMany(ids);
+  }
+
+  rotate(ids: readonly number[], delta: 1 | -1): ImageRecord[] {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmt.rotate.run(delta, id);
+    }).immediate();
+    return this.getMany(ids);
+  }
+
+  /** Removes images from the library (never their files); returns how many were removed. */
+  remove(ids: readonly number[]): number {
+    let removed = 0;
+    this.db.transaction(() => {
+      for (const id of ids) removed += this.stmt.remove.run(id).changes;
+      this.stmt.removeEmptyRolls.run();
+    }).immediate();
+    this.invalidate();
+    return removed;
+  }
+
+  /** Records a file's new size and mtime (e.g. when the cache finds it changed). */
+  updateFileFacts(id: number, facts: { fileSize: number; mtime: number }): void {
+    this.stmt.updateFileFacts.run(facts.fileSize, Math.round(facts.mtime), id);
+  }
+
+  // --- for src/db/import.ts and src/db/culling.ts (not for layers above) ---
+
+  /** Film roll id of a folder, created if new. */
+  filmRollId(folder: string): number {
+    const abs = path.resolve(folder);
+    return this.stmt.filmRollByPath.get(abs) ?? this.stmt.insertFilmRoll.get(abs)!;
+  }
+
+  /** id, size and mtime of every image of a film roll, by file name. */
+  rollFacts(filmRollId: number): Map<string, { id: number; fileSize: number; mtime: number }> {
+    const out = new Map<string, { id: number; fileSize: number; mtime: number }>();
+    for (const r of this.stmt.rollFacts.all(filmRollId)) {
+      out.set(r.filename, { id: r.id, fileSize: r.file_size, mtime: r.mtime });
+    }
+    return out;
+  }
+
+  /**
+   * Writes one import batch in a single transaction. Returns the id of each write in order
+   * (undefined for an insert that lost a race to another process importing the same file).
+   */
+  writeImportBatch(writes: readonly ImportWrite[], importedAt: string): (number | undefined)[] {
+    const ids = this.db
+      .transaction(() =>
+        writes.map((w) => {
+          const facts = { ...w.facts, mtime: Math.round(w.facts.mtime) };
+          if (w.kind === 'update') {
+            this.stmt.updateImage.run({ ...facts, id: w.id });
+            return w.id;
+          }
+          const row = this.stmt.insertImage.get({
+            ...facts,
+            filmRollId: w.filmRollId,
+            filename: w.filename,
+            rating: w.culling?.rating ?? 0,
+            rejected: w.culling?.rejected ? 1 : 0,
+            labels: labelsToMask(w.culling?.labels ?? []),
+            importedAt,
+          }) as { id: number } | undefined;
+          return row?.id;
+        }),
+      )
+      .immediate();
+    this.invalidate();
+    return ids;
+  }
+
+  /**
+   * Reads and rewrites the culling state of each image in one IMMEDIATE transaction (so a
+   * toggle in one process never loses a concurrent change from another). `next` returns the
+   * new state; returns the states before, for undo, of the images that exist.
+   */
+  updateCulling(
+    ids: readonly number[],
+    next: (before: CullingSnapshot) => Omit<CullingSnapshot, 'id'>,
+  ): { before: CullingSnapshot[]; changedIds: number[] } {
+    const before: CullingSnapshot[] = [];
+    const changedIds: number[] = [];
+    this.db.transaction(() => {
+      for (const id of new Set(ids)) {
+        const row = this.stmt.cullingOf.get(id);
+        if (!row) continue;
+        const old: CullingSnapshot = { id, rating: row.rating, rejected: row.rejected === 1, labels: maskToLabels(row.labels) };
+        const now = next(old);
+        const mask = labelsToMask(now.labels);
+        if (now.rating === old.rating && now.rejected === old.rejected && mask === row.labels) continue;
+        this.stmt.setCulling.run(now.rating, now.rejected ? 1 : 0, mask, id);
+        before.push(old);
+        changedIds.push(id);
+      }
+    }).immediate();
+    if (changedIds.length) this.invalidate();
+    return { before, changedIds };
+  }
+
+  /** Drops the materialised collection: the next query rebuilds it. */
+  private invalidate(): void {
+    this.collectedKey = null;
+  }
+
+  private collect(q: CollectionQuery): void {
+    const version = this.stmt.dataVersion.get()!;
+    if (version !== this.dataVersion) {
+      // Another connection committed since we last looked: membership or order may differ.
+      this.dataVersion = version;
+      this.collectedKey = null;
+    }
+    const key = queryKey(q);
+    if (key === this.collectedKey) return;
+    const { sql, params } = whereOf(q);
+    const order = ORDER_BY[q.sort ?? 'taken'];
+    const fill = `INSERT INTO temp.collected (id) SELECT i.id FROM images i ${sql} ORDER BY ${order}`;
+    let stmt = this.fillStatements.get(fill);
+    if (!stmt) {
+      stmt = this.db.prepare(fill);
+      this.fillStatements.set(fill, stmt);
+    }
+    const fillStmt = stmt;
+    // One read transaction: the snapshot we number is the snapshot data_version describes.
+    this.db.transaction(() => {
+      this.stmt.clearCollected.run();
+      const info = fillStmt.run(...params);
+      this.collectedCount = info.changes;
+      // rowids are handed out in SELECT order, so pos runs base .. base + count - 1.
+      this.collectedBase = info.changes ? Number(info.lastInsertRowid) - info.changes + 1 : 1;
+      this.dataVersion = this.stmt.dataVersion.get()!;
+    })();
+    this.collectedKey = key;
+  }
+}

@@ -1,0 +1,69 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Forward-only schema migrations, keyed by PRAGMA user_version (darktable's
+ * _upgrade_library_schema_step): step N takes a version N-1 library to version N. A library
+ * written by a newer termtable (user_version above the last step) is refused, not guessed at.
+ */
+const STEPS: readonly string[] = [
+  // 1: film rolls, images, culling data, one index per sort key (id breaks ties so every
+  // order is total and paging is stable).
+  `
+  CREATE TABLE film_rolls (
+    id   INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE
+  );
+  CREATE TABLE images (
+    id            INTEGER PRIMARY KEY,
+    film_roll_id  INTEGER NOT NULL REFERENCES film_rolls(id) ON DELETE CASCADE,
+    filename      TEXT NOT NULL,
+    file_size     INTEGER NOT NULL,
+    mtime         INTEGER NOT NULL,
+    width         INTEGER,
+    height        INTEGER,
+    orientation   INTEGER NOT NULL DEFAULT 1,
+    rotation      INTEGER NOT NULL DEFAULT 0,
+    maker         TEXT,
+    model         TEXT,
+    lens          TEXT,
+    exposure_time REAL,
+    f_number      REAL,
+    iso           REAL,
+    focal_length  REAL,
+    taken_at      TEXT,
+    rating        INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
+    rejected      INTEGER NOT NULL DEFAULT 0 CHECK (rejected IN (0, 1)),
+    labels        INTEGER NOT NULL DEFAULT 0,
+    imported_at   TEXT NOT NULL,
+    UNIQUE (film_roll_id, filename)
+  );
+  CREATE INDEX images_by_taken    ON images (taken_at, id);
+  CREATE INDEX images_by_name     ON images (filename, id);
+  CREATE INDEX images_by_rating   ON images (rejected, rating DESC, id);
+  CREATE INDEX images_by_imported ON images (imported_at, id);
+  CREATE INDEX images_roll_taken    ON images (film_roll_id, taken_at, id);
+  CREATE INDEX images_roll_name     ON images (film_roll_id, filename, id);
+  CREATE INDEX images_roll_rating   ON images (film_roll_id, rejected, rating DESC, id);
+  CREATE INDEX images_roll_imported ON images (film_roll_id, imported_at, id);
+  `,
+];
+
+export const SCHEMA_VERSION = STEPS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `library schema version ${current} is newer than this termtable understands (${SCHEMA_VERSION}); upgrade termtable`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    // IMMEDIATE: two processes opening a new library at once must not both run a step.
+    db.transaction(() => {
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now !== version) return; // the other process got there first
+      db.exec(STEPS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

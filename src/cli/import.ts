@@ -1,5 +1,95 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { CommandContext } from './common.js';
+import { importFolders, type ImportSummary } from '../db/import.js';
+import { Library } from '../db/library.js';
+import { sanitizeText } from '../util/sanitize.js';
+import { libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
-// Placeholder so the program builds; the owning work replaces it with the real command.
-export function registerImport(_program: Command, _ctx: CommandContext): void {}
+interface ImportCommandOptions {
+  json?: boolean;
+}
+
+/** Bad arguments are refused before anything is written. */
+async function checkFolders(dirs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const abs = path.resolve(dir);
+    let isDir: boolean;
+    try {
+      isDir = (await stat(abs)).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`no such folder: ${dir}`);
+      isDir = true; // e.g. EACCES on the way: the import reports it and goes on with the rest
+    }
+    if (!isDir) throw new UsageError(`not a folder: ${dir}`);
+    out.push(abs);
+  }
+  return out;
+}
+
+/** Imports with a progress bar when stderr is a terminal. */
+export async function importWithProgress(lib: Library, dirs: readonly string[]): Promise<ImportSummary> {
+  const stderr = process.stderr;
+  if (!stderr.isTTY) return importFolders(lib, dirs);
+  const bar = new cliProgress.SingleBar(
+    { stream: stderr, format: 'importing [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  try {
+    return await importFolders(lib, dirs, {
+      onProgress: ({ done, total, file }) => {
+        const name = sanitizeText(path.basename(file)).slice(0, 40);
+        if (!started) {
+          bar.start(total, 0, { file: name });
+          started = true;
+        }
+        bar.update(done, { file: name });
+      },
+    });
+  } finally {
+    if (started) bar.stop();
+  }
+}
+
+function printSummary(summary: ImportSummary, json: boolean): void {
+  const { imported, updated, unchanged, skipped, errors } = summary;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ imported, updated, unchanged, skipped, errors })}\n`);
+    return;
+  }
+  for (const e of errors) process.stderr.write(`termtable: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);
+  process.stdout.write(
+    `imported ${imported}, updated ${updated}, unchanged ${unchanged}, skipped ${skipped}, errors ${errors.length}\n`,
+  );
+}
+
+export function registerImport(program: Command, ctx: CommandContext): void {
+  program
+    .command('import')
+    .description('import folders of photos (recursively; each folder becomes a film roll)')
+    .argument('<dir...>', 'folders to import')
+    .option('--json', 'print one JSON summary object instead of text')
+    .addHelpText(
+      'after',
+      '\nRe-importing is safe: known files keep their id; changed files are re-read.\n' +
+        'Ratings and labels are read from FILE.EXT.xmp (darktable) or FILE.xmp (Lightroom) sidecars.\n\n' +
+        'Example:\n  termtable import ~/Pictures/2024 ~/Pictures/2025 --json',
+    )
+    .action(async (dirs: string[], opts: ImportCommandOptions, cmd: Command) => {
+      const folders = await checkFolders(dirs);
+      const lib = Library.open(libraryPathFrom(cmd));
+      try {
+        const summary = await importWithProgress(lib, folders);
+        // Thumbnails for summary.ids.new and summary.ids.changed are made here, by one call
+        // into src/cache, once that exists.
+        printSummary(summary, opts.json === true);
+        if (summary.errors.length) ctx.setExitCode(1);
+      } finally {
+        lib.close();
+      }
+    });
+}

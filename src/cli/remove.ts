@@ -1,5 +1,23 @@
 import type { Command } from 'commander';
-import type { CommandContext } from './common.js';
+import { Library } from '../db/library.js';
+import { libraryPathFrom, type CommandContext } from './common.js';
+import { parseIds, requireKnown } from './set.js';
 
-// Placeholder so the program builds; the owning work replaces it with the real command.
-export function registerRemove(_program: Command, _ctx: CommandContext): void {}
+export function registerRemove(program: Command, _ctx: CommandContext): void {
+  program
+    .command('remove')
+    .description('remove images from the library (the files and sidecars are left alone)')
+    .argument('<id...>', 'image ids (see termtable list)')
+    .addHelpText('after', '\nExample:\n  termtable remove 12 13')
+    .action((idArgs: string[], _opts: unknown, cmd: Command) => {
+      const ids = parseIds(idArgs);
+      const lib = Library.open(libraryPathFrom(cmd));
+      try {
+        requireKnown(lib, ids);
+        const removed = lib.remove(ids);
+        process.stdout.write(`removed ${removed} images from the library (files untouched)\n`);
+      } finally {
+        lib.close();
+      }
+    });
+}

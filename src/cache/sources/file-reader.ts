@@ -1,0 +1,65 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** Thrown when an untrusted offset or length points outside the file. */
+export class OutOfBoundsError extends Error {
+  override name = 'OutOfBoundsError';
+}
+
+/**
+ * Random access to one file through a file handle, every read clamped to the file's size:
+ * container parsers follow untrusted offsets, and a raw can be 60 MB when the preview we
+ * want is 1 MB, so nothing here ever reads the whole file unless asked to.
+ */
+export class FileReader {
+  private constructor(
+    private readonly handle: FileHandle,
+    /** Size in bytes when the file was opened. */
+    readonly size: number,
+  ) {}
+
+  static async open(file: string): Promise<FileReader> {
+    const handle = await open(file, 'r');
+    try {
+      const st = await handle.stat();
+      if (st.isDirectory()) {
+        const err = new Error(`EISDIR: is a directory, open '${file}'`) as NodeJS.ErrnoException;
+        err.code = 'EISDIR';
+        throw err;
+      }
+      return new FileReader(handle, st.size);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Up to `length` bytes at `offset` (fewer at the end of the file); throws when offset is past the end. */
+  async read(offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.size) {
+      throw new OutOfBoundsError(`offset ${offset} outside the file (${this.size} bytes)`);
+    }
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    const buf = Buffer.allocUnsafe(n);
+    let done = 0;
+    while (done < n) {
+      const { bytesRead } = await this.handle.read(buf, done, n - done, offset + done);
+      if (bytesRead === 0) break; // the file shrank under us
+      done += bytesRead;
+    }
+    return done === n ? buf : buf.subarray(0, done);
+  }
+
+  /** Exactly `length` bytes at `offset`, or OutOfBoundsError. */
+  async readExactly(offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(length) || length < 0 || offset + length > this.size) {
+      throw new OutOfBoundsError(`range ${offset}+${length} outside the file (${this.size} bytes)`);
+    }
+    const buf = await this.read(offset, length);
+    if (buf.length !== length) throw new OutOfBoundsError(`file shrank while reading ${offset}+${length}`);
+    return buf;
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}

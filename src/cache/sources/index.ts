@@ -1,0 +1,258 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { ThumbnailSourcePref } from '../../config/preferences.js';
+import { LEVEL_SIZES, type Level, type ThumbCause, type ThumbSubject } from '../types.js';
+import { classifyError, ThumbError } from './causes.js';
+import { findEmbeddedPreviews, findJpegExifThumbnail, type EmbeddedPreview } from './embedded.js';
+import { FileReader } from './file-reader.js';
+import { decodeHeic } from './heic-decoder.js';
+import { uprightTransform } from './orientation.js';
+import { decodeRaw } from './raw-decoder.js';
+import { PIXEL_LIMIT, renderLevels, type ColorOptions, type MadeThumb } from './render.js';
+import { isRawKind, sniffKind, SNIFF_BYTES, type FileKind } from './sniff.js';
+
+export type { MadeThumb } from './render.js';
+export { NO_RAW_DECODER, findRawDecoder } from './raw-decoder.js';
+export { PIXEL_LIMIT } from './render.js';
+
+export interface MakeThumbnailsOptions {
+  /** Levels to make, e.g. [0, 1, 2]; the image is decoded once and every level derived from it. */
+  levels: readonly Level[];
+  /** darktable's "use raw file instead of embedded JPEG from size". */
+  sourcePref: ThumbnailSourcePref;
+  /** Full preview: decode the file itself even if an embedded preview exists. @default false */
+  forceProcessed?: boolean;
+  /** Convert from the embedded ICC profile to the display profile (sRGB or monitorProfile). */
+  colorManagement: boolean;
+  /** ICC file of the monitor; null = sRGB. */
+  monitorProfile: string | null;
+  /** Aborting ends the work (kills a raw decoder, drops a HEIC worker) with detail "aborted". */
+  signal?: AbortSignal;
+}
+
+export type MakeResult = { ok: true; thumbs: MadeThumb[] } | { ok: false; cause: ThumbCause; detail: string };
+
+/** No single thumbnail job may take longer than this, whatever the input. */
+const OVERALL_TIMEOUT_MS = 120_000;
+/** Raw sensors above this (half-size decode = a quarter of it) are refused before decoding. */
+const RAW_PIXEL_LIMIT = 4 * PIXEL_LIMIT;
+/**
+ * Lossless-JPEG raws need at least 1 bit per pixel (0.125 byte): a file far below that
+ * holds no raw data, whatever LibRaw makes of it (it "decodes" stripped files to noise).
+ */
+const MIN_RAW_BYTES_PER_PIXEL = 0.1;
+/** An embedded preview used when the raw cannot be decoded must be at least this big (long edge). */
+const MIN_FALLBACK_EDGE = 96;
+/** HEIC files bigger than this are not read into memory. */
+const MAX_HEIC_BYTES = 256 * 1024 * 1024;
+/** sharp formats we decode ourselves; anything else sharp recognises (SVG, PDF…) is not a photo. */
+const SHARP_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp', 'tiff', 'heif']);
+
+/**
+ * Turns one image file into upright JPEG thumbnails at the requested levels, from its
+ * largest embedded preview or by decoding it, or explains why it cannot. Never throws and
+ * never hangs: every failure becomes {ok: false, cause, detail}.
+ */
+export async function makeThumbnails(subject: ThumbSubject, opts: MakeThumbnailsOptions): Promise<MakeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ThumbError('unsupported', `gave up after ${OVERALL_TIMEOUT_MS / 1000} s`)), OVERALL_TIMEOUT_MS);
+      timer.unref();
+    });
+    const thumbs = await Promise.race([make(subject, opts), timeout]);
+    if (opts.signal?.aborted) return { ok: false, cause: 'unsupported', detail: 'aborted' };
+    return { ok: true, thumbs };
+  } catch (err) {
+    const { cause, detail } = classifyError(err);
+    return { ok: false, cause, detail };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new ThumbError('unsupported', 'aborted');
+}
+
+/** Whether the preference asks to decode the file itself for this level. */
+export function prefersProcessed(level: Level, pref: ThumbnailSourcePref, force = false): boolean {
+  if (force || pref === 'always') return true;
+  if (pref === 'never') return false;
+  return level >= Number(pref.slice(3));
+}
+
+const longEdge = (p: { width: number; height: number }) => Math.max(p.width, p.height);
+
+async function make(subject: ThumbSubject, opts: MakeThumbnailsOptions): Promise<MadeThumb[]> {
+  const levels = [...new Set(opts.levels)].filter((l) => LEVEL_SIZES[l] !== undefined).sort();
+  if (levels.length === 0) throw new ThumbError('unsupported', 'no valid level requested');
+  checkAbort(opts.signal);
+  const reader = await FileReader.open(subject.path);
+  try {
+    if (reader.size === 0) throw new ThumbError('unsupported', 'empty file (0 bytes)');
+    const head = await reader.read(0, SNIFF_BYTES);
+    let kind = sniffKind(head, subject.path);
+    if (kind === 'unknown') throw new ThumbError('unsupported', 'not an image: unrecognised file content');
+    const color: ColorOptions = { colorManagement: opts.colorManagement, monitorProfile: opts.monitorProfile };
+    if (kind === 'tiff') {
+      const scan = await findEmbeddedPreviews(reader, kind);
+      if (scan.tiff?.isDng) kind = 'raw-tiff';
+    }
+    if (isRawKind(kind)) return await fromRaw(reader, kind, subject, levels, opts, color);
+    return await fromImage(reader, kind, subject, levels, opts, color);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Renders levels from one embedded preview (bytes read now, bounds-checked). */
+async function fromPreview(
+  reader: FileReader,
+  preview: EmbeddedPreview,
+  levels: Level[],
+  orientation: number,
+  rotation: number,
+  color: ColorOptions,
+): Promise<MadeThumb[]> {
+  const bytes = await reader.readExactly(preview.offset, preview.length);
+  // Validate with sharp before trusting the header we parsed ourselves.
+  const meta = await sharp(bytes).metadata();
+  if (meta.format !== 'jpeg' || !meta.width || !meta.height) throw new ThumbError('unsupported', `embedded preview is not a JPEG (${preview.origin})`);
+  return renderLevels({ input: bytes }, levels, uprightTransform(orientation, rotation), color, 'embedded');
+}
+
+async function fromRaw(
+  reader: FileReader,
+  kind: FileKind,
+  subject: ThumbSubject,
+  levels: Level[],
+  opts: MakeThumbnailsOptions,
+  color: ColorOptions,
+): Promise<MadeThumb[]> {
+  const scan = await findEmbeddedPreviews(reader, kind);
+  checkAbort(opts.signal);
+  // The raw's own EXIF orients its previews (they carry none of their own that counts).
+  const orientation = scan.tiff?.orientation ?? subject.orientation;
+  const best = scan.previews[0];
+  const embeddedLevels: Level[] = [];
+  let processedLevels: Level[] = [];
+  for (const level of levels) {
+    const fits = best !== undefined && longEdge(best) >= LEVEL_SIZES[level];
+    if (fits && !prefersProcessed(level, opts.sourcePref, opts.forceProcessed)) embeddedLevels.push(level);
+    else processedLevels.push(level);
+  }
+
+  const out: MadeThumb[] = [];
+  if (embeddedLevels.length > 0) {
+    let done = false;
+    for (const preview of scan.previews.filter((p) => longEdge(p) >= LEVEL_SIZES[embeddedLevels[embeddedLevels.length - 1] ?? 0])) {
+      try {
+        out.push(...(await fromPreview(reader, preview, embeddedLevels, orientation, subject.rotation, color)));
+        done = true;
+        break;
+      } catch (err) {
+        if (classifyError(err).cause === 'memory') throw err;
+      }
+    }
+    if (!done) processedLevels = [...processedLevels, ...embeddedLevels].sort();
+  }
+
+  if (processedLevels.length > 0) {
+    checkAbort(opts.signal);
+    try {
+      out.push(...(await decodeRawLevels(reader, subject, scan.tiff?.maxPixels ?? 0, processedLevels, opts, color)));
+    } catch (rawErr) {
+      if (opts.signal?.aborted) throw rawErr;
+      // Cannot decode the raw: the best embedded preview is better than a skull, unless it is a token 8x8 one.
+      const usable = scan.previews.filter((p) => longEdge(p) >= MIN_FALLBACK_EDGE);
+      let rescued = false;
+      for (const preview of usable) {
+        try {
+          out.push(...(await fromPreview(reader, preview, processedLevels, orientation, subject.rotation, color)));
+          rescued = true;
+          break;
+        } catch {
+          // try the next one
+        }
+      }
+      if (!rescued) throw rawErr;
+    }
+  }
+  return out.sort((a, b) => a.level - b.level);
+}
+
+async function decodeRawLevels(
+  reader: FileReader,
+  subject: ThumbSubject,
+  declaredPixels: number,
+  levels: Level[],
+  opts: MakeThumbnailsOptions,
+  color: ColorOptions,
+): Promise<MadeThumb[]> {
+  if (declaredPixels > RAW_PIXEL_LIMIT) {
+    throw new ThumbError('memory', `raw declares ${Math.round(declaredPixels / 1e6)} MP, over the ${Math.round(RAW_PIXEL_LIMIT / 1e6)} MP limit`);
+  }
+  const tiff = await decodeRaw(subject.path, { signal: opts.signal });
+  const meta = await sharp(tiff).metadata();
+  const sensorPixels = (meta.width ?? 0) * (meta.height ?? 0) * 4; // half-size output
+  if (!meta.width || !meta.height) throw new ThumbError('unsupported', 'raw decoder produced no image');
+  if (reader.size < sensorPixels * MIN_RAW_BYTES_PER_PIXEL) {
+    throw new ThumbError(
+      'unsupported',
+      `raw data missing or cut short: ${reader.size} bytes for a ${meta.width * 2}x${meta.height * 2} sensor`,
+    );
+  }
+  // LibRaw has already applied the raw's orientation; only the user's turns remain.
+  return renderLevels({ input: tiff }, levels, uprightTransform(1, subject.rotation), color, 'processed');
+}
+
+async function fromImage(
+  reader: FileReader,
+  kind: FileKind,
+  subject: ThumbSubject,
+  levels: Level[],
+  opts: MakeThumbnailsOptions,
+  color: ColorOptions,
+): Promise<MadeThumb[]> {
+  const meta = await sharp(subject.path).metadata();
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (!meta.format || !SHARP_FORMATS.has(meta.format)) throw new ThumbError('unsupported', `unsupported format: ${meta.format ?? 'unknown'}`);
+  if (width * height > PIXEL_LIMIT) {
+    throw new ThumbError('memory', `image is ${width}x${height} (${Math.round((width * height) / 1e6)} MP), over the ${Math.round(PIXEL_LIMIT / 1e6)} MP limit`);
+  }
+  checkAbort(opts.signal);
+  const transformFromExif = uprightTransform(meta.orientation ?? 1, subject.rotation);
+
+  if (meta.format === 'heif' && meta.compression === 'hevc') {
+    if (reader.size > MAX_HEIC_BYTES) throw new ThumbError('memory', `HEIC file of ${reader.size} bytes is too big to decode`);
+    const data = await readFile(subject.path);
+    const decoded = await decodeHeic(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { signal: opts.signal });
+    // libheif applied the container's rotation already: only the user's turns remain.
+    return renderLevels(
+      { input: decoded.pixels, options: { raw: { width: decoded.width, height: decoded.height, channels: 4 } } },
+      levels,
+      uprightTransform(1, subject.rotation),
+      color,
+      'processed',
+    );
+  }
+
+  // A big JPEG's EXIF thumbnail serves mip0 alone; with bigger levels asked for, one decode serves all.
+  if (kind === 'jpeg' && levels.length === 1 && levels[0] === 0 && !prefersProcessed(0, opts.sourcePref, opts.forceProcessed)) {
+    const exifThumb = await findJpegExifThumbnail(reader);
+    if (exifThumb) {
+      const { preview, main } = exifThumb;
+      const sameShape = Math.abs(preview.width / preview.height - main.width / main.height) < 0.02 * (main.width / main.height);
+      if (sameShape && longEdge(preview) >= LEVEL_SIZES[0] && longEdge(main) > longEdge(preview)) {
+        try {
+          return await fromPreview(reader, preview, levels, meta.orientation ?? 1, subject.rotation, color);
+        } catch {
+          // a broken thumbnail: decode the image itself
+        }
+      }
+    }
+  }
+  return renderLevels({ input: subject.path }, levels, transformFromExif, color, 'processed');
+}

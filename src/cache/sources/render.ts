@@ -1,0 +1,72 @@
+import sharp, { type SharpOptions } from 'sharp';
+import { LEVEL_SIZES, type Level, type ThumbSource } from '../types.js';
+import type { UprightTransform } from './orientation.js';
+
+/** sharp's pixel bound: 2^28 ≈ 268 MP, above any camera; a bomb over it fails as `memory`. */
+export const PIXEL_LIMIT = 2 ** 28;
+/** JPEG quality of thumbnails: darktable's default for its disk cache is 90; 85 halves nothing visible at these sizes. */
+export const JPEG_QUALITY = 85;
+/** Transparent pixels are laid on this: a neutral dark grey that suits a terminal. */
+const BACKGROUND = { r: 48, g: 48, b: 48 };
+
+export interface ColorOptions {
+  colorManagement: boolean;
+  monitorProfile: string | null;
+}
+
+export interface MadeThumb {
+  level: Level;
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  source: ThumbSource;
+}
+
+/** What sharp decodes: a file path or bytes, plus input options (raw pixels, pages…). */
+export interface SharpInput {
+  input: string | Buffer;
+  options?: SharpOptions;
+}
+
+/**
+ * Decodes once (shrink-on-load to the largest level asked for), orients, converts colour, and
+ * derives every smaller level from that one buffer of 8-bit pixels.
+ */
+export async function renderLevels(
+  src: SharpInput,
+  levels: readonly Level[],
+  transform: UprightTransform,
+  color: ColorOptions,
+  source: ThumbSource,
+): Promise<MadeThumb[]> {
+  const sorted = [...new Set(levels)].sort((a, b) => b - a);
+  const top = sorted[0];
+  if (top === undefined) return [];
+  const size = LEVEL_SIZES[top];
+  let img = sharp(src.input, {
+    limitInputPixels: PIXEL_LIMIT,
+    failOn: 'error',
+    sequentialRead: true,
+    ...(color.colorManagement ? {} : { ignoreIcc: true }),
+    ...src.options,
+  });
+  if (transform.rotate) img = img.rotate(transform.rotate);
+  if (transform.flop) img = img.flop();
+  img = img
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: BACKGROUND });
+  if (color.colorManagement && color.monitorProfile) img = img.withIccProfile(color.monitorProfile);
+  else img = img.toColourspace('srgb');
+  const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+
+  const out: MadeThumb[] = [];
+  for (const level of sorted) {
+    const edge = LEVEL_SIZES[level];
+    let pipeline = sharp(data, { raw });
+    if (Math.max(raw.width, raw.height) > edge) pipeline = pipeline.resize(edge, edge, { fit: 'inside' });
+    const jpeg = await pipeline.jpeg({ quality: JPEG_QUALITY }).toBuffer({ resolveWithObject: true });
+    out.push({ level, jpeg: jpeg.data, width: jpeg.info.width, height: jpeg.info.height, source });
+  }
+  return out.sort((a, b) => a.level - b.level);
+}

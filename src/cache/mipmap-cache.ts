@@ -241,7 +241,7 @@ export class MipmapCache {
         return toThumb(cached, true);
       }
       this.#misses++;
-      const dead = this.#rememberDead(subject, null, 'missing', 'file not found or unreadable');
+      const dead = await this.#rememberDead(subject, null, 'missing', 'file not found or unreadable');
       return failure(subject.id, level, dead);
     }
 
@@ -336,7 +336,7 @@ export class MipmapCache {
         continue;
       }
       if (facts === null) {
-        addFailure(subject, this.#rememberDead(subject, null, 'missing', 'file not found or unreadable'));
+        addFailure(subject, await this.#rememberDead(subject, null, 'missing', 'file not found or unreadable'));
         report();
         continue;
       }
@@ -562,7 +562,13 @@ export class MipmapCache {
     return onDisk;
   }
 
-  #rememberDead(subject: ThumbSubject, facts: FileFacts | null, cause: DeadEntry['cause'], detail: string): DeadEntry {
+  /** Remembers a failure in memory and on disk (awaited: another process may look next). */
+  async #rememberDead(
+    subject: ThumbSubject,
+    facts: FileFacts | null,
+    cause: DeadEntry['cause'],
+    detail: string,
+  ): Promise<DeadEntry> {
     const dead: DeadEntry = {
       id: subject.id,
       cause,
@@ -578,14 +584,11 @@ export class MipmapCache {
       old && old.cause === dead.cause && old.detail === dead.detail && old.exists === dead.exists &&
       old.fileSize === dead.fileSize && old.mtime === dead.mtime;
     if (!same) {
-      this.#disk.writeDead(dead).catch((err: Error) => this.#warnOnce(`cannot record failure of image ${subject.id}: ${err.message}`));
+      await this.#disk
+        .writeDead(dead)
+        .catch((err: Error) => this.#warnOnce(`cannot record failure of image ${subject.id}: ${err.message}`));
     }
     return dead;
-  }
-
-  #forgetDead(id: number): void {
-    this.#dead.delete(id);
-    void this.#disk.removeDead(id);
   }
 
   /**
@@ -759,10 +762,14 @@ export class MipmapCache {
           ),
         );
       }
-      if (made.size > 0) this.#forgetDeadIfAny(subject.id);
+      // Another process may have recorded a failure of this image: it is wrong now.
+      if (made.size > 0) {
+        this.#dead.delete(subject.id);
+        await this.#disk.removeDead(subject.id);
+      }
       this.#done++;
     } else if (!result.ok) {
-      this.#rememberDead(subject, facts, result.cause, result.detail);
+      await this.#rememberDead(subject, facts, result.cause, result.detail);
       this.#failed++;
     }
 
@@ -770,11 +777,6 @@ export class MipmapCache {
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
       w.resolve(await this.#answer(subject, w.level, made, result));
     }
-  }
-
-  #forgetDeadIfAny(id: number): void {
-    if (this.#dead.has(id)) this.#forgetDead(id);
-    else void this.#disk.removeDead(id);
   }
 
   async #answer(

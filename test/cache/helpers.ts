@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { defaultPreferences, type Preferences } from '../../src/config/preferences.js';
+import { loadDefaultMaker, type ThumbnailMaker } from '../../src/cache/maker.js';
+import { LEVEL_SIZES, type ThumbSubject } from '../../src/cache/types.js';
+import { stat } from 'node:fs/promises';
+
+export interface TempEnv {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  libraryPath: string;
+  diskDir: string;
+  cacheFile: string;
+  cleanup(): void;
+}
+
+/** A temp dir with its own XDG homes; the cache paths live under it. */
+export function tempEnv(prefix = 'tt-cache-'): TempEnv {
+  const root = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: path.join(root, 'data'),
+    XDG_CACHE_HOME: path.join(root, 'cache'),
+    XDG_CONFIG_HOME: path.join(root, 'config'),
+  };
+  return {
+    root,
+    env,
+    libraryPath: path.join(root, 'data', 'termtable', 'library.db'),
+    diskDir: path.join(root, 'cache', 'mipmaps.d'),
+    cacheFile: path.join(root, 'cache', 'mipmaps.cache'),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export function prefs(over: Partial<Preferences> = {}): Preferences {
+  return { ...defaultPreferences(), concurrency: 2, ...over };
+}
+
+/** A photo-like image (noise over a gradient) so JPEG sizes are realistic, not flat colour. */
+export async function makePhoto(file: string, width: number, height: number, seed = 0): Promise<void> {
+  const noise = await sharp({
+    create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 110 + (seed % 40), sigma: 40 } },
+  })
+    .blur(1.2)
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  await sharp(noise).jpeg({ quality: 88 }).toFile(file);
+}
+
+export async function subjectOf(id: number, file: string, rotation = 0): Promise<ThumbSubject> {
+  let fileSize = 0;
+  let mtime = 0;
+  try {
+    const s = await stat(file);
+    fileSize = s.size;
+    mtime = Math.trunc(s.mtimeMs);
+  } catch {
+    // a subject for a file that is not there
+  }
+  return { id, path: file, fileSize, mtime, orientation: 1, rotation };
+}
+
+/**
+ * The real sources layer when it is there; until src/cache/sources/index.ts lands, a
+ * minimal sharp pipeline with the same contract so the cache's own behaviour can be tested.
+ */
+export async function testMaker(): Promise<ThumbnailMaker> {
+  try {
+    return await loadDefaultMaker();
+  } catch {
+    return fallbackMaker;
+  }
+}
+
+export const fallbackMaker: ThumbnailMaker = async (subject, opts) => {
+  try {
+    const base = sharp(subject.path, { failOn: 'error', limitInputPixels: 268_402_689 }).autoOrient();
+    const top = Math.max(...opts.levels);
+    const big = await base
+      .resize(LEVEL_SIZES[top as 0], LEVEL_SIZES[top as 0], { fit: 'inside', withoutEnlargement: true })
+      .rotate(subject.rotation * 90)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const thumbs = [];
+    for (const level of opts.levels) {
+      const size = LEVEL_SIZES[level];
+      const { data, info } = await sharp(big.data, { raw: big.info })
+        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 85 })
+        .toBuffer({ resolveWithObject: true });
+      thumbs.push({ level, jpeg: data, width: info.width, height: info.height, source: 'processed' as const });
+    }
+    return { ok: true, thumbs };
+  } catch (err) {
+    const message = (err as Error).message;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || /no such file|Input file is missing/i.test(message)) {
+      return { ok: false, cause: 'missing', detail: message };
+    }
+    if (/pixel limit/i.test(message)) return { ok: false, cause: 'memory', detail: message };
+    return { ok: false, cause: 'unsupported', detail: message.split('\n')[0] ?? message };
+  }
+};
+
+/** Polls until the predicate holds, or fails after the deadline. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

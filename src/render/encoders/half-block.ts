@@ -1,0 +1,142 @@
+/**
+ * Unicode half-blocks: each cell shows two vertically stacked pixels, `▀` with the upper one
+ * as foreground and the lower as background. Works in any terminal with colour, tmux included.
+ * Hand-written rather than terminal-image's: that decodes with jimp (9.6 s vs sharp's 0.22 s
+ * on a 24 MP JPEG) and picks colour depth from chalk, not from what the terminal confirmed.
+ */
+import sharp from 'sharp';
+import { clampBox, fitImage } from '../geometry.js';
+import type { CellBox, CellPx, Encoder, ImageInput, RenderedImage } from '../types.js';
+
+const UPPER_HALF = '▀';
+const CUBE_LEVELS = [0, 95, 135, 175, 215, 255] as const;
+
+function nearestCubeIndex(v: number): number {
+  // Midpoints between the xterm cube levels 0,95,135,175,215,255.
+  if (v < 48) return 0;
+  if (v < 115) return 1;
+  return Math.min(5, Math.floor((v - 35) / 40));
+}
+
+/**
+ * Nearest xterm-256 colour to an sRGB triple: the 6×6×6 cube or the 24-step grey ramp,
+ * whichever is closer. The 16 system colours are skipped: themes redefine them.
+ */
+export function rgbTo256(r: number, g: number, b: number): number {
+  const ri = nearestCubeIndex(r);
+  const gi = nearestCubeIndex(g);
+  const bi = nearestCubeIndex(b);
+  const cr = CUBE_LEVELS[ri] ?? 0;
+  const cg = CUBE_LEVELS[gi] ?? 0;
+  const cb = CUBE_LEVELS[bi] ?? 0;
+  const cubeDist = (r - cr) ** 2 + (g - cg) ** 2 + (b - cb) ** 2;
+  const mean = (r + g + b) / 3;
+  const greyIndex = Math.min(23, Math.max(0, Math.round((mean - 8) / 10)));
+  const grey = 8 + greyIndex * 10;
+  const greyDist = (r - grey) ** 2 + (g - grey) ** 2 + (b - grey) ** 2;
+  return greyDist < cubeDist ? 232 + greyIndex : 16 + 36 * ri + 6 * gi + bi;
+}
+
+/** The rgb value an xterm-256 index stands for (cube and greys only). */
+export function xterm256ToRgb(index: number): [number, number, number] {
+  if (index >= 232) {
+    const v = 8 + (index - 232) * 10;
+    return [v, v, v];
+  }
+  const i = index - 16;
+  return [CUBE_LEVELS[Math.floor(i / 36) % 6] ?? 0, CUBE_LEVELS[Math.floor(i / 6) % 6] ?? 0, CUBE_LEVELS[i % 6] ?? 0];
+}
+
+function sgr(fg: boolean, r: number, g: number, b: number, truecolor: boolean): string {
+  const base = fg ? 38 : 48;
+  return truecolor ? `${base};2;${r};${g};${b}` : `${base};5;${rgbTo256(r, g, b)}`;
+}
+
+/**
+ * Builds the lines from raw RGB pixels of `width` × `heightPx` (heightPx = 2 per cell row; an odd
+ * last pixel row leaves the lower half of its cells in the default background).
+ */
+export function halfBlockLines(
+  rgb: Uint8Array,
+  width: number,
+  heightPx: number,
+  channels: number,
+  truecolor: boolean,
+): string[] {
+  const lines: string[] = [];
+  const px = (x: number, y: number): [number, number, number] => {
+    const i = (y * width + x) * channels;
+    return [rgb[i] ?? 0, rgb[i + 1] ?? 0, rgb[i + 2] ?? 0];
+  };
+  for (let y = 0; y < heightPx; y += 2) {
+    let line = '';
+    let last = '';
+    for (let x = 0; x < width; x += 1) {
+      const top = px(x, y);
+      const fg = sgr(true, top[0], top[1], top[2], truecolor);
+      const bg = y + 1 < heightPx ? (() => {
+        const bottom = px(x, y + 1);
+        return sgr(false, bottom[0], bottom[1], bottom[2], truecolor);
+      })() : '49';
+      const code = `\x1b[${fg};${bg}m`;
+      // Neighbouring cells often share colours: repeat the SGR only when it changes.
+      if (code !== last) line += code;
+      last = code;
+      line += UPPER_HALF;
+    }
+    lines.push(`${line}\x1b[0m`);
+  }
+  return lines;
+}
+
+export interface HalfBlockEncoderOptions {
+  cellPx: CellPx;
+  /** 24-bit SGR; false gives the nearest xterm-256 colours. @default false */
+  truecolor?: boolean;
+}
+
+export function createHalfBlockEncoder(options: HalfBlockEncoderOptions): Encoder {
+  const truecolor = options.truecolor ?? false;
+  return {
+    protocol: 'blocks',
+    inTree: true,
+    async encode(input: ImageInput, rawBox: CellBox): Promise<RenderedImage> {
+      const box = clampBox(rawBox);
+      const fit = fitImage(input.width, input.height, box, options.cellPx);
+      // Half a cell per pixel row: resample to cols × (2 × rows), keeping the aspect ratio.
+      const halfRows = Math.max(1, Math.min(box.rows * 2, Math.round((fit.heightPx / options.cellPx.height) * 2)));
+      const cols = Math.max(1, Math.min(box.cols, Math.round(fit.widthPx / options.cellPx.width)));
+      const { data, info } = await sharp(input.data, { failOn: 'none' })
+        .resize(cols, halfRows, { fit: 'fill' })
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const picture = halfBlockLines(data, info.width, info.height, info.channels, truecolor);
+      const rows = picture.length;
+      const offsetCol = Math.floor((box.cols - cols) / 2);
+      const offsetRow = Math.floor((box.rows - rows) / 2);
+      const blank = ' '.repeat(box.cols);
+      const lines: string[] = [];
+      for (let r = 0; r < box.rows; r += 1) {
+        const line = picture[r - offsetRow];
+        lines.push(
+          line === undefined ? blank : ' '.repeat(offsetCol) + line + ' '.repeat(box.cols - cols - offsetCol),
+        );
+      }
+      return {
+        key: `${input.key}@${box.cols}x${box.rows}`,
+        protocol: 'blocks',
+        box,
+        cols,
+        rows,
+        offsetCol,
+        offsetRow,
+        lines,
+        imageId: null,
+        transmit: null,
+        place: null,
+        byteLength: lines.reduce((n, l) => n + Buffer.byteLength(l), 0),
+      };
+    },
+  };
+}

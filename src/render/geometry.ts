@@ -1,0 +1,56 @@
+import type { CellBox, CellPx } from './types.js';
+
+/** Hard ceiling on any box: no header, reply or flag sizes a terminal write beyond this. */
+export const MAX_BOX_CELLS = 400;
+/** Hard ceiling on pixels per side of an encoded image. */
+export const MAX_IMAGE_PX = 4096;
+
+/** Where a picture of w×h pixels lands in a box of cells, aspect ratio kept. */
+export interface Fit {
+  /** Cells covered. */
+  cols: number;
+  rows: number;
+  /** Offset inside the box (centred). */
+  offsetCol: number;
+  offsetRow: number;
+  /** Pixel size to resize to so the picture fills exactly cols×rows cells' worth of its area. */
+  widthPx: number;
+  heightPx: number;
+}
+
+function clampInt(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return min;
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+/** Clamps a requested box to sane bounds (≥1, ≤ MAX_BOX_CELLS). */
+export function clampBox(box: CellBox): CellBox {
+  return { cols: clampInt(box.cols, 1, MAX_BOX_CELLS), rows: clampInt(box.rows, 1, MAX_BOX_CELLS) };
+}
+
+/**
+ * Fits an image into a box of cells keeping its aspect ratio. The sizes come from file headers,
+ * so they are clamped: the result never exceeds the box, whatever the input claims.
+ */
+export function fitImage(imageWidth: number, imageHeight: number, rawBox: CellBox, cellPx: CellPx): Fit {
+  const box = clampBox(rawBox);
+  const cw = clampInt(cellPx.width, 1, 200);
+  const ch = clampInt(cellPx.height, 1, 400);
+  const iw = clampInt(imageWidth, 1, 1 << 20);
+  const ih = clampInt(imageHeight, 1, 1 << 20);
+  const boxW = box.cols * cw;
+  const boxH = box.rows * ch;
+  const scale = Math.min(boxW / iw, boxH / ih);
+  const widthPx = clampInt(iw * scale, 1, Math.min(boxW, MAX_IMAGE_PX));
+  const heightPx = clampInt(ih * scale, 1, Math.min(boxH, MAX_IMAGE_PX));
+  const cols = clampInt(Math.ceil(widthPx / cw - 0.01), 1, box.cols);
+  const rows = clampInt(Math.ceil(heightPx / ch - 0.01), 1, box.rows);
+  return {
+    cols,
+    rows,
+    offsetCol: Math.floor((box.cols - cols) / 2),
+    offsetRow: Math.floor((box.rows - rows) / 2),
+    widthPx,
+    heightPx,
+  };
+}

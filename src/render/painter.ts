@@ -1,0 +1,157 @@
+/**
+ * The one writer of out-of-band image bytes (kitty direct placements, sixel, iTerm2), Ink-agnostic.
+ * Given the placements wanted after a frame, it returns the bytes to write around that frame:
+ * `before` erases what is no longer wanted (so Ink's text can then cover it), `after` draws the
+ * images with the cursor saved and restored. kitty pixels are transmitted once per image id and
+ * re-placed by id; sixel and iTerm2 are repainted every frame from the renderer's encoded cache,
+ * because Ink erases its lines on each frame.
+ */
+import { kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
+import { wrapEachSequence } from './tmux.js';
+import type { CellRect, Placement, Protocol, TerminalCaps } from './types.js';
+
+const SAVE_CURSOR = '\x1b7';
+const RESTORE_CURSOR = '\x1b8';
+
+/** Absolute cursor move to a 0-based cell. */
+export function cursorTo(col: number, row: number): string {
+  return `\x1b[${Math.max(0, Math.floor(row)) + 1};${Math.max(0, Math.floor(col)) + 1}H`;
+}
+
+/** Spaces over a rect (ECH erases without moving the cursor): removes sixel/iTerm2 pixels. */
+export function blankRect(rect: CellRect): string {
+  let out = '';
+  for (let r = 0; r < rect.rows; r += 1) out += `${cursorTo(rect.col, rect.row + r)}\x1b[${rect.cols}X`;
+  return out;
+}
+
+export interface PaintBytes {
+  /** Write before the frame: erases stale images. */
+  before: string;
+  /** Write after the frame: draws the wanted images. */
+  after: string;
+}
+
+export interface PainterOptions {
+  /** kitty images kept transmitted in the terminal before the least recently shown is freed. @default 256 */
+  maxTransmitted?: number;
+}
+
+interface Shown {
+  slot: string;
+  rect: CellRect;
+  imageKey: string;
+  imageId: number | null;
+  placementId: number;
+}
+
+function sameRect(a: CellRect, b: CellRect): boolean {
+  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
+}
+
+export class Painter {
+  readonly protocol: Protocol;
+  private readonly passthrough: boolean;
+  private readonly maxTransmitted: number;
+  /** kitty image ids in the terminal, in least-recently-shown order (Map keeps insertion order). */
+  private transmitted = new Map<number, true>();
+  private shown = new Map<string, Shown>();
+
+  constructor(caps: Pick<TerminalCaps, 'protocol' | 'passthrough'>, options: PainterOptions = {}) {
+    this.protocol = caps.protocol;
+    this.passthrough = caps.passthrough;
+    this.maxTransmitted = Math.max(1, options.maxTransmitted ?? 256);
+  }
+
+  private wrap(bytes: string): string {
+    return this.passthrough ? wrapEachSequence(bytes) : bytes;
+  }
+
+  /** Bytes for one frame. Placements whose image is in-tree text only get their kitty pixels sent. */
+  frame(placements: readonly Placement[]): PaintBytes {
+    let before = '';
+    let after = '';
+    const next = new Map<string, Shown>();
+    const placementsPerImage = new Map<number, number>();
+
+    for (const p of placements) {
+      const img = p.image;
+      if (img.imageId !== null && img.transmit !== null) {
+        if (this.transmitted.has(img.imageId)) this.transmitted.delete(img.imageId);
+        else after += this.wrap(img.transmit);
+        this.transmitted.set(img.imageId, true);
+      }
+      if (img.lines !== null || img.place === null) continue;
+      const rect: CellRect = {
+        col: p.rect.col + img.offsetCol,
+        row: p.rect.row + img.offsetRow,
+        cols: img.cols,
+        rows: img.rows,
+      };
+      let placementId = 1;
+      if (img.imageId !== null) {
+        placementId = (placementsPerImage.get(img.imageId) ?? 0) + 1;
+        placementsPerImage.set(img.imageId, placementId);
+      }
+      const entry: Shown = { slot: p.key, rect, imageKey: img.key, imageId: img.imageId, placementId };
+      next.set(p.key, entry);
+      const prev = this.shown.get(p.key);
+      const unchanged =
+        prev !== undefined && prev.imageKey === img.key && prev.placementId === placementId && sameRect(prev.rect, rect);
+      if (this.protocol === 'kitty' && img.imageId !== null) {
+        // Re-sending the same id+placement moves it without flicker; unchanged ones stay as they are.
+        if (unchanged) continue;
+        after += SAVE_CURSOR + cursorTo(rect.col, rect.row) + this.wrap(kittyPlace(img.imageId, placementId, img.cols, img.rows)) + RESTORE_CURSOR;
+      } else {
+        after += SAVE_CURSOR + cursorTo(rect.col, rect.row) + this.wrap(img.place) + RESTORE_CURSOR;
+      }
+    }
+
+    for (const [slot, prev] of this.shown) {
+      const now = next.get(slot);
+      if (now && now.imageKey === prev.imageKey && sameRect(now.rect, prev.rect) && now.placementId === prev.placementId) continue;
+      if (prev.imageId !== null) {
+        // Still shown elsewhere under the same id+placement: the new place command already moved it.
+        const movedNotGone = [...next.values()].some(
+          (n) => n.imageId === prev.imageId && n.placementId === prev.placementId,
+        );
+        if (!movedNotGone) before += this.wrap(kittyDeletePlacement(prev.imageId, prev.placementId));
+      } else {
+        before += SAVE_CURSOR + blankRect(prev.rect) + RESTORE_CURSOR;
+      }
+    }
+    this.shown = next;
+
+    // Free the pixels of the least recently shown kitty images beyond the budget.
+    while (this.transmitted.size > this.maxTransmitted) {
+      const oldest = this.transmitted.keys().next().value;
+      if (oldest === undefined) break;
+      this.transmitted.delete(oldest);
+      before += this.wrap(kittyDeleteImage(oldest));
+    }
+    return { before, after };
+  }
+
+  /**
+   * The screen was cleared (Ink writes ESC[2J when its output reaches the terminal's height,
+   * which also deletes kitty images): forget everything, so the next frame sends it all again.
+   */
+  invalidate(): void {
+    this.shown.clear();
+    this.transmitted.clear();
+  }
+
+  /** Bytes that remove every image this painter drew (call at exit). */
+  clearAll(): string {
+    let out = '';
+    if (this.protocol === 'kitty' || this.transmitted.size > 0) {
+      for (const id of this.transmitted.keys()) out += this.wrap(kittyDeleteImage(id));
+      out += this.wrap(kittyDeleteAll());
+    } else {
+      for (const s of this.shown.values()) out += SAVE_CURSOR + blankRect(s.rect) + RESTORE_CURSOR;
+    }
+    this.shown.clear();
+    this.transmitted.clear();
+    return out;
+  }
+}

@@ -4,6 +4,7 @@ import type { ThumbnailSourcePref } from '../../config/preferences.js';
 import { LEVEL_SIZES, type Level, type ThumbCause, type ThumbSubject } from '../types.js';
 import { classifyError, ThumbError } from './causes.js';
 import { findEmbeddedPreviews, findJpegExifThumbnail, type EmbeddedPreview } from './embedded.js';
+import type { TiffInfo } from './tiff.js';
 import { FileReader } from './file-reader.js';
 import { decodeHeic } from './heic-decoder.js';
 import { uprightTransform } from './orientation.js';
@@ -132,8 +133,8 @@ async function fromRaw(
 ): Promise<MadeThumb[]> {
   const scan = await findEmbeddedPreviews(reader, kind);
   checkAbort(opts.signal);
-  // The raw's own EXIF orients its previews (they carry none of their own that counts).
-  const orientation = scan.tiff?.orientation ?? subject.orientation;
+  // The raw's EXIF orientation (as the library read it) orients its previews, not the previews' own tags.
+  const orientation = subject.orientation >= 1 && subject.orientation <= 8 ? subject.orientation : (scan.tiff?.orientation ?? 1);
   const best = scan.previews[0];
   const embeddedLevels: Level[] = [];
   let processedLevels: Level[] = [];
@@ -161,7 +162,19 @@ async function fromRaw(
   if (processedLevels.length > 0) {
     checkAbort(opts.signal);
     try {
-      out.push(...(await decodeRawLevels(reader, subject, scan.tiff?.maxPixels ?? 0, processedLevels, opts, color)));
+      const decoded = await decodeRawLevels(reader, subject, scan.tiff, processedLevels, opts, color);
+      // A level processed only because the preview was too small, where the decode came out
+      // smaller still (small sensors, half-size): the preview is the better picture.
+      const worse = decoded.filter(
+        (t) =>
+          best !== undefined &&
+          !prefersProcessed(t.level, opts.sourcePref, opts.forceProcessed) &&
+          longEdge(t) < Math.min(LEVEL_SIZES[t.level], longEdge(best)),
+      );
+      out.push(...decoded.filter((t) => !worse.includes(t)));
+      if (worse.length > 0 && best) {
+        out.push(...(await fromPreview(reader, best, worse.map((t) => t.level), orientation, subject.rotation, color)));
+      }
     } catch (rawErr) {
       if (opts.signal?.aborted) throw rawErr;
       // Cannot decode the raw: the best embedded preview is better than a skull, unless it is a token 8x8 one.
@@ -185,22 +198,28 @@ async function fromRaw(
 async function decodeRawLevels(
   reader: FileReader,
   subject: ThumbSubject,
-  declaredPixels: number,
+  tiffInfo: TiffInfo | null,
   levels: Level[],
   opts: MakeThumbnailsOptions,
   color: ColorOptions,
 ): Promise<MadeThumb[]> {
+  const declaredPixels = tiffInfo?.maxPixels ?? 0;
   if (declaredPixels > RAW_PIXEL_LIMIT) {
     throw new ThumbError('memory', `raw declares ${Math.round(declaredPixels / 1e6)} MP, over the ${Math.round(RAW_PIXEL_LIMIT / 1e6)} MP limit`);
   }
-  const tiff = await decodeRaw(subject.path, { signal: opts.signal });
+  // Half-size unless that would be smaller than the largest level asked for (small sensors, mip3/mip4).
+  const need = LEVEL_SIZES[levels[levels.length - 1] ?? 0];
+  const sensorEdge = Math.sqrt(declaredPixels * 1.5); // long edge of a 3:2 sensor of that area
+  const halfSize = !(declaredPixels > 0 && sensorEdge / 2 < need);
+  const tiff = await decodeRaw(subject.path, { signal: opts.signal, halfSize });
   const meta = await sharp(tiff).metadata();
-  const sensorPixels = (meta.width ?? 0) * (meta.height ?? 0) * 4; // half-size output
   if (!meta.width || !meta.height) throw new ThumbError('unsupported', 'raw decoder produced no image');
+  const scale = halfSize ? 2 : 1;
+  const sensorPixels = meta.width * scale * meta.height * scale;
   if (reader.size < sensorPixels * MIN_RAW_BYTES_PER_PIXEL) {
     throw new ThumbError(
       'unsupported',
-      `raw data missing or cut short: ${reader.size} bytes for a ${meta.width * 2}x${meta.height * 2} sensor`,
+      `raw data missing or cut short: ${reader.size} bytes for a ${meta.width * scale}x${meta.height * scale} sensor`,
     );
   }
   // LibRaw has already applied the raw's orientation; only the user's turns remain.

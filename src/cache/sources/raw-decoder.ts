@@ -16,10 +16,12 @@ import { ThumbError } from './causes.js';
 export const RAW_DECODER = 'dcraw_emu';
 export const NO_RAW_DECODER = 'no raw decoder: install libraw-bin (LibRaw\'s dcraw_emu)';
 
-/** Half-size 8-bit TIFF on stdout, LibRaw defaults otherwise plus the camera's white balance. */
-const ARGS = ['-h', '-w', '-T', '-Z', '-'];
+/** 8-bit TIFF on stdout, LibRaw defaults otherwise plus the camera's white balance (as darktable's default). */
+const ARGS = ['-w', '-T', '-Z', '-'];
 
 export interface RawDecodeOptions {
+  /** Half-size demosaic (4x fewer pixels, much faster). @default true */
+  halfSize?: boolean;
   /** Kill the decoder after this long. @default 60000 */
   timeoutMs?: number;
   /** Refuse output bigger than this (a hostile header can declare any size). @default 512 MiB */
@@ -64,7 +66,8 @@ export async function decodeRaw(file: string, options: RawDecodeOptions = {}): P
   return new Promise<Buffer>((resolve, reject) => {
     // `--` is not understood by dcraw_emu; a path starting with '-' is made safe with './'.
     const arg = file.startsWith('-') ? `./${file}` : file;
-    const child = spawn(exe, [...ARGS, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = options.halfSize === false ? ARGS : ['-h', ...ARGS];
+    const child = spawn(exe, [...args, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let bytes = 0;
     let stderr = '';

@@ -10,7 +10,9 @@ import type { Level } from './types.js';
  * The memory cache saved at exit: one binary file, so the first screen after a restart
  * needs no decoding.
  *
- *   header  "TTMIPMAP" (8 bytes) · format version u32 LE · reserved u32
+ *   header  "TTMIPMAP" (8 bytes) · format version u32 LE · CRC-32 of the rest of the header u32 ·
+ *           hits f64 · misses f64 · evictions f64 · bound in bytes f64 · saved at (ms) f64
+ *           (the statistics of the session that wrote it, for `termtable cache stats`)
  *   frame*  body length u32 LE · CRC-32 of body u32 LE · body
  *   body    id u32 · level u8 · source u8 (0 embedded, 1 processed) · rotation u8 ·
  *           flags u8 (bit 0 processedAsked) · width u16 · height u16 ·
@@ -25,7 +27,7 @@ import type { Level } from './types.js';
 
 export const CACHE_FILE_MAGIC = Buffer.from('TTMIPMAP', 'latin1');
 export const CACHE_FILE_VERSION = 1;
-const HEADER_BYTES = 16;
+const HEADER_BYTES = 56;
 const FRAME_BYTES = 8;
 const FIXED_BODY_BYTES = 28;
 const TRAILER_CRC = 0xffffffff;
@@ -34,16 +36,35 @@ const CHUNK_BYTES = 8 << 20;
 /** A sanity bound on one frame: a mip4 JPEG is a few MB at most. */
 const MAX_BODY_BYTES = 64 << 20;
 
+/** The writing session's statistics, kept in the header. */
+export interface CacheFileMeta {
+  hits: number;
+  misses: number;
+  evictions: number;
+  maxBytes: number;
+  savedAt: number;
+}
+
 export interface CacheFileLoad {
   entries: CachedThumb[];
+  /** Present when the header was valid. */
+  meta?: CacheFileMeta;
   /** Set when the file existed but could not be used whole. */
   warning?: string;
 }
 
-function header(): Buffer {
+const NO_META: CacheFileMeta = { hits: 0, misses: 0, evictions: 0, maxBytes: 0, savedAt: 0 };
+
+function header(meta: CacheFileMeta): Buffer {
   const h = Buffer.alloc(HEADER_BYTES);
   CACHE_FILE_MAGIC.copy(h, 0);
   h.writeUInt32LE(CACHE_FILE_VERSION, 8);
+  h.writeDoubleLE(meta.hits, 16);
+  h.writeDoubleLE(meta.misses, 24);
+  h.writeDoubleLE(meta.evictions, 32);
+  h.writeDoubleLE(meta.maxBytes, 40);
+  h.writeDoubleLE(meta.savedAt, 48);
+  h.writeUInt32LE(crc32(h.subarray(16)), 12);
   return h;
 }
 
@@ -80,13 +101,17 @@ function tempName(file: string): string {
  * Hand-written rather than util/atomic-write: that takes the whole content as one buffer,
  * which for a 512 MB cache would double the memory at exit.
  */
-export async function writeCacheFile(file: string, entries: Iterable<CachedThumb>): Promise<number> {
+export async function writeCacheFile(
+  file: string,
+  entries: Iterable<CachedThumb>,
+  meta: CacheFileMeta = NO_META,
+): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = tempName(file);
   const fh = await open(tmp, 'w', 0o600);
   let count = 0;
   try {
-    let batch: Buffer[] = [header()];
+    let batch: Buffer[] = [header(meta)];
     let batchBytes = HEADER_BYTES;
     for (const entry of entries) {
       const parts = frameParts(entry);
@@ -113,13 +138,13 @@ export async function writeCacheFile(file: string, entries: Iterable<CachedThumb
 }
 
 /** Synchronous twin for exit handlers, where no promise gets to settle. */
-export function writeCacheFileSync(file: string, entries: Iterable<CachedThumb>): number {
+export function writeCacheFileSync(file: string, entries: Iterable<CachedThumb>, meta: CacheFileMeta = NO_META): number {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = tempName(file);
   const fd = openSync(tmp, 'w', 0o600);
   let count = 0;
   try {
-    writeSync(fd, header());
+    writeSync(fd, header(meta));
     for (const entry of entries) {
       for (const part of frameParts(entry)) writeSync(fd, part);
       count++;
@@ -161,31 +186,45 @@ export async function readCacheFile(file: string): Promise<CacheFileLoad> {
   const entries: CachedThumb[] = [];
   try {
     const reader = new ChunkReader(fh);
-    const head = await reader.take(HEADER_BYTES);
-    if (!head) return { entries, warning: `cache file ${file} is empty or cut short; starting empty` };
-    if (!head.subarray(0, 8).equals(CACHE_FILE_MAGIC)) {
+    // Magic and version first, so a foreign or future file is named as such even if short.
+    const ident = await reader.take(12);
+    if (!ident) return { entries, warning: `cache file ${file} is empty or cut short; starting empty` };
+    if (!ident.subarray(0, 8).equals(CACHE_FILE_MAGIC)) {
       return { entries, warning: `cache file ${file} is not a termtable cache file; ignored` };
     }
-    const version = head.readUInt32LE(8);
+    const version = ident.readUInt32LE(8);
     if (version !== CACHE_FILE_VERSION) {
       return { entries, warning: `cache file ${file} has format version ${version}, expected ${CACHE_FILE_VERSION}; ignored` };
     }
+    const rest = await reader.take(HEADER_BYTES - 12);
+    if (!rest) return { entries, warning: `cache file ${file} is cut short in its header; starting empty` };
+    const head = Buffer.concat([ident, rest]);
+    if (crc32(head.subarray(16)) !== head.readUInt32LE(12)) {
+      return { entries, warning: `cache file ${file} is corrupt (header checksum mismatch); ignored` };
+    }
+    const meta: CacheFileMeta = {
+      hits: head.readDoubleLE(16),
+      misses: head.readDoubleLE(24),
+      evictions: head.readDoubleLE(32),
+      maxBytes: head.readDoubleLE(40),
+      savedAt: head.readDoubleLE(48),
+    };
     for (;;) {
       const frame = await reader.take(FRAME_BYTES);
-      if (!frame) return { entries, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
+      if (!frame) return { entries, meta, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
       const length = frame.readUInt32LE(0);
       const crc = frame.readUInt32LE(4);
-      if (length === 0 && crc === TRAILER_CRC) return { entries };
+      if (length === 0 && crc === TRAILER_CRC) return { entries, meta };
       if (length < FIXED_BODY_BYTES || length > MAX_BODY_BYTES) {
-        return { entries, warning: `cache file ${file} is corrupt (bad frame length); kept ${entries.length} thumbnails before it` };
+        return { entries, meta, warning: `cache file ${file} is corrupt (bad frame length); kept ${entries.length} thumbnails before it` };
       }
       const body = await reader.take(length);
-      if (!body) return { entries, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
+      if (!body) return { entries, meta, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
       if (crc32(body) !== crc) {
-        return { entries, warning: `cache file ${file} is corrupt (checksum mismatch); kept ${entries.length} thumbnails before it` };
+        return { entries, meta, warning: `cache file ${file} is corrupt (checksum mismatch); kept ${entries.length} thumbnails before it` };
       }
       const entry = parseBody(body);
-      if (!entry) return { entries, warning: `cache file ${file} is corrupt (bad entry); kept ${entries.length} thumbnails before it` };
+      if (!entry) return { entries, meta, warning: `cache file ${file} is corrupt (bad entry); kept ${entries.length} thumbnails before it` };
       entries.push(entry);
     }
   } catch (err) {

@@ -26,11 +26,8 @@ export type MakeThumbnailsResult =
 /** The sources layer's entry point; never throws (the cache still guards against it). */
 export type ThumbnailMaker = (subject: ThumbSubject, options: MakeThumbnailsOptions) => Promise<MakeThumbnailsResult>;
 
-/** The real decoder: src/cache/sources, loaded on first use. */
+/** The real decoder: src/cache/sources, loaded on first use (commands like `cache stats` never need sharp). */
 export async function loadDefaultMaker(): Promise<ThumbnailMaker> {
-  // A computed specifier until src/cache/sources/index.ts lands (owned by the sources work);
-  // then this becomes a plain typed import.
-  const specifier = './sources/index.js';
-  const mod = (await import(specifier)) as { makeThumbnails: ThumbnailMaker };
-  return mod.makeThumbnails;
+  const { makeThumbnails } = await import('./sources/index.js');
+  return makeThumbnails;
 }

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import { mipmapCacheFile, mipmapDir } from '../config/paths.js';
 import type { Preferences } from '../config/preferences.js';
-import { readCacheFile, writeCacheFile, writeCacheFileSync } from './cache-file.js';
+import { readCacheFile, writeCacheFile, writeCacheFileSync, type CacheFileMeta } from './cache-file.js';
 import { DiskCache, type DiskStats } from './disk-cache.js';
 import {
   deadStillApplies,
@@ -487,7 +487,7 @@ export class MipmapCache {
     clearTimeout(this.#notifyTimer);
     if (!this.#saveCacheFile) return {};
     try {
-      await writeCacheFile(this.cacheFile, this.#oldestFirst());
+      await writeCacheFile(this.cacheFile, this.#oldestFirst(), this.#meta());
       return {};
     } catch (err) {
       const warning = `cannot save cache file ${this.cacheFile}: ${(err as Error).message}`;
@@ -503,7 +503,7 @@ export class MipmapCache {
     clearTimeout(this.#notifyTimer);
     if (!this.#saveCacheFile) return {};
     try {
-      writeCacheFileSync(this.cacheFile, this.#oldestFirst());
+      writeCacheFileSync(this.cacheFile, this.#oldestFirst(), this.#meta());
       return {};
     } catch (err) {
       const warning = `cannot save cache file ${this.cacheFile}: ${(err as Error).message}`;
@@ -513,6 +513,10 @@ export class MipmapCache {
   }
 
   // ---------------------------------------------------------------- internals
+
+  #meta(): CacheFileMeta {
+    return { hits: this.#hits, misses: this.#misses, evictions: this.#evictions, maxBytes: this.#lru.maxSize, savedAt: Date.now() };
+  }
 
   /** Least recently used first: the order that rebuilds recency when replayed. */
   *#oldestFirst(): Generator<CachedThumb> {

@@ -39,11 +39,13 @@ async function someEntries(n: number): Promise<CachedThumb[]> {
 describe('cache file format', () => {
   it('round-trips every field and keeps the order', async () => {
     const entries = await someEntries(7);
-    expect(await writeCacheFile(t.cacheFile, entries)).toBe(7);
+    const meta = { hits: 12, misses: 3, evictions: 1, maxBytes: 512 << 20, savedAt: 1_700_000_000_000 };
+    expect(await writeCacheFile(t.cacheFile, entries, meta)).toBe(7);
     expect(statSync(t.cacheFile).mode & 0o777).toBe(0o600);
     const loaded = await readCacheFile(t.cacheFile);
     expect(loaded.warning).toBeUndefined();
     expect(loaded.entries).toEqual(entries);
+    expect(loaded.meta).toEqual(meta);
   });
 
   it('a missing file is silently empty', async () => {
@@ -65,7 +67,7 @@ describe('cache file format', () => {
     await writeCacheFile(t.cacheFile, entries);
     const bytes = readFileSync(t.cacheFile);
     // Inside the third entry's JPEG.
-    const third = 16 + (8 + 28 + entries[0]!.jpeg.length) + (8 + 28 + entries[1]!.jpeg.length) + 8 + 28 + 100;
+    const third = 56 + (8 + 28 + entries[0]!.jpeg.length) + (8 + 28 + entries[1]!.jpeg.length) + 8 + 28 + 100;
     bytes[third] = bytes[third]! ^ 0xff;
     writeFileSync(t.cacheFile, bytes);
     const loaded = await readCacheFile(t.cacheFile);
@@ -79,6 +81,11 @@ describe('cache file format', () => {
     bytes.writeUInt32LE(CACHE_FILE_VERSION + 1, 8);
     writeFileSync(t.cacheFile, bytes);
     expect(await readCacheFile(t.cacheFile)).toMatchObject({ entries: [], warning: expect.stringMatching(/version/) });
+
+    bytes.writeUInt32LE(CACHE_FILE_VERSION, 8);
+    bytes[20] = bytes[20]! ^ 1;
+    writeFileSync(t.cacheFile, bytes);
+    expect(await readCacheFile(t.cacheFile)).toMatchObject({ entries: [], warning: expect.stringMatching(/header checksum/) });
 
     writeFileSync(t.cacheFile, Buffer.from('GIF89a and then some bytes that are not ours'));
     expect(await readCacheFile(t.cacheFile)).toMatchObject({ entries: [], warning: expect.stringMatching(/not a termtable/) });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { defaultPreferences, type Preferences } from '../../src/config/preferences.js';
 import { loadDefaultMaker, type ThumbnailMaker } from '../../src/cache/maker.js';
-import { LEVEL_SIZES, type ThumbSubject } from '../../src/cache/types.js';
+import type { ThumbSubject } from '../../src/cache/types.js';
 import { stat } from 'node:fs/promises';
 
 export interface TempEnv {
@@ -63,46 +63,10 @@ export async function subjectOf(id: number, file: string, rotation = 0): Promise
   return { id, path: file, fileSize, mtime, orientation: 1, rotation };
 }
 
-/**
- * The real sources layer when it is there; until src/cache/sources/index.ts lands, a
- * minimal sharp pipeline with the same contract so the cache's own behaviour can be tested.
- */
+/** The real sources layer (src/cache/sources): tests run the one pipeline there is. */
 export async function testMaker(): Promise<ThumbnailMaker> {
-  try {
-    return await loadDefaultMaker();
-  } catch {
-    return fallbackMaker;
-  }
+  return loadDefaultMaker();
 }
-
-export const fallbackMaker: ThumbnailMaker = async (subject, opts) => {
-  try {
-    const base = sharp(subject.path, { failOn: 'error', limitInputPixels: 268_402_689 }).autoOrient();
-    const top = Math.max(...opts.levels);
-    const big = await base
-      .resize(LEVEL_SIZES[top as 0], LEVEL_SIZES[top as 0], { fit: 'inside', withoutEnlargement: true })
-      .rotate(subject.rotation * 90)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const thumbs = [];
-    for (const level of opts.levels) {
-      const size = LEVEL_SIZES[level];
-      const { data, info } = await sharp(big.data, { raw: big.info })
-        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 85 })
-        .toBuffer({ resolveWithObject: true });
-      thumbs.push({ level, jpeg: data, width: info.width, height: info.height, source: 'processed' as const });
-    }
-    return { ok: true, thumbs };
-  } catch (err) {
-    const message = (err as Error).message;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || /no such file|Input file is missing/i.test(message)) {
-      return { ok: false, cause: 'missing', detail: message };
-    }
-    if (/pixel limit/i.test(message)) return { ok: false, cause: 'memory', detail: message };
-    return { ok: false, cause: 'unsupported', detail: message.split('\n')[0] ?? message };
-  }
-};
 
 /** Polls until the predicate holds, or fails after the deadline. */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

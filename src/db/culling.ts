@@ -39,14 +39,28 @@ export function nextCulling(before: Omit<CullingSnapshot, 'id'>, change: Culling
   return { rating, rejected, labels: COLOR_LABELS.filter((l) => labels.has(l)) };
 }
 
-async function writeSidecars(records: readonly ImageRecord[]): Promise<CullingResult['errors']> {
+const sameCulling = (a: ImageRecord, b: ImageRecord) =>
+  a.rating === b.rating && a.rejected === b.rejected && a.labels.join() === b.labels.join();
+
+/**
+ * Writes each image's sidecar from the library's current state. Another process may commit
+ * a change to the same image between our read and our write and then write its own sidecar
+ * first; so after writing we look again and rewrite until what we wrote is still current.
+ * The last writer then always writes the final state.
+ */
+async function writeSidecars(lib: Library, records: readonly ImageRecord[]): Promise<CullingResult['errors']> {
   const errors: CullingResult['errors'] = [];
   // Sequential on purpose: a handful of small files, and the order of errors stays stable.
-  for (const r of records) {
+  for (const first of records) {
     try {
-      await writeSidecar(r.path, { rating: r.rating, rejected: r.rejected, labels: r.labels });
+      let current: ImageRecord | undefined = first;
+      for (let attempt = 0; current && attempt < 10; attempt++) {
+        await writeSidecar(current.path, { rating: current.rating, rejected: current.rejected, labels: current.labels });
+        const now = lib.get(current.id);
+        current = now && !sameCulling(now, current) ? now : undefined;
+      }
     } catch (err) {
-      errors.push({ path: `${r.path}.xmp`, message: (err as Error).message });
+      errors.push({ path: `${first.path}.xmp`, message: (err as Error).message });
     }
   }
   return errors;
@@ -61,7 +75,7 @@ export async function applyCulling(lib: Library, ids: readonly number[], change:
   checkChange(change);
   const { before, changedIds } = lib.updateCulling(ids, (old) => nextCulling(old, change));
   const changed = lib.getMany(changedIds);
-  return { changed, before, errors: await writeSidecars(changed) };
+  return { changed, before, errors: await writeSidecars(lib, changed) };
 }
 
 /** Undo: puts images back to the states applyCulling returned as `before`. */
@@ -72,5 +86,5 @@ export async function restoreCulling(lib: Library, snapshots: readonly CullingSn
     return { rating: s.rating, rejected: s.rejected, labels: s.labels };
   });
   const changed = lib.getMany(changedIds);
-  return { changed, before, errors: await writeSidecars(changed) };
+  return { changed, before, errors: await writeSidecars(lib, changed) };
 }

@@ -254,7 +254,15 @@ function targetDescription(text: string, uri: string, preferredPrefix: string): 
 }
 
 /** Sets (or with null removes) a simple property, in place where it already is. */
-function setSimple(text: string, uri: string, preferredPrefix: string, local: string, value: string | null, expected: number): string {
+function setSimple(
+  text: string,
+  uri: string,
+  preferredPrefix: string,
+  local: string,
+  value: string | null,
+  expected: number,
+  addIfMissing = true,
+): string {
   const prefixes = prefixesFor(text, uri);
   const found = prefixes.flatMap((p) => occurrences(text, `${p}:${local}`).map((o) => ({ o, p })));
   if (found.length !== expected) {
@@ -263,7 +271,7 @@ function setSimple(text: string, uri: string, preferredPrefix: string, local: st
   if (found.length > 1) throw new XmpError(`sidecar holds ${found.length} ${local} values; not editing it`);
   const hit = found[0];
   if (hit) return replaceOccurrence(text, hit.o, `${hit.p}:${local}`, value);
-  if (value === null) return text;
+  if (value === null || !addIfMissing) return text;
   const t = targetDescription(text, uri, preferredPrefix);
   const end = t.tag.index + t.tag[0].length - (t.tag[1] ? 2 : 1);
   return `${t.text.slice(0, end)}\n   ${t.prefix}:${local}="${value}"${t.text.slice(end)}`;
@@ -305,7 +313,15 @@ export function updateXmpText(text: string, culling: SidecarCulling): string {
   let out = text;
   out = setSimple(out, NS_XMP, 'xmp', 'Rating', String(culling.rejected ? -1 : culling.rating), count(xmpPrefixes, 'Rating'));
   const first = culling.labels[0];
-  out = setSimple(out, NS_XMP, 'xmp', 'Label', first ? labelName(first) : null, count(xmpPrefixes, 'Label'));
+  // xmp:Label (Lightroom's one label) is kept in step where a sidecar has it, not added:
+  // darktable's colorlabels are the full set, and an edit should touch no more than it must.
+  // A label that is no colour name ("Approved", a localised "Rot") is the user's own: left alone.
+  const foreignLabel = xmpPrefixes.some((p) =>
+    findProperty(tree, `${p}:Label`).some((v) => (textOf(v) ?? '').trim() !== '' && !labelFromName(textOf(v) ?? '')),
+  );
+  if (!foreignLabel) {
+    out = setSimple(out, NS_XMP, 'xmp', 'Label', first ? labelName(first) : null, count(xmpPrefixes, 'Label'), false);
+  }
   out = setColorlabels(out, culling.labels, count(dtPrefixes, 'colorlabels'));
   // Belt and braces: what we would write must read back as what we meant.
   const check = readXmpCulling(out);

@@ -72,12 +72,16 @@ async function scanForJpegs(reader: FileReader): Promise<PreviewCandidate[]> {
 export async function findEmbeddedPreviews(reader: FileReader, kind: FileKind): Promise<EmbeddedScan> {
   let tiff: TiffInfo | null = null;
   let candidates: PreviewCandidate[] = [];
-  if (kind === 'raw-tiff' || kind === 'tiff') {
-    tiff = await readTiff(reader);
-    candidates = tiff?.candidates ?? [];
-  } else if (kind === 'cr3') candidates = await cr3Candidates(reader);
-  else if (kind === 'raf') candidates = await rafCandidates(reader);
-  else if (kind === 'crw') candidates = await crwCandidates(reader);
+  try {
+    if (kind === 'raw-tiff' || kind === 'tiff') {
+      tiff = await readTiff(reader);
+      candidates = tiff?.candidates ?? [];
+    } else if (kind === 'cr3') candidates = await cr3Candidates(reader);
+    else if (kind === 'raf') candidates = await rafCandidates(reader);
+    else if (kind === 'crw') candidates = await crwCandidates(reader);
+  } catch {
+    // A structure broken past what the parsers check: fall through to the scan.
+  }
 
   const seen = new Set<number>();
   const previews: EmbeddedPreview[] = [];
@@ -89,11 +93,11 @@ export async function findEmbeddedPreviews(reader: FileReader, kind: FileKind): 
   }
   if (kind === 'raf' && previews[0]) {
     // A RAF's header JPEG may be a stub whose EXIF IFD1 still carries the real thumbnail.
-    const inner = await findJpegExifThumbnail(reader, previews[0].offset);
+    const inner = await findJpegExifThumbnail(reader, previews[0].offset).catch(() => null);
     if (inner) previews.push({ ...inner.preview, origin: `RAF JPEG ${inner.preview.origin}` });
   }
   if (!previews.some((p) => Math.max(p.width, p.height) >= SCAN_BELOW)) {
-    for (const c of await scanForJpegs(reader)) {
+    for (const c of await scanForJpegs(reader).catch(() => [])) {
       if (seen.has(c.offset)) continue;
       const v = await validate(reader, c);
       if (v) previews.push(v);

@@ -260,7 +260,7 @@ async function fromImage(
 
   // A big JPEG's EXIF thumbnail serves mip0 alone; with bigger levels asked for, one decode serves all.
   if (kind === 'jpeg' && levels.length === 1 && levels[0] === 0 && !prefersProcessed(0, opts.sourcePref, opts.forceProcessed)) {
-    const exifThumb = await findJpegExifThumbnail(reader);
+    const exifThumb = await findJpegExifThumbnail(reader).catch(() => null);
     if (exifThumb) {
       const { preview, main } = exifThumb;
       const sameShape = Math.abs(preview.width / preview.height - main.width / main.height) < 0.02 * (main.width / main.height);

@@ -93,6 +93,7 @@ export async function readTiff(reader: FileReader, base = 0): Promise<TiffInfo |
     if (!size || e.count === 0) return [];
     const n = Math.min(e.count, MAX_VALUES);
     if (e.type !== 3 && e.type !== 4 && e.type !== 13 && e.type !== 1 && e.type !== 7) return [];
+    if (e.valueAt < 0 || e.valueAt >= reader.size) return [];
     const buf = await reader.read(e.valueAt, n * size);
     const out: number[] = [];
     for (let i = 0; i + size <= buf.length && out.length < n; i += size) {

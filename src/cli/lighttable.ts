@@ -1,5 +1,61 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
-import type { CommandContext } from './common.js';
+import { PROTOCOL_PREFS, type ProtocolPref } from '../config/preferences.js';
+import { Library } from '../db/library.js';
+import { sanitizeText } from '../util/sanitize.js';
+import { runLighttable } from '../tui/run.js';
+import { choiceArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
+import { importWithProgress } from './import.js';
 
-// Placeholder so the program builds; the owning work replaces it with the real command.
-export function registerLighttable(_program: Command, _ctx: CommandContext): void {}
+interface LighttableCommandOptions {
+  protocol?: ProtocolPref;
+  import?: boolean;
+}
+
+async function checkFolder(dir: string): Promise<string> {
+  const abs = path.resolve(dir);
+  try {
+    if (!(await stat(abs)).isDirectory()) throw new UsageError(`not a folder: ${dir}`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`no such folder: ${dir}`);
+  }
+  return abs;
+}
+
+export function registerLighttable(program: Command, ctx: CommandContext): void {
+  program
+    .command('lighttable', { isDefault: true })
+    .description('open the lighttable (the default command): import DIR first if given, else the current folder')
+    .argument('[dir...]', 'folders to import and open (default: the current folder)')
+    .option('--protocol <name>', `graphics protocol: ${PROTOCOL_PREFS.join(', ')}`, choiceArg(PROTOCOL_PREFS))
+    .option('--no-import', 'open the library as it is, importing nothing')
+    .addHelpText(
+      'after',
+      '\nKeys: arrows/hjkl move, 0-5 rate, r reject, F1-F5 colour labels, Space select, w preview,\n' +
+        'x culling, / filter, p preferences, ? every key, q quit.\n\n' +
+        'Examples:\n  termtable ~/Pictures/2025-iceland\n  termtable --no-import\n  termtable --protocol blocks .',
+    )
+    .action(async (dirs: string[], opts: LighttableCommandOptions, cmd: Command) => {
+      if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new UsageError('the lighttable needs a terminal (stdin and stdout must be a TTY); see `termtable list`');
+      }
+      const wanted = opts.import === false ? [] : dirs.length ? dirs : ['.'];
+      const folders: string[] = [];
+      for (const d of wanted) folders.push(await checkFolder(d));
+      const lib = Library.open(libraryPathFrom(cmd));
+      try {
+        if (folders.length) {
+          const summary = await importWithProgress(lib, folders);
+          for (const e of summary.errors.slice(0, 5)) {
+            process.stderr.write(`termtable: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);
+          }
+        }
+        await runLighttable({ library: lib, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
+      } finally {
+        lib.close();
+      }
+      ctx.setExitCode(0);
+    });
+}

@@ -62,8 +62,13 @@ export interface GraphicsPort {
   encode(input: ImageInput, box: CellBox, signal?: AbortSignal): Promise<RenderedImage>;
   /** A skull for a failed thumbnail, as lines of exactly box.cols cells. */
   skull(input: SkullInput, box: CellBox): string[];
-  /** Bytes to write after a frame so exactly `placements` show (out-of-band protocols). */
-  paint(placements: readonly Placement[]): string;
+  /**
+   * Bytes around a frame so exactly `placements` show (out-of-band protocols): `before`
+   * erases stale images ahead of Ink's text, `after` places the wanted ones behind it.
+   */
+  frame(placements: readonly Placement[]): { before: string; after: string };
+  /** The screen was cleared: forget what is shown so the next frame draws everything. */
+  invalidate(): void;
   /** Bytes that remove every image placed so far (exit, full redraws). */
   clearAll(): string;
 }

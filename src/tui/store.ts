@@ -128,6 +128,11 @@ export class LighttableStore {
     this.#refresh();
   }
 
+  /** Shows an unexpected error from an action in the status bar (the app keeps running). */
+  report(err: unknown): void {
+    this.#message(`error: ${sanitizeText(err instanceof Error ? err.message : String(err))}`);
+  }
+
   /** Text typed into an open prompt. */
   typeText(text: string): void {
     const o = this.#state.overlay;
@@ -479,6 +484,14 @@ export class LighttableStore {
   }
 
   #offline = new Set<string>();
+  #pendingBytes = '';
+
+  /** Out-of-band bytes the store needs written once (removing the old protocol's images). */
+  takePendingBytes(): string {
+    const bytes = this.#pendingBytes;
+    this.#pendingBytes = '';
+    return bytes;
+  }
 
   /** Resolves when every encode started so far has finished (tests, benchmarks). */
   async idle(): Promise<void> {
@@ -661,6 +674,7 @@ export class LighttableStore {
     this.#prefs = prefs;
     this.services.cache.setPreferences(prefs);
     if (prefs.protocol !== before.protocol && this.services.switchProtocol) {
+      this.#pendingBytes += this.services.graphics.clearAll();
       this.services.switchProtocol(prefs.protocol);
       this.#rendered.clear();
       this.#offline.clear();
@@ -726,7 +740,7 @@ export class LighttableStore {
         maxLevel,
         signal: ctrl.signal,
         onProgress: (p) => {
-          this.#generation = { ...p, running: true };
+          this.#generation = { done: p.done, failed: p.failed, total, running: true };
           this.#publishSoon();
         },
       })

@@ -1,0 +1,107 @@
+import type { Preferences, ProtocolPref } from '../config/preferences.js';
+import { savePreferences } from '../config/preferences.js';
+import type { MipmapCache } from '../cache/mipmap-cache.js';
+import { applyCulling } from '../db/culling.js';
+import type { Library } from '../db/library.js';
+import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
+import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
+
+/** The real Library behind the lighttable's LibraryPort. */
+export function libraryPort(lib: Library): LibraryPort {
+  return {
+    count: (q) => lib.count(q),
+    page: (q, offset, limit) => lib.page(q, offset, limit),
+    indexOf: (q, id) => lib.indexOf(q, id),
+    get: (id) => lib.get(id),
+    filmRolls: () => lib.filmRolls(),
+    rotate: (ids, delta) => lib.rotate(ids, delta),
+    remove: (ids) => lib.remove(ids),
+    applyCulling: (ids, change) => applyCulling(lib, ids, change),
+  };
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The real MipmapCache behind the lighttable's CachePort. */
+export function cachePort(cache: MipmapCache): CachePort {
+  return {
+    get: (subject, level, opts) => cache.get(subject, level, opts),
+    bestEffort: (subject, level) => cache.peek(subject, level) ?? cache.bestEffort(subject, level),
+    retryFailed: (ids) => cache.retryFailed(ids),
+    generateMissing: (opts) =>
+      cache.generateMissing({
+        subjects: opts.subjects,
+        minLevel: opts.minLevel,
+        maxLevel: opts.maxLevel,
+        signal: opts.signal,
+        onProgress: (p) => opts.onProgress({ done: p.seen, total: 0, failed: p.failed }),
+      }),
+    setPreferences: (prefs) => cache.setPreferences(prefs),
+    describeStats() {
+      const s = cache.memoryStats();
+      const lookups = s.hits + s.misses;
+      return [
+        `memory: ${s.entries} thumbnails, ${mb(s.bytes)} of ${mb(s.maxBytes)}; hit rate ${lookups ? Math.round((s.hits / lookups) * 100) : 0}% (${s.hits}/${lookups}), ${s.evictions} evicted`,
+        `failed thumbnails remembered: ${s.deadEntries}; queue: ${s.queue.queued} waiting, ${s.queue.running} running`,
+        `disk backend: ${cache.preferences.diskBackend ? cache.diskDir : 'off'}`,
+      ];
+    },
+    averageEntryBytes() {
+      const s = cache.memoryStats();
+      return s.entries >= 8 ? s.bytes / s.entries : undefined;
+    },
+    close: async () => {
+      await cache.close();
+    },
+    closeSync: () => {
+      cache.closeSync();
+    },
+  };
+}
+
+/** A render Renderer behind the lighttable's GraphicsPort. */
+export function graphicsPort(renderer: Renderer): GraphicsPort {
+  return {
+    caps: renderer.caps,
+    inTree: renderer.encoder.inTree,
+    encode: (input, box, signal) => renderer.render(input, box, signal ? { signal } : {}),
+    skull: (input, box) => renderSkull(input, box),
+    frame: (placements) => renderer.painter.frame(placements),
+    invalidate: () => renderer.painter.invalidate(),
+    clearAll: () => renderer.painter.clearAll(),
+  };
+}
+
+export interface RealServicesOptions {
+  library: Library;
+  cache: MipmapCache;
+  caps: TerminalCaps;
+  prefs: Preferences;
+  prefsWarning?: string;
+  /** Caps for a protocol picked in the preferences pane (re-detection is not possible once Ink owns stdin). */
+  capsFor?: (pref: ProtocolPref) => TerminalCaps;
+}
+
+/** Everything the lighttable needs, from the real layers. `renderers` collects them for closing. */
+export function realServices(opts: RealServicesOptions): { services: LighttableServices; renderers: Renderer[] } {
+  const renderers: Renderer[] = [createRenderer(opts.caps)];
+  const services: LighttableServices = {
+    library: libraryPort(opts.library),
+    cache: cachePort(opts.cache),
+    graphics: graphicsPort(renderers[0]!),
+    prefs: opts.prefs,
+    savePreferences: (p) => savePreferences(p),
+    ...(opts.prefsWarning ? { prefsWarning: opts.prefsWarning } : {}),
+  };
+  if (opts.capsFor) {
+    const capsFor = opts.capsFor;
+    services.switchProtocol = (pref) => {
+      const renderer = createRenderer(capsFor(pref));
+      renderers.push(renderer);
+      services.graphics = graphicsPort(renderer);
+    };
+  }
+  return { services, renderers };
+}

@@ -1,0 +1,128 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { Box } from 'ink';
+import { useKeypress, PRIORITY } from '../hooks/use-keypress.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { matchAction, type InputMode } from '../keymap.js';
+import { bodyHeight } from '../layout.js';
+import type { KeyPress } from '../parse-key.js';
+import { FilmRollPicker } from '../panels/FilmRollPicker.js';
+import { HelpOverlay } from '../panels/HelpOverlay.js';
+import { PreferencesPane } from '../panels/PreferencesPane.js';
+import { isSelected, type LighttableState } from '../state/lighttable.js';
+import { cacheTooSmall } from '../state/prefs.js';
+import type { LighttableSnapshot, LighttableStore } from '../store.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { CullingView } from './CullingView.js';
+import { FilterPrompt } from './FilterPrompt.js';
+import { Header } from './Header.js';
+import { Preview } from './Preview.js';
+import { StatusBar } from './StatusBar.js';
+import { ThumbTable } from './ThumbTable.js';
+
+export function inputMode(state: LighttableState): InputMode {
+  switch (state.overlay?.kind) {
+    case 'prompt':
+      return 'prompt';
+    case 'confirm':
+      return 'confirm';
+    case 'help':
+      return 'help';
+    case 'prefs':
+    case 'filmroll':
+      return 'pane';
+    default:
+      return state.view;
+  }
+}
+
+function useKeys(store: LighttableStore, snap: LighttableSnapshot) {
+  const mode = inputMode(snap.state);
+  const dispatch = (key: KeyPress, m: InputMode): boolean => {
+    const action = matchAction(key, m);
+    if (action) {
+      store.run(action).catch((err: unknown) => store.report(err));
+    } else if (m === 'prompt' && !key.ctrl && !key.meta && (key.name.length === 1 || key.name === 'space')) {
+      store.typeText(key.name === 'space' ? ' ' : key.name);
+    }
+    return true;
+  };
+  useKeypress((key) => dispatch(key, mode), { priority: PRIORITY.view, isActive: mode === snap.state.view });
+  useKeypress((key) => dispatch(key, mode), { priority: PRIORITY.pane, isActive: mode === 'pane' || mode === 'help' });
+  useKeypress((key) => dispatch(key, mode), { priority: PRIORITY.dialog, isActive: mode === 'prompt' || mode === 'confirm' });
+}
+
+export interface AppProps {
+  store: LighttableStore;
+}
+
+/** Providers and layout only: header, the view (or a pane over it), status bar. */
+export function App({ store }: AppProps) {
+  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { columns, rows } = useTerminalSize();
+  useEffect(() => store.resize(columns, rows), [store, columns, rows]);
+  useKeys(store, snap);
+  const { state } = snap;
+  const height = bodyHeight(state.rows);
+  const skull = store.graphics.skull.bind(store.graphics);
+  const overlay = state.overlay;
+
+  let body;
+  if (overlay?.kind === 'help') body = <HelpOverlay height={height} columns={state.columns} />;
+  else if (overlay?.kind === 'prefs') {
+    const thumbLevelPx = 512;
+    const avg = store.services.cache.averageEntryBytes();
+    const perPage = state.perRow * state.rowsVisible;
+    const tooSmall = avg
+      ? snap.prefs.cacheSizeMB * 1024 * 1024 < 2 * perPage * avg
+      : cacheTooSmall(snap.prefs, perPage, thumbLevelPx);
+    body = (
+      <PreferencesPane
+        prefs={snap.prefs}
+        index={overlay.index}
+        stats={store.services.cache.describeStats()}
+        warning={tooSmall ? `the memory cache cannot hold two screens of thumbnails (${perPage} per screen): paging will thrash; raise its size` : null}
+        height={height}
+        columns={state.columns}
+      />
+    );
+  } else if (overlay?.kind === 'filmroll') {
+    body = <FilmRollPicker rolls={snap.filmRolls} index={overlay.index} current={state.query.filmRoll} height={height} columns={state.columns} />;
+  } else if (state.view === 'preview') body = <Preview snapshot={snap} skull={skull} height={height} />;
+  else if (state.view === 'culling') body = <CullingView snapshot={snap} skull={skull} height={height} />;
+  else {
+    body = (
+      <ThumbTable
+        mode="grid"
+        slots={snap.layout.slots}
+        recordFor={(s) => snap.records.get(s.index)}
+        thumbs={snap.thumbs}
+        isCursor={(s) => s.index === state.cursor}
+        isSelected={(id) => isSelected(state, id)}
+        skull={skull}
+        height={height}
+      />
+    );
+  }
+
+  let status;
+  if (overlay?.kind === 'prompt') status = <FilterPrompt purpose={overlay.purpose} text={overlay.text} columns={state.columns} />;
+  else if (overlay?.kind === 'confirm') status = <ConfirmDialog question={overlay.question} columns={state.columns} />;
+  else status = <StatusBar current={snap.current} generation={snap.generation} message={state.message} columns={state.columns} />;
+
+  return (
+    <Box flexDirection="column" width={state.columns} height={state.rows - 1}>
+      <Header
+        query={state.query}
+        total={state.total}
+        cursor={state.cursor}
+        view={state.view}
+        selected={state.selection.all ? 'all' : state.selection.ids.size}
+        columns={state.columns}
+      />
+      <Box height={height} overflow="hidden">
+        {body}
+      </Box>
+      {status}
+    </Box>
+  );
+}

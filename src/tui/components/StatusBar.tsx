@@ -1,0 +1,45 @@
+import { Box, Text } from 'ink';
+import type { ImageRecord } from '../../db/types.js';
+import { sanitizeText } from '../../util/sanitize.js';
+import type { LighttableSnapshot } from '../store.js';
+import { LABEL_COLORS, theme } from '../theme.js';
+import { exifLine, stars, truncate } from './format.js';
+
+export interface StatusBarProps {
+  current: ImageRecord | undefined;
+  generation: LighttableSnapshot['generation'];
+  message: string | null;
+  columns: number;
+}
+
+/** Two lines: the current image (name, EXIF, rating, labels), then progress or the last message. */
+export function StatusBar({ current, generation, message, columns }: StatusBarProps) {
+  const culling = current ? (current.rejected ? '✗ rejected' : stars(current.rating)) : '';
+  const name = current ? sanitizeText(current.filename) : '';
+  const exif = current ? exifLine(current) : '';
+  const room = Math.max(0, columns - culling.length - (current?.labels.length ?? 0) * 2 - 2);
+  let second = message ?? '';
+  if (generation && (generation.running || !message)) {
+    const pct = generation.total ? Math.floor((generation.done / generation.total) * 100) : 100;
+    const bar = '█'.repeat(Math.round(pct / 5)).padEnd(20, '░');
+    second = `${generation.running ? 'generating' : 'generated'} ${bar} ${generation.done}/${generation.total}${generation.failed ? ` (${generation.failed} failed)` : ''}${generation.running ? ' · Esc cancels' : ''}${message ? ` · ${message}` : ''}`;
+  }
+  return (
+    <Box flexDirection="column" height={2} width={columns}>
+      <Box height={1}>
+        <Text color={current?.rejected ? theme.reject : theme.stars}>{culling}</Text>
+        {current?.labels.map((l) => (
+          <Text key={l} color={LABEL_COLORS[l]}>
+            {' ●'}
+          </Text>
+        ))}
+        <Text wrap="truncate">{truncate(` ${name}  ${exif}`, room)}</Text>
+      </Box>
+      <Box height={1}>
+        <Text color={message?.startsWith('could not') ? theme.error : theme.dim} wrap="truncate">
+          {truncate(second, columns)}
+        </Text>
+      </Box>
+    </Box>
+  );
+}

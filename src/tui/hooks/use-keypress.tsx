@@ -1,0 +1,75 @@
+import { createContext, useContext, useEffect, useRef, type ReactNode } from 'react';
+import { useStdin } from 'ink';
+import { parseKeys, type KeyPress } from '../parse-key.js';
+
+/**
+ * The one input entry point. Handlers register with a priority; each key goes to the
+ * highest-priority active handler first, and a handler that returns true consumes it, so
+ * an open pane takes keys before the grid sees them (gemini-cli's KeypressContext).
+ */
+export type KeypressHandler = (key: KeyPress) => boolean;
+
+/** Priorities in use: base views, panes over them, dialogs over everything. */
+export const PRIORITY = { view: 0, pane: 10, dialog: 20 } as const;
+
+interface Registration {
+  handler: { current: KeypressHandler };
+  priority: number;
+  order: number;
+}
+
+interface KeypressRegistry {
+  add(reg: Registration): () => void;
+}
+
+const KeypressContext = createContext<KeypressRegistry | null>(null);
+KeypressContext.displayName = 'KeypressContext';
+
+export function KeypressProvider({ children }: { children: ReactNode }) {
+  const { setRawMode, internal_eventEmitter: events, isRawModeSupported } = useStdin();
+  const regs = useRef(new Set<Registration>());
+  const registry = useRef<KeypressRegistry>({
+    add(reg) {
+      regs.current.add(reg);
+      return () => regs.current.delete(reg);
+    },
+  });
+
+  useEffect(() => {
+    if (isRawModeSupported) setRawMode(true);
+    const onInput = (data: string) => {
+      const ordered = [...regs.current].sort((a, b) => b.priority - a.priority || b.order - a.order);
+      for (const key of parseKeys(data)) {
+        for (const reg of ordered) if (reg.handler.current(key)) break;
+      }
+    };
+    events.on('input', onInput);
+    return () => {
+      events.removeListener('input', onInput);
+      if (isRawModeSupported) setRawMode(false);
+    };
+  }, [events, setRawMode, isRawModeSupported]);
+
+  return <KeypressContext.Provider value={registry.current}>{children}</KeypressContext.Provider>;
+}
+
+let registrations = 0;
+
+export interface UseKeypressOptions {
+  /** Higher runs first. @default PRIORITY.view */
+  priority?: number;
+  /** Inactive handlers see no keys. @default true */
+  isActive?: boolean;
+}
+
+export function useKeypress(handler: KeypressHandler, options: UseKeypressOptions = {}): void {
+  const registry = useContext(KeypressContext);
+  if (!registry) throw new Error('useKeypress needs a <KeypressProvider> above it');
+  const ref = useRef(handler);
+  ref.current = handler;
+  const { priority = PRIORITY.view, isActive = true } = options;
+  useEffect(() => {
+    if (!isActive) return;
+    return registry.add({ handler: ref, priority, order: registrations++ });
+  }, [registry, priority, isActive]);
+}

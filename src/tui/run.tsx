@@ -1,0 +1,124 @@
+import { render } from 'ink';
+import type { Preferences, ProtocolPref } from '../config/preferences.js';
+import { loadPreferences } from '../config/preferences.js';
+import { MipmapCache } from '../cache/mipmap-cache.js';
+import type { Library } from '../db/library.js';
+import { detectTerminal, type Renderer } from '../render/index.js';
+import { sanitizeText } from '../util/sanitize.js';
+import { realServices } from './adapters.js';
+import { App } from './components/App.js';
+import { createGraphicsLayer } from './graphics-layer.js';
+import { KeypressProvider } from './hooks/use-keypress.js';
+import { LighttableStore } from './store.js';
+import { ENTER_TERMINAL, LEAVE_TERMINAL } from './terminal.js';
+
+export interface RunLighttableOptions {
+  library: Library;
+  /** --protocol flag. @default undefined (preference, then detection) */
+  protocol?: ProtocolPref;
+  /** @default process.stdin */
+  stdin?: NodeJS.ReadStream;
+  /** @default process.stdout */
+  stdout?: NodeJS.WriteStream;
+  /** Preferences to use instead of the config file (tests). @default loaded from config.json */
+  prefs?: Preferences;
+}
+
+/**
+ * Runs the lighttable until the user quits. Initialises in dependency order (preferences,
+ * terminal detection before Ink takes stdin, cache, store, graphics layer, Ink) and always
+ * restores the terminal and saves the cache file: on quit, Ctrl-C, SIGTERM/SIGHUP and on
+ * an uncaught exception.
+ */
+export async function runLighttable(opts: RunLighttableOptions): Promise<void> {
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const loaded = opts.prefs ? { prefs: opts.prefs } : await loadPreferences();
+  const prefs = loaded.prefs;
+  const detection = await detectTerminal({
+    input: stdin as never,
+    output: stdout,
+    ...(opts.protocol ? { flag: opts.protocol } : {}),
+    preference: prefs.protocol,
+  });
+  const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs });
+  const detectedCaps = detection.caps;
+  const { services, renderers } = realServices({
+    library: opts.library,
+    cache,
+    caps: detectedCaps,
+    prefs,
+    ...(loaded.warning ? { prefsWarning: loaded.warning } : {}),
+    capsFor: (pref) => ({
+      ...detectedCaps,
+      protocol: pref === 'auto' ? detectedCaps.protocol : pref === 'blocks' ? 'blocks' : pref,
+      kittyPlaceholders: pref === 'auto' || pref === 'kitty' ? detectedCaps.kittyPlaceholders : false,
+    }),
+  });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const store = new LighttableStore(services, {
+    columns: stdout.columns || 80,
+    rows: stdout.rows || 24,
+    onQuit: () => resolveDone(),
+  });
+  const layer = createGraphicsLayer({ stdout, store });
+
+  let restored = false;
+  const restoreTerminal = () => {
+    if (restored) return;
+    restored = true;
+    layer.dispose();
+    try {
+      stdout.write(layer.clearAll() + LEAVE_TERMINAL);
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      // The terminal may already be gone (SIGHUP); nothing left to restore.
+    }
+  };
+
+  stdout.write(ENTER_TERMINAL);
+  // Not incrementalRendering: in Ink 6.8 it shifted rows inside multi-line cells (seen in tmux).
+  const ink = render(
+    <KeypressProvider>
+      <App store={store} />
+    </KeypressProvider>,
+    { stdout: layer.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+  );
+
+  const onSignal = () => resolveDone();
+  const onCrash = (err: unknown) => {
+    try {
+      ink.unmount();
+    } catch {
+      // already unmounted
+    }
+    restoreTerminal();
+    try {
+      cache.closeSync();
+    } catch {
+      // best effort: the disk backend already holds every thumbnail made
+    }
+    process.stderr.write(`termtable: ${sanitizeText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exit(1);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  try {
+    await done;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.off('SIGINT', onSignal);
+    ink.unmount();
+    restoreTerminal();
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    await store.close();
+    await Promise.all(renderers.map((r: Renderer) => r.close()));
+  }
+}

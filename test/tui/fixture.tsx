@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { render } from 'ink';
+import { defaultPreferences, type Preferences } from '../../src/config/preferences.js';
+import { MipmapCache } from '../../src/cache/mipmap-cache.js';
+import { importFolders } from '../../src/db/import.js';
+import { Library } from '../../src/db/library.js';
+import { testCaps, type Protocol } from '../../src/render/index.js';
+import { realServices } from '../../src/tui/adapters.js';
+import { App } from '../../src/tui/components/App.js';
+import { KeypressProvider } from '../../src/tui/hooks/use-keypress.js';
+import { LighttableStore } from '../../src/tui/store.js';
+
+/** A temp folder of photos synthesised with sharp: varied colours, one portrait, one corrupt file, one deleted after import. */
+export async function makeCollection(count = 8): Promise<{ root: string; photos: string; library: Library; deleted: string; corrupt: string }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'termtable-tui-'));
+  const photos = path.join(root, 'photos');
+  const colours = ['#d33', '#3a3', '#33d', '#dd3', '#3dd', '#d3d', '#888', '#f80', '#08f', '#8f0', '#f08', '#0f8'];
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const portrait = i === 1;
+    const file = path.join(photos, `img-${String(i).padStart(3, '0')}.jpg`);
+    const img = sharp({ create: { width: portrait ? 200 : 300, height: portrait ? 300 : 200, channels: 3, background: colours[i % colours.length]! } });
+    await import('node:fs/promises').then((fs) => fs.mkdir(photos, { recursive: true }));
+    await img.jpeg().toFile(file);
+    files.push(file);
+  }
+  const corrupt = path.join(photos, 'zz-corrupt.jpg');
+  await writeFile(corrupt, Buffer.from('this is not a JPEG at all'));
+  const deleted = path.join(photos, 'zz-gone.jpg');
+  await sharp({ create: { width: 60, height: 40, channels: 3, background: '#fff' } }).jpeg().toFile(deleted);
+  const library = Library.open(path.join(root, 'data', 'library.db'));
+  await importFolders(library, [photos]);
+  await unlink(deleted);
+  return { root, photos, library, deleted, corrupt };
+}
+
+export interface Harness {
+  store: LighttableStore;
+  cache: MipmapCache;
+  prefsFile: string;
+  close(): Promise<void>;
+}
+
+export async function makeStore(
+  library: Library,
+  root: string,
+  opts: { protocol?: Protocol; columns?: number; rows?: number; prefs?: Partial<Preferences>; onQuit?: () => void } = {},
+): Promise<Harness> {
+  const prefs = { ...defaultPreferences(), concurrency: 2, ...opts.prefs };
+  const cache = await MipmapCache.open({
+    libraryPath: library.file,
+    prefs,
+    diskDir: path.join(root, 'cache', 'mipmaps.d'),
+    cacheFile: path.join(root, 'cache', 'mipmaps.cache'),
+  });
+  const prefsFile = path.join(root, 'config', 'config.json');
+  const { services, renderers } = realServices({ library, cache, caps: testCaps(opts.protocol ?? 'blocks'), prefs });
+  const { savePreferences } = await import('../../src/config/preferences.js');
+  services.savePreferences = (p) => savePreferences(p, prefsFile);
+  const store = new LighttableStore(services, {
+    columns: opts.columns ?? 120,
+    rows: opts.rows ?? 40,
+    ...(opts.onQuit ? { onQuit: opts.onQuit } : {}),
+  });
+  return {
+    store,
+    cache,
+    prefsFile,
+    async close() {
+      await store.close();
+      await Promise.all(renderers.map((r) => r.close()));
+    },
+  };
+}
+
+class FakeStdout extends EventEmitter {
+  frames: string[] = [];
+  isTTY = false;
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
+    super();
+  }
+  write = (chunk: string) => {
+    this.frames.push(chunk);
+    return true;
+  };
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  #queue: string[] = [];
+  write(data: string) {
+    this.#queue.push(data);
+    this.emit('readable');
+  }
+  read = () => this.#queue.shift() ?? null;
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+/** Ink with a stdout of a chosen size and a stdin to type into; frames polled, never slept on. */
+export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
+  const stdout = new FakeStdout(columns, rows);
+  const stdin = new FakeStdin();
+  const ink = render(
+    <KeypressProvider>
+      <App store={store} />
+    </KeypressProvider>,
+    { stdout: stdout as never, stdin: stdin as never, debug: true, exitOnCtrlC: false, patchConsole: false },
+  );
+  const lastFrame = () => stdout.frames.at(-1) ?? '';
+  return {
+    stdout,
+    lastFrame,
+    /** Sends raw key bytes, one event per call (as a terminal would). */
+    press(...keys: string[]) {
+      for (const k of keys) stdin.write(k);
+    },
+    async waitFor(pred: (frame: string) => boolean, what = 'frame', timeoutMs = 10_000): Promise<string> {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const f = lastFrame();
+        if (pred(f)) return f;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last frame:\n${f}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    resize(c: number, r: number) {
+      stdout.columns = c;
+      stdout.rows = r;
+      stdout.emit('resize');
+    },
+    unmount: () => ink.unmount(),
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -122,6 +122,8 @@ interface Job {
   force: boolean;
   started: boolean;
   waiters: Waiter[];
+  /** The generateMissing run that queued it (one abort listener per run, not per job). */
+  group?: Set<Job>;
 }
 
 function inflightKey(id: number, level: Level, force: boolean): string {
@@ -316,6 +318,11 @@ export class MipmapCache {
       summary.failed.push({ id: subject.id, path: subject.path, cause: f.cause, message: f.detail });
 
     const pending = new Set<Promise<void>>();
+    const group = new Set<Job>();
+    const onAbort = () => {
+      for (const job of [...group]) if (!job.started) this.#cancelJob(job, opts.signal?.reason);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     // Enough look-ahead to keep every worker busy while the next images are stat'ed.
     const window = () => Math.max(4, this.#prefs.concurrency * 3);
 
@@ -349,7 +356,7 @@ export class MipmapCache {
           continue;
         }
       }
-      const task = this.#request(subject, missing, new Set(missing), false, 'batch', opts.signal).then(
+      const task = this.#request(subject, missing, new Set(missing), false, 'batch', undefined, group).then(
         (results) => {
           const bad = results.find((r): r is ThumbFailure => !r.ok);
           if (bad) addFailure(subject, bad);
@@ -365,6 +372,7 @@ export class MipmapCache {
       while (pending.size >= window()) await Promise.race(pending);
     }
     await Promise.all(pending);
+    opts.signal?.removeEventListener('abort', onAbort);
     if (opts.signal?.aborted) summary.aborted = true;
     return summary;
   }
@@ -410,12 +418,7 @@ export class MipmapCache {
     });
     for (const seq of removed) {
       const job = this.#jobs.get(seq);
-      if (!job) continue;
-      this.#dropJob(job);
-      for (const w of job.waiters.splice(0)) {
-        if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-        w.reject(new DOMException('scrolled away', 'AbortError'));
-      }
+      if (job) this.#cancelJob(job, new DOMException('scrolled away', 'AbortError'));
     }
     if (removed.length) this.#notify();
     return removed.length;
@@ -606,6 +609,7 @@ export class MipmapCache {
     force: boolean,
     priority: Priority,
     signal: AbortSignal | undefined,
+    group?: Set<Job>,
   ): Promise<ThumbResult[]> {
     if (this.#closed) return Promise.reject(new Error('mipmap cache is closed'));
     if (this.#queue.idle && this.#runEnded) {
@@ -628,6 +632,10 @@ export class MipmapCache {
         this.#inflight.set(inflightKey(subject.id, level, force), job);
       }
       jobs.add(job);
+      if (group && !job.started && job.waiters.length === 0) {
+        job.group = group;
+        group.add(job);
+      }
       return this.#wait(job, level, signal);
     });
     for (const job of jobs) if (!job.started) this.#queue.enqueue(job.seq, priority);
@@ -671,8 +679,20 @@ export class MipmapCache {
     });
   }
 
+  /** Takes a queued job out and rejects everyone waiting for it. */
+  #cancelJob(job: Job, reason: unknown): void {
+    this.#queue.cancel(job.seq);
+    this.#dropJob(job);
+    for (const w of job.waiters.splice(0)) {
+      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+      w.reject(reason ?? new DOMException('aborted', 'AbortError'));
+    }
+    this.#notify();
+  }
+
   #dropJob(job: Job): void {
     this.#jobs.delete(job.seq);
+    job.group?.delete(job);
     for (const l of job.levels) {
       const k = inflightKey(job.subject.id, l, job.force);
       if (this.#inflight.get(k) === job) this.#inflight.delete(k);
@@ -683,12 +703,7 @@ export class MipmapCache {
     const removed = this.#queue.cancelWhere(() => true);
     for (const seq of removed) {
       const job = this.#jobs.get(seq);
-      if (!job) continue;
-      this.#dropJob(job);
-      for (const w of job.waiters.splice(0)) {
-        if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-        w.reject(new DOMException('mipmap cache closed', 'AbortError'));
-      }
+      if (job) this.#cancelJob(job, new DOMException('mipmap cache closed', 'AbortError'));
     }
   }
 

@@ -1,5 +1,137 @@
+import { existsSync } from 'node:fs';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { CommandContext } from './common.js';
+import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
+import { subjectFromRecord } from '../cache/subject.js';
+import { CAUSE_LABELS, MAX_LEVEL, type Level } from '../cache/types.js';
+import { loadPreferences, type Preferences } from '../config/preferences.js';
+import { Library } from '../db/library.js';
+import { sanitizeText } from '../util/sanitize.js';
+import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
-// Placeholder so the program builds; the owning work replaces it with the real command.
-export function registerGenerateCache(_program: Command, _ctx: CommandContext): void {}
+interface GenerateCacheOptions {
+  minMip: number;
+  maxMip: number;
+  minImgid?: number;
+  maxImgid?: number;
+  retryFailed?: boolean;
+  json?: boolean;
+}
+
+/** Opens an existing library; a missing one is a usage error, not a new empty file. */
+export function openExistingLibrary(file: string): Library {
+  if (!existsSync(file)) throw new UsageError(`no library at ${file} (import photos first: termtable import DIR)`);
+  return Library.open(file);
+}
+
+/** Preferences with their warning on stderr; the disk backend is what batch commands fill. */
+export async function batchPreferences(): Promise<Preferences> {
+  const { prefs, warning } = await loadPreferences();
+  if (warning) process.stderr.write(`termtable: ${sanitizeText(warning)}\n`);
+  return { ...prefs, diskBackend: true };
+}
+
+function countImages(lib: Library, minId?: number, maxId?: number): number {
+  let n = 0;
+  for (const _ of lib.iterate({ minId, maxId })) n++;
+  return n;
+}
+
+function makeBar(total: number): { update(done: number, failed: number): void; stop(): void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'thumbnails [{bar}] {value}/{total} | {rate} img/s | ETA {eta_formatted} | {failed} failed',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  bar.start(total, 0, { rate: '0.0', failed: 0 });
+  return {
+    update(done, failed) {
+      const seconds = (Date.now() - started) / 1000;
+      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : '0.0', failed });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function printSummary(summary: GenerateSummary, json: boolean): void {
+  if (json) {
+    const { generated, present, failed } = summary;
+    process.stdout.write(`${JSON.stringify({ generated, present, failed })}\n`);
+    return;
+  }
+  for (const f of summary.failed) {
+    process.stderr.write(
+      `termtable: image ${f.id} ${sanitizeText(f.path)}: ${CAUSE_LABELS[f.cause]}: ${sanitizeText(f.message)}\n`,
+    );
+  }
+  process.stdout.write(
+    `generated ${summary.generated}, already present ${summary.present}, failed ${summary.failed.length}` +
+      `${summary.aborted ? ' (interrupted)' : ''}\n`,
+  );
+}
+
+export function registerGenerateCache(program: Command, ctx: CommandContext): void {
+  program
+    .command('generate-cache')
+    .description('make every missing thumbnail of the library in one go, in parallel (like darktable-generate-cache)')
+    .option('--min-mip <n>', 'smallest level to make, 0-4 (0 = 128 px … 4 = 2048 px)', intArg(0, MAX_LEVEL), 0)
+    .option('--max-mip <n>', 'largest level to make, 0-4', intArg(0, MAX_LEVEL), 2)
+    .option('--min-imgid <n>', 'first image id', intArg(1, Number.MAX_SAFE_INTEGER))
+    .option('--max-imgid <n>', 'last image id', intArg(1, Number.MAX_SAFE_INTEGER))
+    .option('--retry-failed', 'try again images whose thumbnails failed before (otherwise remembered failures are only reported)')
+    .option('--json', 'print one JSON summary object: {"generated":N,"present":N,"failed":[{"id","path","cause","message"}]}')
+    .addHelpText(
+      'after',
+      '\nThumbnails go to the disk cache ($XDG_CACHE_HOME/termtable/mipmaps-<hash>.d/<level>/<id>.jpg),\n' +
+        'which it fills whatever the disk-backend preference says. Safe to run while the TUI is open,\n' +
+        'in several processes at once (split with --min-imgid/--max-imgid), and again after an interruption.\n' +
+        'Exit status: 0 when every thumbnail exists, 1 when some could not be made (they are listed).\n\n' +
+        'Examples:\n  termtable generate-cache\n  termtable generate-cache --max-mip 3 --min-imgid 1 --max-imgid 50000 --json',
+    )
+    .action(async (opts: GenerateCacheOptions, cmd: Command) => {
+      if (opts.minMip > opts.maxMip) throw new UsageError(`--min-mip ${opts.minMip} is above --max-mip ${opts.maxMip}`);
+      if (opts.minImgid !== undefined && opts.maxImgid !== undefined && opts.minImgid > opts.maxImgid) {
+        throw new UsageError(`--min-imgid ${opts.minImgid} is above --max-imgid ${opts.maxImgid}`);
+      }
+      const libraryPath = libraryPathFrom(cmd);
+      const lib = openExistingLibrary(libraryPath);
+      const prefs = await batchPreferences();
+      // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
+      const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false });
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const range = { minId: opts.minImgid, maxId: opts.maxImgid };
+      const bar = opts.json ? undefined : makeBar(countImages(lib, range.minId, range.maxId));
+      try {
+        const summary = await cache.generateMissing({
+          subjects: (function* () {
+            for (const r of lib.iterate(range)) yield subjectFromRecord(r);
+          })(),
+          minLevel: opts.minMip as Level,
+          maxLevel: opts.maxMip as Level,
+          retryFailed: opts.retryFailed === true,
+          signal: abort.signal,
+          onProgress: (p) => bar?.update(p.generated + p.present + p.failed, p.failed),
+        });
+        bar?.stop();
+        for (const w of cache.warnings) process.stderr.write(`termtable: ${sanitizeText(w)}\n`);
+        printSummary(summary, opts.json === true);
+        if (summary.aborted) ctx.setExitCode(130);
+        else if (summary.failed.length) ctx.setExitCode(1);
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await cache.close();
+        lib.close();
+      }
+    });
+}

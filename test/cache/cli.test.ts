@@ -1,0 +1,214 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeDiskFile } from '../../src/cache/disk-cache.js';
+import type { Level } from '../../src/cache/types.js';
+import { BIN, corpus } from '../helpers/corpus.js';
+import { tempEnv, waitFor, type TempEnv } from './helpers.js';
+
+const N = 48;
+let photos: string;
+const envs: TempEnv[] = [];
+
+/** Photo-sized noise images: slow enough to decode that a kill lands mid-run. */
+beforeAll(async () => {
+  photos = mkdtempSync(path.join(os.tmpdir(), 'tt-cli-photos-'));
+  const base = await sharp({
+    create: { width: 2400, height: 1600, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 120, sigma: 45 } },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      sharp(base)
+        .modulate({ brightness: 0.8 + (i % 10) / 20 })
+        .jpeg({ quality: 90 })
+        .toFile(path.join(photos, `img-${String(i).padStart(3, '0')}.jpg`)),
+    ),
+  );
+}, 120_000);
+
+afterAll(() => {
+  rmSync(photos, { recursive: true, force: true });
+  for (const e of envs) e.cleanup();
+});
+
+function env(): TempEnv {
+  const e = tempEnv('tt-cli-');
+  envs.push(e);
+  return e;
+}
+
+function run(e: TempEnv, args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: e.env, encoding: 'utf8', timeout: 120_000 });
+}
+
+function importInto(e: TempEnv, ...dirs: string[]): void {
+  const r = run(e, ['import', ...dirs]);
+  expect(r.status, r.stderr).toBe(0);
+}
+
+function diskRoot(e: TempEnv): string {
+  const root = path.join(e.root, 'cache', 'termtable');
+  const d = readdirSync(root).find((n) => n.endsWith('.d'));
+  if (!d) throw new Error('no disk cache folder');
+  return path.join(root, d);
+}
+
+function jpgs(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => /^\d+\.jpg$/.test(n));
+  } catch {
+    return [];
+  }
+}
+
+/** Every thumbnail file of levels 0-2 is whole, carries its facts, and decodes. */
+async function expectAllValid(e: TempEnv, count: number): Promise<void> {
+  const root = diskRoot(e);
+  for (const level of [0, 1, 2] as Level[]) {
+    const names = jpgs(path.join(root, String(level)));
+    expect(names.length).toBe(count);
+    for (const name of names) {
+      const file = path.join(root, String(level), name);
+      const bytes = (await import('node:fs')).readFileSync(file);
+      expect(decodeDiskFile(bytes, Number(name.slice(0, -4)), level), file).toBeDefined();
+      const meta = await sharp(bytes).metadata();
+      expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBe([128, 256, 512][level]);
+      await sharp(bytes).raw().toBuffer(); // a full decode, not only the header
+    }
+  }
+}
+
+describe('termtable generate-cache', () => {
+  it('makes every level of every image, then finds them present; failures are listed with causes', () => {
+    const e = env();
+    const bad = path.join(e.root, 'bad');
+    mkdirSync(bad);
+    copyFileSync(corpus('bad/truncated.jpg'), path.join(bad, 'truncated.jpg'));
+    copyFileSync(corpus('photos/nikon-d70.jpg'), path.join(bad, 'good.jpg'));
+    importInto(e, bad);
+    const first = run(e, ['generate-cache', '--json']);
+    expect(first.status).toBe(1);
+    const summary = JSON.parse(first.stdout) as { generated: number; present: number; failed: { id: number; path: string; cause: string; message: string }[] };
+    expect(summary.generated).toBe(1);
+    expect(summary.present).toBe(0);
+    expect(summary.failed).toEqual([
+      { id: expect.any(Number), path: path.join(bad, 'truncated.jpg'), cause: 'unsupported', message: expect.any(String) },
+    ]);
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
+    const second = JSON.parse(run(e, ['generate-cache', '--json']).stdout) as typeof summary;
+    expect(second.generated).toBe(0);
+    expect(second.present).toBe(1);
+    expect(second.failed).toHaveLength(1);
+
+    const text = run(e, ['generate-cache', '--retry-failed', '--max-mip', '3']);
+    expect(text.stdout).toMatch(/generated 1, already present 0, failed 1/);
+    expect(text.stderr).toMatch(/truncated\.jpg: unsupported or corrupt/);
+  });
+
+  it('refuses bad arguments with exit 2 and one line', () => {
+    const e = env();
+    for (const args of [['--min-mip', '5'], ['--min-mip', '3', '--max-mip', '1'], ['--max-mip', 'x'], ['--min-imgid', '9', '--max-imgid', '3']]) {
+      const r = run(e, ['generate-cache', ...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')[0]).toMatch(/^(termtable: |error: )/);
+    }
+    expect(run(e, ['generate-cache']).stderr).toMatch(/no library/);
+    expect(run(e, ['generate-cache', '--help']).status).toBe(0);
+  });
+
+  it('after a kill -9 mid-run, a second run finishes the job and every file on disk decodes', async () => {
+    const e = env();
+    importInto(e, photos);
+    const child = spawn(process.execPath, [BIN, 'generate-cache', '--json'], { env: e.env, stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    await waitFor(() => {
+      try {
+        return jpgs(path.join(diskRoot(e), '2')).length >= 6;
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    child.kill('SIGKILL');
+    await exited;
+    const madeBeforeKill = jpgs(path.join(diskRoot(e), '2')).length;
+    expect(madeBeforeKill).toBeLessThan(N); // the kill landed mid-run
+
+    const again = run(e, ['generate-cache', '--json']);
+    expect(again.status, again.stderr).toBe(0);
+    const summary = JSON.parse(again.stdout) as { generated: number; present: number; failed: unknown[] };
+    expect(summary.failed).toEqual([]);
+    expect(summary.generated + summary.present).toBe(N);
+    expect(summary.present).toBeGreaterThan(0);
+    await expectAllValid(e, N);
+
+    // Leftover temp files (if the kill caught a write) are ignored, and removed by cache clear.
+    writeFileSync(path.join(diskRoot(e), '1', '.7.jpg.123-abcd.tmp'), 'half');
+    const stats = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as { disk: { files: number } };
+    expect(stats.disk.files).toBe(3 * N);
+    expect(run(e, ['cache', 'clear']).status).toBe(0);
+    expect(readdirSync(path.join(diskRoot(e), '1'))).toEqual([]);
+  }, 120_000);
+
+  it('two processes with overlapping ranges share one disk cache safely', async () => {
+    const e = env();
+    importInto(e, photos);
+    const spawnGen = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'generate-cache', '--json', ...args], { env: e.env });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.once('exit', (code) => resolve({ code, out }));
+      });
+    const [a, b] = await Promise.all([
+      spawnGen(['--min-imgid', '1', '--max-imgid', '32']),
+      spawnGen(['--min-imgid', '16', '--max-imgid', String(N)]),
+    ]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    await expectAllValid(e, N);
+  }, 120_000);
+});
+
+describe('termtable thumb and cache', () => {
+  it('thumb prints path, size and source, or the cause with exit 1', () => {
+    const e = env();
+    const dir = path.join(e.root, 'p');
+    mkdirSync(dir);
+    copyFileSync(corpus('photos/landscape-orient-3.jpg'), path.join(dir, 'a.jpg'));
+    copyFileSync(corpus('bad/zero-bytes.jpg'), path.join(dir, 'b.jpg'));
+    importInto(e, dir);
+    const list = run(e, ['list', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; filename: string });
+    const good = list.find((r) => r.filename === 'a.jpg')!.id;
+    const broken = list.find((r) => r.filename === 'b.jpg')!.id;
+
+    const ok = run(e, ['thumb', String(good), '--level', '1']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/\/1\/\d+\.jpg {2}\d+x\d+ {2}\d+ bytes {2}(embedded|processed)\n$/);
+    const json = JSON.parse(run(e, ['thumb', String(good), '--json']).stdout) as { path: string; width: number; height: number; source: string };
+    expect(json.path).toMatch(/\/2\/\d+\.jpg$/);
+    expect(Math.max(json.width, json.height)).toBeLessThanOrEqual(512);
+
+    const fail = run(e, ['thumb', String(broken)]);
+    expect(fail.status).toBe(1);
+    expect(fail.stdout).toMatch(/unsupported or corrupt/);
+    expect(JSON.parse(run(e, ['thumb', String(broken), '--json']).stdout)).toMatchObject({ ok: false, cause: 'unsupported' });
+
+    expect(run(e, ['thumb', '99999']).status).toBe(2);
+    expect(run(e, ['thumb', String(good), '--level', '7']).status).toBe(2);
+    expect(run(e, ['thumb', 'abc']).status).toBe(2);
+
+    const stats = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as { disk: { files: number; levels: { files: number }[] }; failed: number };
+    expect(stats.disk.levels.map((l) => l.files)).toEqual([1, 1, 1, 0, 0]);
+    expect(stats.failed).toBe(1);
+    expect(run(e, ['cache', 'stats']).stdout).toMatch(/disk cache \(on\): 3 files/);
+    expect(run(e, ['cache', 'clear', '--level', '1']).stdout).toMatch(/removed 1 thumbnail files of mip1/);
+    const after = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as typeof stats;
+    expect(after.disk.levels.map((l) => l.files)).toEqual([1, 0, 1, 0, 0]);
+    expect(run(e, ['cache', 'clear', '--level', '9']).status).toBe(2);
+  });
+});

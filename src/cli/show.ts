@@ -9,8 +9,8 @@ import { loadPreferences, PROTOCOL_PREFS, type ProtocolPref } from '../config/pr
 import { readExifFacts } from '../db/exif.js';
 import { Library } from '../db/library.js';
 import type { ImageRecord } from '../db/types.js';
-import { sheetRow, type SheetSlot } from '../render/contact-sheet.js';
-import { detectTerminal, formatProbe } from '../render/detect.js';
+import { rowCaptions, rowLines, rowOverlay, rowTransmit, type SheetSlot } from '../render/contact-sheet.js';
+import { detectTerminal, formatProbe, queryCursor, type QueryInput } from '../render/detect.js';
 import { createRenderer } from '../render/renderer.js';
 import { renderSkull } from '../render/skull.js';
 import type { CellBox } from '../render/types.js';
@@ -126,6 +126,7 @@ export function registerShow(program: Command, ctx: CommandContext): void {
       const lib = existsSync(libraryPath) ? Library.open(libraryPath) : null;
       const cache = await MipmapCache.open({ libraryPath, prefs, saveCacheFile: false });
       const renderer = createRenderer(caps, { worker: false });
+      const canAskCursor = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       try {
         const targets = await Promise.all(args.map((a) => resolveTarget(a, lib)));
         // Ask for every thumbnail at once: the cache's queue runs them in parallel.
@@ -156,7 +157,17 @@ export function registerShow(program: Command, ctx: CommandContext): void {
               slots.push({ kind: 'text', lines: renderSkull({ cause: 'unsupported', detail }, box), caption });
             }
           }
-          process.stdout.write(sheetRow(slots, { box, gap, passthrough: caps.passthrough }));
+          const layout = { box, gap, passthrough: caps.passthrough };
+          process.stdout.write(rowTransmit(slots, layout) + rowLines(slots, layout));
+          let origin: { row: number; col: number } | null = null;
+          if (caps.passthrough && canAskCursor && slots.some((s) => s.kind === 'image' && s.image.place !== null)) {
+            // Through tmux, pictures are placed absolutely on the outer terminal: find where the row landed.
+            const at = await queryCursor({ input: process.stdin as unknown as QueryInput, output: process.stdout, timeoutMs: 3000 });
+            if (process.env.TERMTABLE_DEBUG_CURSOR) process.stderr.write(`cursor ${JSON.stringify(at)}\n`);
+            const pane = caps.paneOffset ?? { row: 0, col: 0 };
+            if (at) origin = { row: pane.row + at.row - box.rows, col: pane.col };
+          }
+          process.stdout.write(rowOverlay(slots, layout, origin) + rowCaptions(slots, layout));
         }
       } finally {
         await renderer.close();

@@ -35,6 +35,9 @@ export interface TmuxInfo {
   passthrough: boolean;
   /** The client terminal has tmux's RGB feature (24-bit colour reaches it). */
   rgb: boolean;
+  /** The pane's position on the outer terminal (0-based). */
+  paneTop: number;
+  paneLeft: number;
 }
 
 export interface ProtocolOverride {
@@ -274,6 +277,7 @@ export function pickProtocol(
     inTmux,
     // Everything but half-blocks is out-of-band for tmux (placeholder pixels included).
     passthrough: inTmux && protocol !== 'blocks',
+    ...(inTmux ? { paneOffset: { col: tmux?.paneLeft ?? 0, row: tmux?.paneTop ?? 0 } } : {}),
     terminal,
     sixelMaxPx: a.sixelMaxPx,
     sixelColors: Math.max(2, Math.min(4096, a.sixelColors ?? 256)),
@@ -370,6 +374,49 @@ export function queryTerminal(options: QueryOptions): Promise<{ answers: Termina
   });
 }
 
+export interface CursorQueryOptions {
+  input: QueryInput;
+  output: QueryOutput;
+  /** @default 500 */
+  timeoutMs?: number;
+}
+
+/**
+ * The cursor's 0-based row and column (DSR 6), or null when nothing answers in time. Inside tmux
+ * tmux itself answers, in pane coordinates.
+ */
+export function queryCursor(options: CursorQueryOptions): Promise<{ row: number; col: number } | null> {
+  const { input, output } = options;
+  // eslint-disable-next-line no-control-regex
+  const reply = /\x1b\[(\d+);(\d+)R/;
+  return new Promise((resolve) => {
+    let received = '';
+    const wasRaw = input.isRaw ?? false;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      input.removeListener('data', onData);
+      input.pause();
+      if (input.setRawMode && !wasRaw) input.setRawMode(false);
+      const m = reply.exec(received);
+      const rest = m ? received.slice(0, m.index) + received.slice(m.index + m[0].length) : received;
+      if (rest) input.unshift(Buffer.from(rest, 'latin1'));
+      resolve(m ? { row: Number(m[1]) - 1, col: Number(m[2]) - 1 } : null);
+    };
+    const onData = (chunk: Buffer | string) => {
+      received += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+      if (reply.test(received)) finish();
+    };
+    const timer = setTimeout(finish, options.timeoutMs ?? 500);
+    if (input.setRawMode) input.setRawMode(true);
+    input.on('data', onData);
+    input.resume();
+    output.write('\x1b[6n');
+  });
+}
+
 function run(cmd: string, args: string[], env: DetectEnv): Promise<string | null> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 1000, env: env as NodeJS.ProcessEnv }, (err, stdout) =>
@@ -380,13 +427,17 @@ function run(cmd: string, args: string[], env: DetectEnv): Promise<string | null
 
 /** Asks the tmux server about passthrough and RGB. */
 export async function readTmuxInfo(env: DetectEnv = process.env): Promise<TmuxInfo> {
-  const [pass, features] = await Promise.all([
+  const [pass, features, pane] = await Promise.all([
     run('tmux', ['show', '-gv', 'allow-passthrough'], env),
     run('tmux', ['display', '-p', '#{client_termfeatures}'], env),
+    run('tmux', ['display', '-p', '#{pane_top} #{pane_left}'], env),
   ]);
+  const [top, left] = (pane ?? '0 0').split(' ').map((n) => Number.parseInt(n, 10));
   return {
     passthrough: pass === 'on' || pass === 'all',
     rgb: (features ?? '').split(',').includes('RGB'),
+    paneTop: Number.isInteger(top) && top! >= 0 ? top! : 0,
+    paneLeft: Number.isInteger(left) && left! >= 0 ? left! : 0,
   };
 }
 

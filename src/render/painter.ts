@@ -7,7 +7,7 @@
  * because Ink erases its lines on each frame.
  */
 import { kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
-import { wrapEachSequence } from './tmux.js';
+import { wrapEachSequence, wrapPassthrough } from './tmux.js';
 import type { CellRect, Placement, Protocol, TerminalCaps } from './types.js';
 
 const SAVE_CURSOR = '\x1b7';
@@ -52,19 +52,32 @@ function sameRect(a: CellRect, b: CellRect): boolean {
 export class Painter {
   readonly protocol: Protocol;
   private readonly passthrough: boolean;
+  private readonly pane: { col: number; row: number };
   private readonly maxTransmitted: number;
   /** kitty image ids in the terminal, in least-recently-shown order (Map keeps insertion order). */
   private transmitted = new Map<number, true>();
   private shown = new Map<string, Shown>();
 
-  constructor(caps: Pick<TerminalCaps, 'protocol' | 'passthrough'>, options: PainterOptions = {}) {
+  constructor(caps: Pick<TerminalCaps, 'protocol' | 'passthrough' | 'paneOffset'>, options: PainterOptions = {}) {
     this.protocol = caps.protocol;
     this.passthrough = caps.passthrough;
+    this.pane = caps.paneOffset ?? { col: 0, row: 0 };
     this.maxTransmitted = Math.max(1, options.maxTransmitted ?? 256);
   }
 
   private wrap(bytes: string): string {
     return this.passthrough ? wrapEachSequence(bytes) : bytes;
+  }
+
+  /**
+   * Cursor saved, moved to a cell, `bytes`, cursor restored. Through tmux the whole of it is
+   * passed through, in outer-terminal coordinates: tmux does not move the outer cursor for us.
+   */
+  private positioned(col: number, row: number, bytes: string): string {
+    if (!this.passthrough) return SAVE_CURSOR + cursorTo(col, row) + bytes + RESTORE_CURSOR;
+    // One wrapper for the lot: tmux 3.3 (measured in kitty) dropped the cursor moves when they
+    // travelled in a passthrough of their own, and the picture landed at the outer cursor.
+    return wrapPassthrough(SAVE_CURSOR + cursorTo(col + this.pane.col, row + this.pane.row) + bytes + RESTORE_CURSOR);
   }
 
   /** Bytes for one frame. Placements whose image is in-tree text only get their kitty pixels sent. */
@@ -101,9 +114,9 @@ export class Painter {
       if (this.protocol === 'kitty' && img.imageId !== null) {
         // Re-sending the same id+placement moves it without flicker; unchanged ones stay as they are.
         if (unchanged) continue;
-        after += SAVE_CURSOR + cursorTo(rect.col, rect.row) + this.wrap(kittyPlace(img.imageId, placementId, img.cols, img.rows)) + RESTORE_CURSOR;
+        after += this.positioned(rect.col, rect.row, kittyPlace(img.imageId, placementId, img.cols, img.rows));
       } else {
-        after += SAVE_CURSOR + cursorTo(rect.col, rect.row) + this.wrap(img.place) + RESTORE_CURSOR;
+        after += this.positioned(rect.col, rect.row, img.place);
       }
     }
 

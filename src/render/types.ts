@@ -28,6 +28,11 @@ export interface TerminalCaps {
   inTmux: boolean;
   /** Out-of-band bytes must be wrapped in tmux passthrough (`ESC Ptmux; … ESC \`). */
   passthrough: boolean;
+  /**
+   * Where the tmux pane starts on the outer terminal (0-based cells). Passed-through bytes land at
+   * the outer terminal's cursor, which tmux does not keep in step, so they are positioned absolutely.
+   */
+  paneOffset?: { col: number; row: number };
   /** XTVERSION's answer split into name and version, e.g. {name:'kitty', version:'0.26.5'}; null when silent. */
   terminal: { name: string; version: string } | null;
   /** Largest sixel image the terminal accepts (XTSMGRAPHICS), null when unknown. */

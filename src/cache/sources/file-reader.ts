@@ -11,11 +11,16 @@ export class OutOfBoundsError extends Error {
  * want is 1 MB, so nothing here ever reads the whole file unless asked to.
  */
 export class FileReader {
+  /** The file's first bytes, read once: container headers and IFDs mostly live there. */
+  private head: Buffer = Buffer.alloc(0);
+
   private constructor(
     private readonly handle: FileHandle,
     /** Size in bytes when the file was opened. */
     readonly size: number,
   ) {}
+
+  private static readonly HEAD_BYTES = 64 * 1024;
 
   static async open(file: string): Promise<FileReader> {
     const handle = await open(file, 'r');
@@ -26,7 +31,9 @@ export class FileReader {
         err.code = 'EISDIR';
         throw err;
       }
-      return new FileReader(handle, st.size);
+      const reader = new FileReader(handle, st.size);
+      reader.head = await reader.read(0, FileReader.HEAD_BYTES);
+      return reader;
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw err;
@@ -39,6 +46,7 @@ export class FileReader {
       throw new OutOfBoundsError(`offset ${offset} outside the file (${this.size} bytes)`);
     }
     const n = Math.max(0, Math.min(length, this.size - offset));
+    if (offset + n <= this.head.length) return this.head.subarray(offset, offset + n);
     const buf = Buffer.allocUnsafe(n);
     let done = 0;
     while (done < n) {

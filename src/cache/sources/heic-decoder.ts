@@ -55,7 +55,10 @@ function retire(slot: Slot): void {
 }
 
 function newSlot(): Slot {
-  const worker = new Worker(workerPath());
+  // libheif prints parse errors with console.log: kept off the parent's stdout, where a TUI is drawing.
+  const worker = new Worker(workerPath(), { stdout: true, stderr: true });
+  worker.stdout.resume();
+  worker.stderr.resume();
   worker.unref(); // an idle decoder must not keep the process alive
   const slot: Slot = { worker, busy: false, idleTimer: null };
   slots.push(slot);

@@ -55,8 +55,15 @@ export async function renderLevels(
   img = img
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: BACKGROUND });
-  if (color.colorManagement && color.monitorProfile) img = img.withIccProfile(color.monitorProfile);
+  // Pixels leave in display space with no profile attached, so a renderer decoding the JPEG
+  // with sharp does not convert them a second time.
+  if (color.colorManagement && color.monitorProfile) img = img.withIccProfile(color.monitorProfile, { attach: false });
   else img = img.toColourspace('srgb');
+  if (sorted.length === 1) {
+    // One level: encode straight from the decode, no intermediate pixel buffer.
+    const jpeg = await img.jpeg({ quality: JPEG_QUALITY }).toBuffer({ resolveWithObject: true });
+    return [{ level: top, jpeg: jpeg.data, width: jpeg.info.width, height: jpeg.info.height, source }];
+  }
   const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
 

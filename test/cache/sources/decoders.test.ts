@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ThumbError } from '../../../src/cache/sources/causes.js';
+import { classifyError } from '../../../src/cache/sources/causes.js';
+import { decodeHeic } from '../../../src/cache/sources/heic-decoder.js';
+import { decodeRaw, NO_RAW_DECODER } from '../../../src/cache/sources/raw-decoder.js';
+import { corpus } from '../../helpers/corpus.js';
+
+describe('HEIC worker', () => {
+  it('decodes an iPhone HEIC off the main thread, and survives garbage before it', async () => {
+    const garbage = new Uint8Array(4096).fill(7);
+    garbage.set(Buffer.from('\0\0\0\x18ftypheic'), 0);
+    await expect(decodeHeic(garbage)).rejects.toBeInstanceOf(ThumbError);
+    const heic = readFileSync(corpus('photos/apple-iphone11pro.heic'));
+    const img = await decodeHeic(new Uint8Array(heic));
+    expect([img.width, img.height]).toEqual([3024, 4032]);
+    expect(img.pixels.length).toBe(3024 * 4032 * 4);
+  });
+
+  it('an aborted decode rejects and the next one still works (the worker is replaced)', async () => {
+    const heic = readFileSync(corpus('photos/apple-iphone11pro.heic'));
+    const controller = new AbortController();
+    const pending = decodeHeic(new Uint8Array(heic), { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toThrow('aborted');
+    const img = await decodeHeic(new Uint8Array(heic));
+    expect(img.width).toBe(3024);
+  });
+
+  it('a decode over its time limit is killed with a clear detail', async () => {
+    const heic = readFileSync(corpus('photos/apple-iphone11pro.heic'));
+    await expect(decodeHeic(new Uint8Array(heic), { timeoutMs: 1 })).rejects.toThrow(/timed out/);
+  });
+});
+
+describe('raw decoder (LibRaw dcraw_emu)', () => {
+  it('decodes a raw to a half-size TIFF', async () => {
+    const tiff = await decodeRaw(corpus('raw/nikon-d1.nef'));
+    expect(tiff.subarray(0, 2).toString('latin1')).toBe('II');
+  });
+
+  it('reports LibRaw\'s own words when it cannot decode', async () => {
+    await expect(decodeRaw(corpus('bad/gopro-hero8-unsupported.gpr'))).rejects.toThrow(/Unsupported file format/);
+  });
+
+  it('says what to install when the decoder is absent', async () => {
+    const err = await decodeRaw(corpus('raw/nikon-d1.nef'), { executable: '/nonexistent/dcraw_emu' }).catch((e: unknown) => e);
+    expect(classifyError(err)).toEqual({ cause: 'unsupported', detail: NO_RAW_DECODER });
+  });
+
+  it('refuses output over its bound as memory', async () => {
+    const err = await decodeRaw(corpus('raw/nikon-d1.nef'), { maxBytes: 1000 }).catch((e: unknown) => e);
+    expect(classifyError(err).cause).toBe('memory');
+  });
+});
+
+describe('classifyError', () => {
+  it.each([
+    [Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), 'missing'],
+    [Object.assign(new Error('ENOENT'), { code: 'ENOENT' }), 'missing'],
+    [new Error('Input image exceeds pixel limit'), 'memory'],
+    [new RangeError('Array buffer allocation failed'), 'memory'],
+    [new Error('VipsJpeg: premature end of JPEG image'), 'unsupported'],
+    ['a string', 'unsupported'],
+  ])('%s → %s', (err, cause) => {
+    expect(classifyError(err).cause).toBe(cause);
+  });
+
+  it('keeps details to one bounded line without the libvips prefix', () => {
+    const { detail } = classifyError(new Error(`VipsJpeg: bad\nthing ${'x'.repeat(500)}`));
+    expect(detail.startsWith('bad')).toBe(true);
+    expect(detail).not.toMatch(/\n/);
+    expect(detail.length).toBeLessThanOrEqual(200);
+  });
+});

@@ -172,6 +172,8 @@ export class MipmapCache {
   #saveCacheFile: boolean;
   #running = new Set<Promise<void>>();
   #closed = false;
+  /** Aborted by close(): running decodes stop (a raw decoder is killed) instead of being waited for. */
+  #closing = new AbortController();
 
   #hits = 0;
   #misses = 0;
@@ -267,12 +269,12 @@ export class MipmapCache {
     // Smaller levels missing from memory come from the same decode almost for free, and
     // give bestEffort() stand-ins for the next paint.
     const levels = new Set<Level>([level]);
-    if (!force) {
-      for (const l of LEVELS) {
-        if (l >= level) break;
-        const m = this.#lru.peek(entryKey(subject.id, l));
-        if (!m || !isFresh(m, this.#need(subject, l, facts, false))) levels.add(l);
-      }
+    // With `processed` (full preview), the smaller embedded-source ones are replaced too,
+    // as darktable does when an image is opened in the darkroom.
+    for (const l of LEVELS) {
+      if (l >= level) break;
+      const m = this.#lru.peek(entryKey(subject.id, l));
+      if (!m || !isFresh(m, this.#need(subject, l, facts, force))) levels.add(l);
     }
     const [result] = await this.#request(subject, [level], levels, force, opts.priority ?? 'visible', signal);
     return result!;
@@ -479,13 +481,15 @@ export class MipmapCache {
   // ---------------------------------------------------------------- shutdown
 
   /**
-   * Drops queued work, waits for running jobs (their disk writes land), then saves the
-   * memory cache file. Returns a warning instead of throwing when the file cannot be written.
+   * Drops queued work, stops running decodes (what they had written stays: every disk write
+   * is whole or absent), then saves the memory cache file. Returns a warning instead of
+   * throwing when the file cannot be written.
    */
   async close(): Promise<{ warning?: string }> {
     if (this.#closed) return {};
     this.#closed = true;
     this.#cancelAllQueued();
+    this.#closing.abort();
     await Promise.allSettled([...this.#running]);
     clearTimeout(this.#notifyTimer);
     if (!this.#saveCacheFile) return {};
@@ -747,6 +751,7 @@ export class MipmapCache {
             forceProcessed: job.force,
             colorManagement: this.#prefs.colorManagement,
             monitorProfile: this.#prefs.monitorProfile,
+            signal: this.#closing.signal,
           },
         );
       } catch (err) {
@@ -755,6 +760,11 @@ export class MipmapCache {
       }
     }
 
+    if (this.#closing.signal.aborted) {
+      // Stopped by close(): not a failure of the file, so nothing is remembered.
+      for (const w of job.waiters.splice(0)) w.reject(new DOMException('mipmap cache closed', 'AbortError'));
+      return;
+    }
     const made = new Map<Level, CachedThumb>();
     if (result.ok && facts !== null) {
       for (const t of result.thumbs) {

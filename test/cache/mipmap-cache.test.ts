@@ -316,3 +316,32 @@ describe('freshness rules', () => {
     expect(isFresh(entry, { ...need, rotation: 1 })).toBe(false);
   });
 });
+
+describe('embedded and processed sources', () => {
+  it('a raw gives its embedded preview; the full preview and a preference change replace it with decoded pixels', async () => {
+    const file = corpus('raw/canon-eos-d30.crw');
+    const cache = await openCache({ prefs: prefs({ diskBackend: false }) });
+    const s = await subjectOf(50, file);
+    expect(await cache.get(s, 1)).toMatchObject({ ok: true, source: 'embedded' });
+    expect(cache.peek(s, 0)).toMatchObject({ ok: true, source: 'embedded' });
+
+    // Opening the full preview: decoded, and the smaller embedded ones are replaced too.
+    expect(await cache.get(s, 2, { processed: true })).toMatchObject({ ok: true, source: 'processed' });
+    expect(cache.peek(s, 1)).toMatchObject({ ok: true, source: 'processed' });
+    expect(cache.peek(s, 0)).toMatchObject({ ok: true, source: 'processed' });
+    const callsAfterPreview = calls.length;
+    expect(await cache.get(s, 1)).toMatchObject({ ok: true, source: 'processed' });
+    expect(calls.length).toBe(callsAfterPreview);
+
+    // Another raw under 'never', then the preference moves to decoding from mip1 up.
+    const s2 = await subjectOf(51, corpus('raw/canon-eos-1ds-mk3-truncated.cr2'));
+    expect(await cache.get(s2, 1)).toMatchObject({ ok: true, source: 'embedded' });
+    cache.setPreferences(prefs({ diskBackend: false, thumbnailSource: 'mip1' }));
+    const before = calls.length;
+    // The truncated CR2 has no raw data: it stays embedded, made once under the new preference, not again and again.
+    expect((await cache.get(s2, 1)).ok).toBe(true);
+    expect((await cache.get(s2, 1)).ok).toBe(true);
+    expect(calls.length).toBe(before + 1);
+    expect(await cache.get(s, 0)).toMatchObject({ ok: true });
+  });
+});

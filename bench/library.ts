@@ -98,14 +98,14 @@ async function benchImport(root: string, work: string): Promise<void> {
 
 function fillLibrary(file: string): void {
   const lib = Library.open(file);
-  const rolls = Array.from({ length: 50 }, (_, r) => lib.filmRollId(`/bench/roll-${r}`));
+  const rolls = Array.from({ length: 50 }, (_, r) => `/bench/roll-${r}`);
   const t0 = now();
   for (let start = 0; start < ROWS; start += 5000) {
     const writes: ImportWrite[] = [];
     for (let i = start; i < start + 5000; i++) {
       writes.push({
         kind: 'insert',
-        filmRollId: rolls[i % rolls.length]!,
+        folder: rolls[i % rolls.length]!,
         filename: `IMG_${String((i * 7919) % ROWS).padStart(6, '0')}.jpg`,
         facts: {
           fileSize: 1000, mtime: 0, width: 6000, height: 4000, orientation: 1, maker: 'Bench', model: 'X', lens: null,

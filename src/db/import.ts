@@ -37,7 +37,6 @@ export interface ImportOptions {
 interface Job {
   dir: string;
   filename: string;
-  filmRollId: number;
 }
 
 type Outcome =
@@ -79,11 +78,10 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
   };
 
   const jobs: Job[] = [];
-  const known = new Map<number, ReturnType<Library['rollFacts']>>();
+  const known = new Map<string, ReturnType<Library['rollFacts']>>();
   for (const folder of walk.folders) {
-    const filmRollId = lib.filmRollId(folder.dir);
-    known.set(filmRollId, lib.rollFacts(filmRollId));
-    for (const filename of folder.files) jobs.push({ dir: folder.dir, filename, filmRollId });
+    known.set(folder.dir, lib.rollFacts(folder.dir));
+    for (const filename of folder.files) jobs.push({ dir: folder.dir, filename });
   }
 
   const total = jobs.length;
@@ -94,14 +92,14 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       const st = await stat(file);
       const fileSize = st.size;
       const mtime = Math.round(st.mtimeMs);
-      const existing = known.get(job.filmRollId)?.get(job.filename);
+      const existing = known.get(job.dir)?.get(job.filename);
       if (existing && existing.fileSize === fileSize && existing.mtime === mtime) return { kind: 'unchanged' };
       const facts: ImageFacts = { fileSize, mtime, ...(await readExifFacts(file, fileSize)) };
       if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts } };
       const sidecar = await readSidecar(file);
       return {
         kind: 'write',
-        write: { kind: 'insert', filmRollId: job.filmRollId, filename: job.filename, facts, culling: sidecar.culling ?? undefined },
+        write: { kind: 'insert', folder: job.dir, filename: job.filename, facts, culling: sidecar.culling ?? undefined },
         extra: sidecar.error && sidecar.file ? { path: sidecar.file, message: `${sidecar.error}; sidecar ignored` } : undefined,
       };
     } catch (err) {

@@ -50,7 +50,7 @@ export interface ImageFacts {
 
 /** One write of an import batch. */
 export type ImportWrite =
-  | { kind: 'insert'; filmRollId: number; filename: string; facts: ImageFacts; culling?: Omit<CullingSnapshot, 'id'> }
+  | { kind: 'insert'; folder: string; filename: string; facts: ImageFacts; culling?: Omit<CullingSnapshot, 'id'> }
   | { kind: 'update'; id: number; facts: ImageFacts };
 
 /** Orders are total (id breaks ties) so a page boundary never shows an image twice. */
@@ -157,6 +157,8 @@ export class Library {
              CREATE INDEX temp.collected_by_id ON collected (id);`);
     this.stmt = {
       get: db.prepare<[number], ImageRow>(`${SELECT_IMAGE} WHERE i.id = ?`),
+      getByPath: db.prepare<[string, string], ImageRow>(`${SELECT_IMAGE} WHERE f.path = ? AND i.filename = ?`),
+      countRange: db.prepare<[number, number], number>('SELECT count(*) FROM images WHERE id BETWEEN ? AND ?').pluck(),
       getMany: db.prepare<[string], ImageRow>(`${SELECT_IMAGE} WHERE i.id IN (SELECT value FROM json_each(?))`),
       page: db.prepare<[number, number], ImageRow>(
         `SELECT i.*, f.path AS roll_path FROM temp.collected c
@@ -329,17 +331,28 @@ export class Library {
     this.stmt.updateFileFacts.run(facts.fileSize, Math.round(facts.mtime), id);
   }
 
-  // --- for src/db/import.ts and src/db/culling.ts (not for layers above) ---
-
-  /** Film roll id of a folder, created if new. */
-  filmRollId(folder: string): number {
-    const abs = path.resolve(folder);
-    return this.stmt.filmRollByPath.get(abs) ?? this.stmt.insertFilmRoll.get(abs)!;
+  /** The image at this absolute path, if the library has it. */
+  getByPath(file: string): ImageRecord | undefined {
+    const abs = path.resolve(file);
+    const row = this.stmt.getByPath.get(path.dirname(abs), path.basename(abs));
+    return row ? toRecord(row) : undefined;
   }
 
-  /** id, size and mtime of every image of a film roll, by file name. */
-  rollFacts(filmRollId: number): Map<string, { id: number; fileSize: number; mtime: number }> {
+  /** Number of images with ids in [minId, maxId] (the range iterate() walks). */
+  countRange(opts: { minId?: number; maxId?: number } = {}): number {
+    return this.stmt.countRange.get(opts.minId ?? 1, opts.maxId ?? Number.MAX_SAFE_INTEGER)!;
+  }
+
+  // --- for src/db/import.ts and src/db/culling.ts (not for layers above) ---
+
+  /**
+   * id, size and mtime of every image of a folder's film roll, by file name (empty when the
+   * folder is no film roll yet: import creates rolls only when it writes their first image).
+   */
+  rollFacts(folder: string): Map<string, { id: number; fileSize: number; mtime: number }> {
     const out = new Map<string, { id: number; fileSize: number; mtime: number }>();
+    const filmRollId = this.stmt.filmRollByPath.get(path.resolve(folder));
+    if (filmRollId === undefined) return out;
     for (const r of this.stmt.rollFacts.all(filmRollId)) {
       out.set(r.filename, { id: r.id, fileSize: r.file_size, mtime: r.mtime });
     }
@@ -361,7 +374,7 @@ export class Library {
           }
           const row = this.stmt.insertImage.get({
             ...facts,
-            filmRollId: w.filmRollId,
+            filmRollId: this.filmRollIdIn(w.folder),
             filename: w.filename,
             rating: w.culling?.rating ?? 0,
             rejected: w.culling?.rejected ? 1 : 0,
@@ -402,6 +415,12 @@ export class Library {
     }).immediate();
     if (changedIds.length) this.invalidate();
     return { before, changedIds };
+  }
+
+  /** Film roll id of a folder, created if new; only inside a write transaction. */
+  private filmRollIdIn(folder: string): number {
+    const abs = path.resolve(folder);
+    return this.stmt.filmRollByPath.get(abs) ?? this.stmt.insertFilmRoll.get(abs)!;
   }
 
   /** Drops the materialised collection: the next query rebuilds it. */

@@ -39,12 +39,12 @@ function facts(i: number): ImageFacts {
 
 /** A synthetic library: n images over 3 film rolls, varied culling, file names with ties. */
 function fill(lib: Library, n: number, root: string): void {
-  const rolls = [0, 1, 2].map((r) => lib.filmRollId(path.join(root, `roll${r}`)));
+  const rolls = [0, 1, 2].map((r) => path.join(root, `roll${r}`));
   const writes: ImportWrite[] = [];
   for (let i = 0; i < n; i++) {
     writes.push({
       kind: 'insert',
-      filmRollId: rolls[i % 3]!,
+      folder: rolls[i % 3]!,
       filename: `IMG_${String(i % 500).padStart(4, '0')}_${Math.floor(i / 500)}.jpg`,
       facts: facts(i),
       culling: {
@@ -153,6 +153,11 @@ describe('Library', () => {
     const lib = openLib(path.join(dir, 'library.db'));
     fill(lib, 600, dir);
     expect(lib.getMany([5, 3, 999_999, 4]).map((r) => r.id)).toEqual([5, 3, 4]);
+    const five = lib.get(5)!;
+    expect(lib.getByPath(five.path)?.id).toBe(5);
+    expect(lib.getByPath(path.join(dir, 'nope.jpg'))).toBeUndefined();
+    expect(lib.countRange({ minId: 250, maxId: 530 })).toBe(281);
+    expect(lib.countRange()).toBe(600);
     const ids = [...lib.iterate({ minId: 250, maxId: 530 })].map((r) => r.id);
     expect(ids).toEqual(Array.from({ length: 281 }, (_, i) => 250 + i));
     expect(lib.setRotation([3], 7)[0]!.rotation).toBe(3);

@@ -285,6 +285,36 @@ describe('MipmapCache queue: priorities and cancellation', () => {
     expect(g.started).toEqual([1, 5, 3, 2]);
   });
 
+  it('an aborted generateMissing stops queued work; close() stops a running decode without remembering a failure', async () => {
+    const g = gated();
+    const cache = await openCache({ prefs: prefs({ concurrency: 1, diskBackend: false }), makeThumbnails: g.maker });
+    const subjects: ThumbSubject[] = [];
+    for (let i = 0; i < 5; i++) {
+      const f = path.join(t.root, `a${i}.jpg`);
+      await makePhoto(f, 64, 64, i);
+      subjects.push(await subjectOf(i + 1, f));
+    }
+    const ac = new AbortController();
+    const run = cache.generateMissing({ subjects, maxLevel: 1, signal: ac.signal });
+    await waitFor(() => g.started.length === 1);
+    ac.abort();
+    g.release();
+    const summary = await run;
+    expect(summary.aborted).toBe(true);
+    expect(g.started.length).toBe(1);
+
+    // A decode that honours the signal, still running when close() is called.
+    const slow: ThumbnailMaker = (_s, o) =>
+      new Promise((resolve) => o.signal?.addEventListener('abort', () => resolve({ ok: false, cause: 'unsupported', detail: 'aborted' })));
+    const c2 = await openCache({ prefs: prefs({ diskBackend: false }), makeThumbnails: slow });
+    const pending = c2.get(subjects[0]!, 0);
+    await waitFor(() => c2.memoryStats().queue.running === 1);
+    const rejected = expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await c2.close();
+    await rejected;
+    expect(await c2.failures()).toEqual([]);
+  });
+
   it('notifies subscribers with a stable snapshot (useSyncExternalStore contract)', async () => {
     const cache = await openCache({ prefs: prefs({ diskBackend: false }) });
     let notified = 0;

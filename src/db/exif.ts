@@ -146,6 +146,56 @@ async function rafTags(file: string): Promise<Tags | undefined> {
   }
 }
 
+/** EXIF tag ids of what we read from a CR3's CMT2 box (exifr parses it as a bare IFD0). */
+const EXIF_TAG_IDS: Record<string, number> = {
+  ExposureTime: 0x829a,
+  FNumber: 0x829d,
+  ISO: 0x8827,
+  DateTimeOriginal: 0x9003,
+  CreateDate: 0x9004,
+  OffsetTimeOriginal: 0x9011,
+  FocalLength: 0x920a,
+  LensModel: 0xa434,
+};
+
+/**
+ * Canon CR3 is an ISO-BMFF container that exifr does not know; its metadata sits in boxes
+ * CMT1 (IFD0: make, model, size, orientation) and CMT2 (the EXIF IFD), each a TIFF stream,
+ * near the start of the file. Hand-written: find the box tags, read their sizes.
+ */
+async function cr3Tags(file: string): Promise<Tags | undefined> {
+  const fh = await open(file, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (head.toString('latin1', 4, 12) !== 'ftypcrx ') return undefined;
+  const box = (tag: string): Buffer | undefined => {
+    const at = head.indexOf(tag, 0, 'latin1');
+    if (at < 4) return undefined;
+    const size = head.readUInt32BE(at - 4);
+    return size > 8 && at - 4 + size <= head.length ? head.subarray(at + 4, at - 4 + size) : undefined;
+  };
+  const cmt1 = box('CMT1');
+  const cmt2 = box('CMT2');
+  const tags: Tags = {};
+  if (cmt1) Object.assign(tags, await exifrTags(cmt1).catch(() => undefined), { NewSubfileType: 0 });
+  if (cmt2) {
+    const raw: unknown = await exifr
+      .parse(cmt2, { tiff: true, exif: false, translateKeys: false, translateValues: false, reviveValues: false })
+      .catch(() => undefined);
+    if (raw && typeof raw === 'object') {
+      const byId = raw as Record<number, unknown>;
+      for (const [name, id] of Object.entries(EXIF_TAG_IDS)) if (byId[id] !== undefined) tags[name] = byId[id];
+    }
+  }
+  return Object.keys(tags).length ? tags : undefined;
+}
+
 /** sharp's EXIF blob: a TIFF stream, behind an "Exif\0\0" header for JPEG/HEIF/AVIF. */
 function tiffOf(exif: Buffer): Buffer {
   return exif.subarray(0, 6).toString('latin1') === 'Exif\u0000\u0000' ? exif.subarray(6) : exif;
@@ -181,7 +231,7 @@ export async function readExifFacts(file: string, fileSize: number): Promise<Exi
         // The embedded JPEG's EXIF describes the preview's size, not the sensor's.
         return { ...factsFromTags(await rafTags(file), true), width: null, height: null };
       }
-      return factsFromTags(await exifrTags(file), true);
+      return factsFromTags(ext === 'cr3' ? await cr3Tags(file) : await exifrTags(file), true);
     }
     // libvips reads only the header here; it knows every non-raw format we accept (exifr
     // does not know WebP, PNG or GIF) and gives the stored pixel size.

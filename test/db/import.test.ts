@@ -50,6 +50,10 @@ describe('importFolders on the corpus', () => {
     expect(images.get('sony-slt-a55v-truncated.arw')).toMatchObject({ maker: 'SONY', model: 'SLT-A55V', width: 4928, height: 3280 });
     expect(images.get('canon-eos-1ds-mk3-truncated.cr2')).toMatchObject({ maker: 'Canon', model: 'Canon EOS-1Ds Mark III', width: 5616, height: 3744 });
     expect(images.get('nikon-d7100-truncated.nef')).toMatchObject({ maker: 'NIKON CORPORATION', model: 'NIKON D7100' });
+    expect(images.get('canon-eos-r6-pruned.cr3')).toMatchObject({
+      maker: 'Canon', model: 'Canon EOS R6', width: 3408, height: 2272, lens: 'RF70-200mm F2.8 L IS USM',
+      takenAt: '2021-05-12T12:21:21+02:00', iso: 100,
+    });
     expect(images.get('fujifilm-s5pro-stripped.raf')).toMatchObject({ maker: 'FUJIFILM', model: 'FinePix S5Pro' });
     expect(images.get('sony-dsc-p52.jpg')?.exposureTime).toBeCloseTo(0.025);
     // hostile and broken files are in, raw text kept (sanitising is the printer's job)

@@ -91,7 +91,8 @@ interface ParsedXmp {
   dtPrefixes: string[];
 }
 
-function parseXmp(text: string): ParsedXmp {
+function parseXmp(withBom: string): ParsedXmp {
+  const text = withBom.replace(/^\uFEFF/, '');
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     throw new XmpError(`malformed XMP (line ${valid.err.line}: ${valid.err.msg})`);

@@ -161,6 +161,11 @@ describe('XMP sidecars', () => {
     expect(exiftool('-XMP:Rating', '-s3', path.join(dir, 'c.xmp'))).toBe('4');
   });
 
+  it('reads and edits a sidecar that starts with a byte order mark, keeping it', () => {
+    const out = updateXmpText(`\uFEFF${DARKTABLE_XMP}`, { rating: 1, rejected: false, labels: ['red'] });
+    expect(out).toBe(`\uFEFF${DARKTABLE_XMP.replace('xmp:Rating="2"', 'xmp:Rating="1"')}`);
+  });
+
   it("leaves a label that is not a colour name alone", () => {
     const text = DARKTABLE_XMP.replace('xmp:Rating="2"', 'xmp:Rating="2"\n   xmp:Label="Approved"');
     const out = updateXmpText(text, { rating: 2, rejected: false, labels: [] });

@@ -126,6 +126,7 @@ describe('XMP sidecars', () => {
     expect(xmp).toBe(`${image}.xmp`);
     expect(exiftool('-XMP:Rating', '-s3', xmp)).toBe('3');
     expect(exiftool('-XMP:Label', '-s3', xmp)).toBe('Red');
+    expect(exiftool('-XMP-darktable:ColorLabels', '-s3', xmp)).toBe('0, 3');
     expect((await readSidecar(image)).culling).toEqual({ rating: 3, rejected: false, labels: ['red', 'blue'] });
     await writeSidecar(image, { rating: 3, rejected: true, labels: ['blue'] });
     expect(exiftool('-XMP:Rating', '-s3', xmp)).toBe('-1');

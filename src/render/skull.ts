@@ -81,11 +81,16 @@ export function renderSkull(input: SkullInput, rawBox: CellBox, options: SkullOp
   const blank = ' '.repeat(box.cols);
   const art = ARTS.find((a) => a.length + 1 <= box.rows && (a[0]?.length ?? 0) <= box.cols);
   let body: string[];
+  // The cause matters more than the detail: it may take two lines in a narrow box.
+  const labelLines = (width: number, room: number) => wrap(label, width, Math.max(1, Math.min(2, room)));
   if (!art) {
-    body = [center(`x ${label}`, box.cols)];
-    if (box.rows >= 2 && detail) body.push(...wrap(detail, box.cols, box.rows - 1).map((l) => center(l, box.cols)));
+    body = labelLines(box.cols, box.rows - 1).map((l, i) => center(i === 0 ? `x ${l}` : l, box.cols));
+    if (box.rows === 1) body = [center(`x ${label}`, box.cols)];
+    if (box.rows > body.length && detail) {
+      body.push(...wrap(detail, box.cols, box.rows - body.length).map((l) => center(l, box.cols)));
+    }
   } else {
-    body = [...art.map((l) => center(l, box.cols)), center(label, box.cols)];
+    body = [...art.map((l) => center(l, box.cols)), ...labelLines(box.cols, box.rows - art.length).map((l) => center(l, box.cols))];
     const room = box.rows - body.length;
     if (room > 0 && detail) body.push(...wrap(detail, box.cols, room).map((l) => center(l, box.cols)));
   }

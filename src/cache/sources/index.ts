@@ -147,7 +147,7 @@ async function fromRaw(
   const out: MadeThumb[] = [];
   if (embeddedLevels.length > 0) {
     let done = false;
-    for (const preview of scan.previews.filter((p) => longEdge(p) >= LEVEL_SIZES[embeddedLevels[embeddedLevels.length - 1] ?? 0])) {
+    for (const preview of previewsFor(scan.previews, LEVEL_SIZES[embeddedLevels[embeddedLevels.length - 1] ?? 0])) {
       try {
         out.push(...(await fromPreview(reader, preview, embeddedLevels, orientation, subject.rotation, color)));
         done = true;
@@ -193,6 +193,22 @@ async function fromRaw(
     }
   }
   return out.sort((a, b) => a.level - b.level);
+}
+
+/**
+ * Previews that can serve a level of `need` px, best first: the smallest one big enough and
+ * shaped like the largest (a 1620-px preview makes the same 512-px thumbnail as a 6000-px
+ * JpgFromRaw at a fraction of the decoding; letterboxed 160x120 thumbnails of 3:2 frames are
+ * passed over), then the others big enough, largest first.
+ */
+function previewsFor(previews: readonly EmbeddedPreview[], need: number): EmbeddedPreview[] {
+  const largest = previews[0];
+  if (!largest) return [];
+  const aspect = (p: EmbeddedPreview) => p.width / p.height;
+  const big = previews.filter((p) => longEdge(p) >= need);
+  const sameShape = big.filter((p) => Math.abs(aspect(p) - aspect(largest)) <= 0.02 * aspect(largest));
+  const first = sameShape[sameShape.length - 1];
+  return first ? [first, ...big.filter((p) => p !== first)] : big;
 }
 
 async function decodeRawLevels(

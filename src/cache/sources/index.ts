@@ -4,7 +4,7 @@ import type { ThumbnailSourcePref } from '../../config/preferences.js';
 import { LEVEL_SIZES, type Level, type ThumbCause, type ThumbSubject } from '../types.js';
 import { classifyError, ThumbError } from './causes.js';
 import { findEmbeddedPreviews, findJpegExifThumbnail, type EmbeddedPreview } from './embedded.js';
-import type { TiffInfo } from './tiff.js';
+import { readTiff, type TiffInfo } from './tiff.js';
 import { FileReader } from './file-reader.js';
 import { decodeHeic } from './heic-decoder.js';
 import { uprightTransform } from './orientation.js';
@@ -86,7 +86,7 @@ export function prefersProcessed(level: Level, pref: ThumbnailSourcePref, force 
 const longEdge = (p: { width: number; height: number }) => Math.max(p.width, p.height);
 
 async function make(subject: ThumbSubject, opts: MakeThumbnailsOptions): Promise<MadeThumb[]> {
-  const levels = [...new Set(opts.levels)].filter((l) => LEVEL_SIZES[l] !== undefined).sort();
+  const levels = [...new Set(opts.levels)].filter((l) => LEVEL_SIZES[l] !== undefined).sort((a, b) => a - b);
   if (levels.length === 0) throw new ThumbError('unsupported', 'no valid level requested');
   checkAbort(opts.signal);
   const reader = await FileReader.open(subject.path);
@@ -96,10 +96,8 @@ async function make(subject: ThumbSubject, opts: MakeThumbnailsOptions): Promise
     let kind = sniffKind(head, subject.path);
     if (kind === 'unknown') throw new ThumbError('unsupported', 'not an image: unrecognised file content');
     const color: ColorOptions = { colorManagement: opts.colorManagement, monitorProfile: opts.monitorProfile };
-    if (kind === 'tiff') {
-      const scan = await findEmbeddedPreviews(reader, kind);
-      if (scan.tiff?.isDng) kind = 'raw-tiff';
-    }
+    // A DNG under a .tif name is still a raw.
+    if (kind === 'tiff' && (await readTiff(reader).catch(() => null))?.isDng) kind = 'raw-tiff';
     if (isRawKind(kind)) return await fromRaw(reader, kind, subject, levels, opts, color);
     return await fromImage(reader, kind, subject, levels, opts, color);
   } finally {
@@ -156,7 +154,7 @@ async function fromRaw(
         if (classifyError(err).cause === 'memory') throw err;
       }
     }
-    if (!done) processedLevels = [...processedLevels, ...embeddedLevels].sort();
+    if (!done) processedLevels = [...processedLevels, ...embeddedLevels].sort((a, b) => a - b);
   }
 
   if (processedLevels.length > 0) {

@@ -20,7 +20,7 @@ export type FileKind =
 export const RAW_EXTENSIONS = new Set([
   '.dng', '.cr2', '.cr3', '.crw', '.nef', '.nrw', '.arw', '.srf', '.sr2', '.orf', '.raf', '.rw2', '.rwl',
   '.pef', '.srw', '.3fr', '.fff', '.erf', '.kdc', '.dcr', '.dcs', '.mrw', '.x3f', '.iiq', '.mos', '.mef',
-  '.raw', '.gpr', '.cap', '.eip', '.k25', '.mdc', '.nrw', '.ari', '.bay',
+  '.raw', '.gpr', '.cap', '.eip', '.k25', '.mdc', '.ari', '.bay',
 ]);
 
 export const SNIFF_BYTES = 64;

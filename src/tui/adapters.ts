@@ -1,5 +1,6 @@
 import type { Preferences, ProtocolPref } from '../config/preferences.js';
 import { savePreferences } from '../config/preferences.js';
+import { configPath } from '../config/paths.js';
 import type { MipmapCache } from '../cache/mipmap-cache.js';
 import { applyCulling } from '../db/culling.js';
 import type { Library } from '../db/library.js';
@@ -93,6 +94,7 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
     graphics: graphicsPort(renderers[0]!),
     prefs: opts.prefs,
     savePreferences: (p) => savePreferences(p),
+    prefsFile: configPath(),
     ...(opts.prefsWarning ? { prefsWarning: opts.prefsWarning } : {}),
   };
   if (opts.capsFor) {

@@ -79,6 +79,8 @@ export interface LighttableServices {
   graphics: GraphicsPort;
   prefs: Preferences;
   savePreferences(prefs: Preferences): Promise<void>;
+  /** Where savePreferences writes (shown in the pane). */
+  prefsFile: string;
   /** Warning from loading the preferences (a corrupt file replaced by defaults). */
   prefsWarning?: string;
   /** Swaps `graphics` for the protocol the preferences pane picked (applied live). */

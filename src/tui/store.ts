@@ -294,6 +294,7 @@ export class LighttableStore {
   /** Stops background work and saves the cache (the caller restores the terminal). */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.#writes;
     this.#closed = true;
     this.#generationAbort?.abort();
     for (const c of this.#requests.values()) c.abort();
@@ -384,7 +385,7 @@ export class LighttableStore {
         continue;
       }
       if (this.#failed.has(rec.id) && !force) continue;
-      const reqKey = `${rec.id}:${slot.level}:${rec.rotation}`;
+      const reqKey = `v:${rec.id}:${slot.level}:${rec.rotation}`;
       wanted.add(reqKey);
       const standIn = cache.bestEffort(rec, slot.level);
       if (standIn?.ok) this.#encode(rec, slot, standIn, standIn.level === slot.level ? rkey : `${rkey}~${standIn.level}`);
@@ -419,7 +420,7 @@ export class LighttableStore {
       const level = this.#layout.slots[0]?.level ?? 0;
       const next = this.services.library.page(this.#state.query, pf.offset, pf.limit);
       for (const rec of next) {
-        const reqKey = `${rec.id}:${level}:${rec.rotation}`;
+        const reqKey = `p:${rec.id}:${level}:${rec.rotation}`;
         wanted.add(reqKey);
         if (this.#requests.has(reqKey) || cache.bestEffort(rec, level)?.level === level) continue;
         const ctrl = new AbortController();
@@ -578,9 +579,19 @@ export class LighttableStore {
     return cur ? [cur.id] : [];
   }
 
-  async #cull(change: CullingChange): Promise<void> {
+  /** Culling writes run one after another, in key order: a sidecar never ends up older than the library. */
+  #writes: Promise<void> = Promise.resolve();
+
+  #cull(change: CullingChange): Promise<void> {
     const ids = this.#targets();
-    if (!ids.length) return;
+    if (!ids.length) return Promise.resolve();
+    const next = this.#writes.then(() => this.#cullNow(ids, change));
+    this.#writes = next;
+    return next;
+  }
+
+  async #cullNow(ids: number[], change: CullingChange): Promise<void> {
+    if (this.#closed) return;
     try {
       const { errors } = await this.services.library.applyCulling(ids, change);
       this.#dataChanged();
@@ -683,7 +694,8 @@ export class LighttableStore {
       this.#rendered.clear();
       this.#failed.clear();
     }
-    this.services.savePreferences(prefs).then(
+    // Saves run in order, so the file always ends with the last change.
+    this.#writes = this.#writes.then(() => this.services.savePreferences(prefs)).then(
       () => this.#message('preferences saved'),
       (err: unknown) => this.#message(`preferences not saved: ${sanitizeText(err instanceof Error ? err.message : String(err))}`),
     );

@@ -61,6 +61,7 @@ export async function makeStore(
   const { services, renderers } = realServices({ library, cache, caps: testCaps(opts.protocol ?? 'blocks'), prefs });
   const { savePreferences } = await import('../../src/config/preferences.js');
   services.savePreferences = (p) => savePreferences(p, prefsFile);
+  services.prefsFile = prefsFile;
   const store = new LighttableStore(services, {
     columns: opts.columns ?? 120,
     rows: opts.rows ?? 40,
@@ -123,8 +124,12 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
     stdout,
     lastFrame,
     /** Sends raw key bytes, one event per call (as a terminal would). */
-    press(...keys: string[]) {
-      for (const k of keys) stdin.write(k);
+    async press(...keys: string[]) {
+      for (const k of keys) {
+        stdin.write(k);
+        // Ink holds a lone ESC for one turn of the event loop to tell it from Alt+key.
+        if (k === '\x1b') await new Promise((r) => setImmediate(r));
+      }
     },
     async waitFor(pred: (frame: string) => boolean, what = 'frame', timeoutMs = 10_000): Promise<string> {
       const end = Date.now() + timeoutMs;

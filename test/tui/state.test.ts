@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCulling, computeGrid, computePreview, fitImage } from '../../src/tui/layout.js';
 import { describeFilter, parseFilter, withFilter } from '../../src/tui/state/filter.js';
-import { initialState, reduce, nextSort, type LighttableState } from '../../src/tui/state/lighttable.js';
+import { initialState, reduce, nextSort, type LighttableState, type Move } from '../../src/tui/state/lighttable.js';
 import { PREF_ROWS, cacheTooSmall } from '../../src/tui/state/prefs.js';
 import { defaultPreferences } from '../../src/config/preferences.js';
 
@@ -9,7 +9,7 @@ function grid(total: number, perRow = 4, rowsVisible = 3): LighttableState {
   const s = initialState({ columns: 120, rows: 40, total });
   return reduce(s, { type: 'resize', columns: 120, rows: 40, perRow, rowsVisible });
 }
-const move = (s: LighttableState, m: Parameters<typeof reduce>[1] & { type: 'move' }['move']) => reduce(s, { type: 'move', move: m });
+const move = (s: LighttableState, m: Move) => reduce(s, { type: 'move', move: m });
 
 describe('reduce: navigation', () => {
   it('moves by one and by a row, clamped to the collection', () => {

@@ -35,9 +35,14 @@ export function inputMode(state: LighttableState): InputMode {
   }
 }
 
-function useKeys(store: LighttableStore, snap: LighttableSnapshot) {
-  const mode = inputMode(snap.state);
-  const dispatch = (key: KeyPress, m: InputMode): boolean => {
+/**
+ * Each layer's handler checks the store's live mode (not the last render's): keys typed
+ * faster than React renders, like "/>=3⏎", must reach the prompt the first key opened.
+ */
+function useKeys(store: LighttableStore) {
+  const dispatch = (key: KeyPress, accepts: (m: InputMode) => boolean): boolean => {
+    const m = inputMode(store.getSnapshot().state);
+    if (!accepts(m)) return false;
     const action = matchAction(key, m);
     if (action) {
       store.run(action).catch((err: unknown) => store.report(err));
@@ -46,9 +51,9 @@ function useKeys(store: LighttableStore, snap: LighttableSnapshot) {
     }
     return true;
   };
-  useKeypress((key) => dispatch(key, mode), { priority: PRIORITY.view, isActive: mode === snap.state.view });
-  useKeypress((key) => dispatch(key, mode), { priority: PRIORITY.pane, isActive: mode === 'pane' || mode === 'help' });
-  useKeypress((key) => dispatch(key, mode), { priority: PRIORITY.dialog, isActive: mode === 'prompt' || mode === 'confirm' });
+  useKeypress((key) => dispatch(key, (m) => m === 'prompt' || m === 'confirm'), { priority: PRIORITY.dialog });
+  useKeypress((key) => dispatch(key, (m) => m === 'pane' || m === 'help'), { priority: PRIORITY.pane });
+  useKeypress((key) => dispatch(key, (m) => m === 'grid' || m === 'preview' || m === 'culling'), { priority: PRIORITY.view });
 }
 
 export interface AppProps {
@@ -60,7 +65,7 @@ export function App({ store }: AppProps) {
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const { columns, rows } = useTerminalSize();
   useEffect(() => store.resize(columns, rows), [store, columns, rows]);
-  useKeys(store, snap);
+  useKeys(store);
   const { state } = snap;
   const height = bodyHeight(state.rows);
   const skull = store.graphics.skull.bind(store.graphics);
@@ -78,6 +83,7 @@ export function App({ store }: AppProps) {
     body = (
       <PreferencesPane
         prefs={snap.prefs}
+        file={store.services.prefsFile}
         index={overlay.index}
         stats={store.services.cache.describeStats()}
         warning={tooSmall ? `the memory cache cannot hold two screens of thumbnails (${perPage} per screen): paging will thrash; raise its size` : null}

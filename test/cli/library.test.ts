@@ -104,7 +104,7 @@ describe('termtable library commands', () => {
     ];
     for (const args of cases) {
       const r = tt('--library', lib, ...args);
-      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')[0], args.join(' ')).toMatch(/^(termtable|error): /);
       expect(r.stdout).toBe('');
     }

@@ -9,7 +9,8 @@ import { FileReader } from './file-reader.js';
 import { decodeHeic } from './heic-decoder.js';
 import { uprightTransform } from './orientation.js';
 import { decodeRaw } from './raw-decoder.js';
-import { PIXEL_LIMIT, renderLevels, type ColorOptions, type MadeThumb } from './render.js';
+import { withIccChunk } from './png-icc.js';
+import { PIXEL_LIMIT, renderLevels, type ColorOptions, type MadeThumb, type SharpInput } from './render.js';
 import { isRawKind, sniffKind, SNIFF_BYTES, type FileKind } from './sniff.js';
 
 export type { MadeThumb } from './render.js';
@@ -262,14 +263,19 @@ async function fromImage(
     if (reader.size > MAX_HEIC_BYTES) throw new ThumbError('memory', `HEIC file of ${reader.size} bytes is too big to decode`);
     const data = await readFile(subject.path);
     const decoded = await decodeHeic(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { signal: opts.signal });
+    const raw = { width: decoded.width, height: decoded.height, channels: 4 as const };
+    let input: SharpInput = { input: decoded.pixels, options: { raw } };
+    if (meta.icc && opts.colorManagement) {
+      // Give the pixels their profile back (phones shoot Display P3) at the largest level's size.
+      const edge = LEVEL_SIZES[levels[levels.length - 1] ?? 0];
+      const small = await sharp(decoded.pixels, { raw })
+        .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
+        .png({ compressionLevel: 0 })
+        .toBuffer();
+      input = { input: withIccChunk(small, meta.icc) };
+    }
     // libheif applied the container's rotation already: only the user's turns remain.
-    return renderLevels(
-      { input: decoded.pixels, options: { raw: { width: decoded.width, height: decoded.height, channels: 4 } } },
-      levels,
-      uprightTransform(1, subject.rotation),
-      color,
-      'processed',
-    );
+    return renderLevels(input, levels, uprightTransform(1, subject.rotation), color, 'processed');
   }
 
   // A big JPEG's EXIF thumbnail serves mip0 alone; with bigger levels asked for, one decode serves all.

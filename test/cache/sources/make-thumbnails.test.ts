@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withIccChunk } from '../../../src/cache/sources/png-icc.js';
 import { LEVEL_SIZES, type Level } from '../../../src/cache/types.js';
 import { CORPUS_DIR, corpus } from '../../helpers/corpus.js';
 import { centreColour, make, meanDiff, tempDir } from './helpers.js';
@@ -249,6 +250,22 @@ describe('colour management', () => {
     close(await centreColour(off!.jpeg), stored);
     const [monitor] = await ok(file, [0], { monitorProfile: icc });
     close(await centreColour(monitor!.jpeg), stored);
+  });
+
+  it('converts an iPhone HEIC from its Display P3 profile (decoded outside libvips)', async () => {
+    const [managed] = await ok('photos/apple-iphone11pro.heic', [1]);
+    const [plain] = await ok('photos/apple-iphone11pro.heic', [1], { colorManagement: false });
+    const [m, p] = await Promise.all([sharp(managed!.jpeg).stats(), sharp(plain!.jpeg).stats()]);
+    // P3 numbers shown as sRGB look washed out; converted, this blue scene gets bluer and less red.
+    expect(m.channels[0]!.mean).toBeLessThan(p.channels[0]!.mean - 2);
+    expect(m.channels[2]!.mean).toBeGreaterThan(p.channels[2]!.mean + 1);
+  });
+
+  it('withIccChunk gives a PNG a profile sharp reads back', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer();
+    const p3 = (await sharp(await sharp(png).withIccProfile('p3').png().toBuffer()).metadata()).icc!;
+    const tagged = withIccChunk(png, p3);
+    expect((await sharp(tagged).metadata()).icc?.equals(p3)).toBe(true);
   });
 
   it('converts a CMYK JPEG to RGB', async () => {

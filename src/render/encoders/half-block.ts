@@ -104,7 +104,9 @@ export function createHalfBlockEncoder(options: HalfBlockEncoderOptions): Encode
       const box = clampBox(rawBox);
       const fit = fitImage(input.width, input.height, box, options.cellPx);
       // Half a cell per pixel row: resample to cols × (2 × rows), keeping the aspect ratio.
-      const halfRows = Math.max(1, Math.min(box.rows * 2, Math.round((fit.heightPx / options.cellPx.height) * 2)));
+      // An even count: an odd one leaves the last row's lower half in the terminal's default
+      // background, a visible line under the picture (seen in xterm).
+      const halfRows = Math.max(2, Math.min(box.rows * 2, Math.round(fit.heightPx / options.cellPx.height) * 2));
       const cols = Math.max(1, Math.min(box.cols, Math.round(fit.widthPx / options.cellPx.width)));
       const { data, info } = await sharp(input.data, { failOn: 'none' })
         .resize(cols, halfRows, { fit: 'fill' })

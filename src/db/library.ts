@@ -145,6 +145,7 @@ export class Library {
   private readonly db: Database.Database;
   private readonly stmt;
   private collectedKey: string | null = null;
+  private collectedUsesCulling = false;
   private collectedCount = 0;
   private collectedBase = 1;
   private dataVersion = -1;
@@ -413,7 +414,9 @@ export class Library {
         changedIds.push(id);
       }
     }).immediate();
-    if (changedIds.length) this.invalidate();
+    // Most views neither filter nor sort on culling: keep their collection (a rebuild of a
+    // 100,000-image collection on every rating key would cost tens of milliseconds).
+    if (changedIds.length && this.collectedUsesCulling) this.invalidate();
     return { before, changedIds };
   }
 
@@ -456,5 +459,7 @@ export class Library {
       this.dataVersion = this.stmt.dataVersion.get()!;
     })();
     this.collectedKey = key;
+    this.collectedUsesCulling =
+      q.sort === 'rating' || q.minRating !== undefined || q.rejected !== undefined || q.label !== undefined;
   }
 }

@@ -148,6 +148,20 @@ describe('Library', () => {
     expect(a.get(other.id)).toBeUndefined();
   });
 
+  it('shows fresh culling in a collection that does not depend on it, without reordering', () => {
+    const dir = tempDir();
+    const lib = openLib(path.join(dir, 'library.db'));
+    fill(lib, 100, dir);
+    const q: CollectionQuery = { sort: 'name' };
+    const order = lib.page(q, 0, 100).map((r) => r.id);
+    const id = order[10]!;
+    lib.updateCulling([id], () => ({ rating: 5, rejected: false, labels: ['purple'] }));
+    const again = lib.page(q, 0, 100);
+    expect(again.map((r) => r.id)).toEqual(order);
+    expect(again[10]).toMatchObject({ id, rating: 5, labels: ['purple'] });
+    expect(lib.indexOf({ label: 'purple' }, id)).toBe(0);
+  });
+
   it('gets images in the order asked, iterates by id range, rotates and records file facts', () => {
     const dir = tempDir();
     const lib = openLib(path.join(dir, 'library.db'));

@@ -145,53 +145,60 @@ async function fromRaw(
 
   const out: MadeThumb[] = [];
   if (embeddedLevels.length > 0) {
-    let done = false;
-    for (const preview of previewsFor(scan.previews, LEVEL_SIZES[embeddedLevels[embeddedLevels.length - 1] ?? 0])) {
-      try {
-        out.push(...(await fromPreview(reader, preview, embeddedLevels, orientation, subject.rotation, color)));
-        done = true;
-        break;
-      } catch (err) {
-        if (classifyError(err).cause === 'memory') throw err;
-      }
-    }
-    if (!done) processedLevels = [...processedLevels, ...embeddedLevels].sort((a, b) => a - b);
+    const need = LEVEL_SIZES[embeddedLevels[embeddedLevels.length - 1] ?? 0];
+    const made = await firstRendered(previewsFor(scan.previews, need), (p) =>
+      fromPreview(reader, p, embeddedLevels, orientation, subject.rotation, color),
+    );
+    if (made) out.push(...made);
+    else processedLevels = [...processedLevels, ...embeddedLevels].sort((a, b) => a - b);
   }
 
   if (processedLevels.length > 0) {
     checkAbort(opts.signal);
+    let decoded: MadeThumb[];
     try {
-      const decoded = await decodeRawLevels(reader, subject, scan.tiff, processedLevels, opts, color);
-      // A level processed only because the preview was too small, where the decode came out
-      // smaller still (small sensors, half-size): the preview is the better picture.
-      const worse = decoded.filter(
-        (t) =>
-          best !== undefined &&
-          !prefersProcessed(t.level, opts.sourcePref, opts.forceProcessed) &&
-          longEdge(t) < Math.min(LEVEL_SIZES[t.level], longEdge(best)),
-      );
-      out.push(...decoded.filter((t) => !worse.includes(t)));
-      if (worse.length > 0 && best) {
-        out.push(...(await fromPreview(reader, best, worse.map((t) => t.level), orientation, subject.rotation, color)));
-      }
+      decoded = await decodeRawLevels(reader, subject, scan.tiff, processedLevels, opts, color);
     } catch (rawErr) {
       if (opts.signal?.aborted) throw rawErr;
       // Cannot decode the raw: the best embedded preview is better than a skull, unless it is a token 8x8 one.
-      const usable = scan.previews.filter((p) => longEdge(p) >= MIN_FALLBACK_EDGE);
-      let rescued = false;
-      for (const preview of usable) {
-        try {
-          out.push(...(await fromPreview(reader, preview, processedLevels, orientation, subject.rotation, color)));
-          rescued = true;
-          break;
-        } catch {
-          // try the next one
-        }
-      }
+      const rescued = await firstRendered(
+        scan.previews.filter((p) => longEdge(p) >= MIN_FALLBACK_EDGE),
+        (p) => fromPreview(reader, p, processedLevels, orientation, subject.rotation, color),
+      );
       if (!rescued) throw rawErr;
+      decoded = rescued;
     }
+    // A level processed only because the preview was too small, where the decode came out
+    // smaller still (small sensors, half-size): the preview is the better picture.
+    const worse = decoded.filter(
+      (t) =>
+        t.source === 'processed' &&
+        best !== undefined &&
+        !prefersProcessed(t.level, opts.sourcePref, opts.forceProcessed) &&
+        longEdge(t) < Math.min(LEVEL_SIZES[t.level], longEdge(best)),
+    );
+    const better =
+      worse.length > 0 && best
+        ? await firstRendered([best], (p) => fromPreview(reader, p, worse.map((t) => t.level), orientation, subject.rotation, color))
+        : null;
+    out.push(...(better ? [...decoded.filter((t) => !worse.includes(t)), ...better] : decoded));
   }
   return out.sort((a, b) => a.level - b.level);
+}
+
+/** The thumbnails of the first preview that renders, or null when none does. */
+async function firstRendered(
+  previews: readonly EmbeddedPreview[],
+  render: (p: EmbeddedPreview) => Promise<MadeThumb[]>,
+): Promise<MadeThumb[] | null> {
+  for (const preview of previews) {
+    try {
+      return await render(preview);
+    } catch {
+      // a corrupt preview: try the next one
+    }
+  }
+  return null;
 }
 
 /**

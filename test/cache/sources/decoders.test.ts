@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ThumbError } from '../../../src/cache/sources/causes.js';
 import { classifyError } from '../../../src/cache/sources/causes.js';
 import { decodeHeic } from '../../../src/cache/sources/heic-decoder.js';
 import { decodeRaw, NO_RAW_DECODER } from '../../../src/cache/sources/raw-decoder.js';
 import { corpus } from '../../helpers/corpus.js';
+import { tempDir } from './helpers.js';
 
 describe('HEIC worker', () => {
   it('decodes an iPhone HEIC off the main thread, and survives garbage before it', async () => {
@@ -46,6 +48,21 @@ describe('raw decoder (LibRaw dcraw_emu)', () => {
   it('says what to install when the decoder is absent', async () => {
     const err = await decodeRaw(corpus('raw/nikon-d1.nef'), { executable: '/nonexistent/dcraw_emu' }).catch((e: unknown) => e);
     expect(classifyError(err)).toEqual({ cause: 'unsupported', detail: NO_RAW_DECODER });
+  });
+
+  it('kills a decoder that hangs, and reports one that crashes', async () => {
+    const tmp = tempDir();
+    try {
+      const hang = path.join(tmp.dir, 'hang.sh');
+      writeFileSync(hang, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+      await expect(decodeRaw(corpus('raw/nikon-d1.nef'), { executable: hang, timeoutMs: 200 })).rejects.toThrow(/timed out/);
+      const crash = path.join(tmp.dir, 'crash.sh');
+      writeFileSync(crash, '#!/bin/sh\necho "Segmentation fault" >&2\nkill -SEGV $$\n', { mode: 0o755 });
+      const err = await decodeRaw(corpus('raw/nikon-d1.nef'), { executable: crash }).catch((e: unknown) => e);
+      expect(classifyError(err)).toMatchObject({ cause: 'unsupported', detail: expect.stringMatching(/Segmentation fault/) });
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('refuses output over its bound as memory', async () => {

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PROTOCOL_PREFS, type ProtocolPref } from '../config/preferences.js';
@@ -52,10 +53,10 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
             process.stderr.write(`termtable: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);
           }
         }
-        await runLighttable({ library: lib, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
+        const exit = await runLighttable({ library: lib, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
+        ctx.setExitCode(exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 15) : 0);
       } finally {
         lib.close();
       }
-      ctx.setExitCode(0);
     });
 }

@@ -30,7 +30,12 @@ export interface RunLighttableOptions {
  * restores the terminal and saves the cache file: on quit, Ctrl-C, SIGTERM/SIGHUP and on
  * an uncaught exception.
  */
-export async function runLighttable(opts: RunLighttableOptions): Promise<void> {
+export interface LighttableExit {
+  /** The signal that ended it, when one did (the caller exits 128 + its number). */
+  signal?: NodeJS.Signals;
+}
+
+export async function runLighttable(opts: RunLighttableOptions): Promise<LighttableExit> {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const loaded = opts.prefs ? { prefs: opts.prefs } : await loadPreferences();
@@ -87,7 +92,11 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<void> {
     { stdout: layer.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
   );
 
-  const onSignal = () => resolveDone();
+  const exit: LighttableExit = {};
+  const onSignal = (signal: NodeJS.Signals) => {
+    exit.signal = signal;
+    resolveDone();
+  };
   const onCrash = (err: unknown) => {
     try {
       ink.unmount();
@@ -121,4 +130,5 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<void> {
     await store.close();
     await Promise.all(renderers.map((r: Renderer) => r.close()));
   }
+  return exit;
 }

@@ -1,6 +1,7 @@
 import { access, open } from 'node:fs/promises';
 import exifr from 'exifr';
 import sharp from 'sharp';
+import { readRawSize } from './tiff-size.js';
 
 /** What import records from a file's metadata; null where the file does not say. */
 export interface ExifFacts {
@@ -231,7 +232,12 @@ export async function readExifFacts(file: string, fileSize: number): Promise<Exi
         // The embedded JPEG's EXIF describes the preview's size, not the sensor's.
         return { ...factsFromTags(await rafTags(file), true), width: null, height: null };
       }
-      return factsFromTags(ext === 'cr3' ? await cr3Tags(file) : await exifrTags(file), true);
+      if (ext === 'cr3') return factsFromTags(await cr3Tags(file), true);
+      const facts = factsFromTags(await exifrTags(file).catch(() => undefined), true);
+      const size = facts.width === null || facts.height === null ? await readRawSize(file).catch(() => null) : null;
+      // exifr's failures are swallowed above, so a file gone meanwhile is noticed here.
+      if (!(await exists(file))) throw new VanishedError('file vanished during import');
+      return size ? { ...facts, ...size } : facts;
     }
     // libvips reads only the header here; it knows every non-raw format we accept (exifr
     // does not know WebP, PNG or GIF) and gives the stored pixel size.

@@ -49,7 +49,9 @@ describe('importFolders on the corpus', () => {
     expect(images.get('pentax-k3ii-sunrise.tif')).toMatchObject({ maker: 'RICOH IMAGING COMPANY, LTD.', model: 'PENTAX K-3 II', width: 1024, height: 640 });
     expect(images.get('sony-slt-a55v-truncated.arw')).toMatchObject({ maker: 'SONY', model: 'SLT-A55V', width: 4928, height: 3280 });
     expect(images.get('canon-eos-1ds-mk3-truncated.cr2')).toMatchObject({ maker: 'Canon', model: 'Canon EOS-1Ds Mark III', width: 5616, height: 3744 });
-    expect(images.get('nikon-d7100-truncated.nef')).toMatchObject({ maker: 'NIKON CORPORATION', model: 'NIKON D7100' });
+    expect(images.get('nikon-d7100-truncated.nef')).toMatchObject({ maker: 'NIKON CORPORATION', model: 'NIKON D7100', width: 6036, height: 4020 });
+    expect(images.get('nikon-d1.nef')).toMatchObject({ model: 'NIKON D1', width: 2012, height: 1324 });
+    expect(images.get('canon-eos-6d-lossy.dng')).toMatchObject({ model: 'Canon EOS 6D', width: 1224, height: 816 });
     expect(images.get('canon-eos-r6-pruned.cr3')).toMatchObject({
       maker: 'Canon', model: 'Canon EOS R6', width: 3408, height: 2272, lens: 'RF70-200mm F2.8 L IS USM',
       takenAt: '2021-05-12T12:21:21+02:00', iso: 100,

@@ -94,4 +94,11 @@ describe('preview formats the corpus does not hold', () => {
       ]);
     }
   });
+
+  it('a raw declaring a giant sensor fails as memory before any decoding', async () => {
+    const full = path.join(tmp.dir, 'giant.dng');
+    const entries: Entry[] = [[0x100, 4, 1, 65535], [0x101, 4, 1, 65535], [0xc612, 1, 4, 0x00000401]];
+    writeFileSync(full, tiffFile(II_TIFF, () => entries, () => [], [Buffer.alloc(64)]));
+    expect(await make(full, [0])).toMatchObject({ ok: false, cause: 'memory', detail: expect.stringMatching(/MP/) });
+  });
 });

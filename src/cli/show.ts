@@ -115,7 +115,9 @@ export function registerShow(program: Command, ctx: CommandContext): void {
       const termCols = process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80;
       const termRows = process.stdout.isTTY && process.stdout.rows ? process.stdout.rows : 48;
       const gap = 2;
-      const size = Math.min(opts.size ?? 24, Math.max(4, termCols));
+      let size = Math.min(opts.size ?? 24, Math.max(4, termCols));
+      // --cols wins over --size: shrink the boxes rather than let rows wrap.
+      if (opts.cols && opts.cols * (size + 2) - 2 > termCols) size = Math.max(4, Math.floor((termCols + 2) / opts.cols) - 2);
       // Room for a 4:3 landscape picture, never taller than the screen (with its caption).
       const boxRows = Math.max(2, Math.min(termRows - 4, Math.round((size * caps.cellPx.width * 0.75) / caps.cellPx.height)));
       const box: CellBox = { cols: size, rows: boxRows };

@@ -44,7 +44,7 @@ export {
   type TmuxInfo,
 } from './detect.js';
 export { createEncoder, createRenderer, type Renderer, type RendererOptions } from './renderer.js';
-export { Painter, blankRect, cursorTo, type PaintBytes, type PainterOptions } from './painter.js';
+export { Painter, blankRect, cursorTo, type FrameOptions, type PaintBytes, type PainterOptions } from './painter.js';
 export { renderSkull, type SkullOptions } from './skull.js';
 export { clampBox, fitImage, MAX_BOX_CELLS, type Fit } from './geometry.js';
 export { wrapPassthrough } from './tmux.js';

@@ -32,6 +32,15 @@ export interface PaintBytes {
   after: string;
 }
 
+export interface FrameOptions {
+  /**
+   * Which rects the frame just written overwrote (e.g. the rows Ink rewrote with
+   * incrementalRendering). sixel/iTerm2 pictures outside them are still on screen and are not
+   * sent again. @default every rect (Ink's standard mode rewrites every line each frame)
+   */
+  damaged?: (rect: CellRect) => boolean;
+}
+
 export interface PainterOptions {
   /** kitty images kept transmitted in the terminal before the least recently shown is freed. @default 256 */
   maxTransmitted?: number;
@@ -81,7 +90,7 @@ export class Painter {
   }
 
   /** Bytes for one frame. Placements whose image is in-tree text only get their kitty pixels sent. */
-  frame(placements: readonly Placement[]): PaintBytes {
+  frame(placements: readonly Placement[], options: FrameOptions = {}): PaintBytes {
     let before = '';
     let after = '';
     const next = new Map<string, Shown>();
@@ -115,7 +124,7 @@ export class Painter {
         // Re-sending the same id+placement moves it without flicker; unchanged ones stay as they are.
         if (unchanged) continue;
         after += this.positioned(rect.col, rect.row, kittyPlace(img.imageId, placementId, img.cols, img.rows));
-      } else {
+      } else if (!unchanged || !options.damaged || options.damaged(rect)) {
         after += this.positioned(rect.col, rect.row, img.place);
       }
     }
@@ -147,7 +156,8 @@ export class Painter {
 
   /**
    * The screen was cleared (Ink writes ESC[2J when its output reaches the terminal's height,
-   * which also deletes kitty images): forget everything, so the next frame sends it all again.
+   * which also deletes kitty images, pixels included: measured in kitty 0.26.5, a re-place by id
+   * after ESC[2J shows nothing): forget everything, so the next frame sends it all again.
    */
   invalidate(): void {
     this.shown.clear();

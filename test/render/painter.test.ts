@@ -99,6 +99,9 @@ describe('Painter (sixel / iTerm2)', () => {
     const f1 = p.frame([at('s', 5, 2, img)]);
     expect(f1.after).toBe('\x1b7\x1b[4;7H\x1bPqSIXEL\x1b\\\x1b8');
     expect(p.frame([at('s', 5, 2, img)]).after).toBe(f1.after);
+    // Told what the frame overwrote: an untouched picture is not sent again.
+    expect(p.frame([at('s', 5, 2, img)], { damaged: () => false }).after).toBe('');
+    expect(p.frame([at('s', 5, 2, img)], { damaged: (r) => r.row <= 3 }).after).toBe(f1.after);
     const gone = p.frame([]);
     expect(gone.after).toBe('');
     expect(gone.before).toBe('\x1b7\x1b[4;7H\x1b[10X\x1b[5;7H\x1b[10X\x1b[6;7H\x1b[10X\x1b[7;7H\x1b[10X\x1b8');

@@ -47,7 +47,8 @@ const PICK = [
 const EXIFR_OPTIONS = {
   pick: PICK,
   translateValues: false,
-  reviveValues: true,
+  // Dates stay text: revived Dates are local times, which a DST gap would shift by an hour.
+  reviveValues: false,
   // exifr reads files in chunks: only the head of a big raw is read.
   chunked: true,
   xmp: false,
@@ -85,9 +86,8 @@ function dimension(value: unknown): number | null {
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /**
- * EXIF capture times carry no zone: exifr revives them as local-time Dates, so the local
- * getters give back the camera's wall-clock time. The zone is added only when the file
- * records one (OffsetTimeOriginal).
+ * EXIF capture times carry no zone: they stay the camera's wall-clock time, and the zone is
+ * added only when the file records one (OffsetTimeOriginal).
  */
 function isoDate(value: unknown, offset: unknown): string | null {
   let base: string | null = null;

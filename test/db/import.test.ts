@@ -1,4 +1,5 @@
-import { readdirSync, renameSync, rmSync, writeFileSync, mkdirSync, chmodSync, utimesSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync, chmodSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importFolders } from '../../src/db/import.js';
@@ -150,6 +151,19 @@ describe('importFolders on hostile folders', () => {
     } finally {
       chmodSync(path.join(dir, 'locked'), 0o755);
     }
+  });
+
+  it('walks a symbolic link loop once and leaves FIFOs and dangling links alone', async () => {
+    const dir = tempDir();
+    const lib = newLibrary();
+    mkdirSync(path.join(dir, 'roll'));
+    await makeJpeg(path.join(dir, 'roll', 'a.jpg'));
+    symlinkSync(dir, path.join(dir, 'roll', 'loop'));
+    symlinkSync(path.join(dir, 'nowhere.jpg'), path.join(dir, 'roll', 'dangling.jpg'));
+    execFileSync('mkfifo', [path.join(dir, 'roll', 'pipe.jpg')]);
+    const summary = await importFolders(lib, [dir]);
+    expect(summary).toMatchObject({ imported: 1, errors: [] });
+    expect(lib.filmRolls().map((f) => f.path)).toEqual([path.join(dir, 'roll')]);
   });
 
   it('keeps ids when a file is moved away and back (same path = same image)', async () => {

@@ -68,6 +68,12 @@ async function scanForJpegs(reader: FileReader): Promise<PreviewCandidate[]> {
   return out;
 }
 
+/** Same aspect ratio within 5%, either way round (a preview may be stored rotated). */
+function sameShape(a: { width: number; height: number }, b: { width: number; height: number }): boolean {
+  const r = (s: { width: number; height: number }) => Math.max(s.width, s.height) / Math.min(s.width, s.height);
+  return Math.abs(r(a) - r(b)) <= 0.05 * r(b);
+}
+
 /** Every decodable embedded JPEG of a raw file, largest first. */
 export async function findEmbeddedPreviews(reader: FileReader, kind: FileKind): Promise<EmbeddedScan> {
   let tiff: TiffInfo | null = null;
@@ -100,7 +106,9 @@ export async function findEmbeddedPreviews(reader: FileReader, kind: FileKind): 
     for (const c of await scanForJpegs(reader).catch(() => [])) {
       if (seen.has(c.offset)) continue;
       const v = await validate(reader, c);
-      if (v) previews.push(v);
+      // In a TIFF raw, loose JPEGs may be tiles of the raw data or of a tiled preview: only
+      // one shaped like the whole sensor is taken for a preview of it.
+      if (v && (!tiff?.maxSize || sameShape(v, tiff.maxSize))) previews.push(v);
     }
   }
   previews.sort((a, b) => b.width * b.height - a.width * a.height);

@@ -16,6 +16,8 @@ export interface TiffInfo {
   isDng: boolean;
   /** Largest width×height declared by any IFD (the sensor for raws): guards decoding. */
   maxPixels: number;
+  /** Width and height of that largest image. */
+  maxSize: { width: number; height: number } | null;
   /** Width and height of IFD0's image, when declared (the main image of a plain TIFF). */
   ifd0Size: { width: number; height: number } | null;
   /** IFD1 thumbnail (JPEGInterchangeFormat in the second IFD of the chain). */
@@ -81,7 +83,7 @@ export async function readTiff(reader: FileReader, base = 0): Promise<TiffInfo |
   const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
   const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
 
-  const info: TiffInfo = { orientation: null, isDng: false, maxPixels: 0, ifd0Size: null, ifd1Thumbnail: null, candidates: [] };
+  const info: TiffInfo = { orientation: null, isDng: false, maxPixels: 0, maxSize: null, ifd0Size: null, ifd1Thumbnail: null, candidates: [] };
   const seen = new Set<number>();
   // (absolute offset, label, position in the main chain or -1)
   const queue: Array<{ at: number; label: string; chainIndex: number }> = [
@@ -131,7 +133,10 @@ export async function readTiff(reader: FileReader, base = 0): Promise<TiffInfo |
     const width = await first(TAG.width);
     const height = await first(TAG.height);
     if (width && height) {
-      info.maxPixels = Math.max(info.maxPixels, width * height);
+      if (width * height > info.maxPixels) {
+        info.maxPixels = width * height;
+        info.maxSize = { width, height };
+      }
       if (label === 'IFD0') info.ifd0Size = { width, height };
     }
     if (label === 'IFD0') {

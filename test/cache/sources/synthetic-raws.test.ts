@@ -71,7 +71,7 @@ describe('preview formats the corpus does not hold', () => {
       name: 'Olympus ORF: preview only in a maker note (found by the SOI scan)',
       file: 'p.orf',
       magic: Buffer.from([0x49, 0x49, 0x52, 0x4f]),
-      ifd0: () => [[0x112, 3, 1, 1]] as Entry[],
+      ifd0: () => [[0x100, 4, 1, 4608], [0x101, 4, 1, 3072], [0x112, 3, 1, 1]] as Entry[],
       ifd1: () => [] as Entry[],
     },
     {
@@ -93,6 +93,15 @@ describe('preview formats the corpus does not hold', () => {
         [2, 512, 341, 'embedded'],
       ]);
     }
+  });
+
+  it('does not take a loose JPEG tile of a TIFF raw for its preview', async () => {
+    const tile = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#208040' } }).jpeg().toBuffer();
+    const full = path.join(tmp.dir, 'tiled.nef');
+    const entries: Entry[] = [[0x100, 4, 1, 6000], [0x101, 4, 1, 4000]];
+    writeFileSync(full, tiffFile(II_TIFF, () => entries, () => [], [tile, tile]));
+    const result = await make(full, [0]);
+    expect(result).toMatchObject({ ok: false, cause: 'unsupported', detail: expect.stringMatching(/LibRaw/) });
   });
 
   it('a raw declaring a giant sensor fails as memory before any decoding', async () => {

@@ -37,6 +37,8 @@ export function classifyError(err: unknown): { cause: ThumbCause; detail: string
     };
     return { cause: 'missing', detail: what[e.code] ?? oneLine(message) };
   }
+  // The file vanished between our open and a decoder's (sharp and LibRaw name no errno).
+  if (/Input file is missing|No such file or directory/i.test(message)) return { cause: 'missing', detail: 'file not found' };
   if (MEMORY.test(message)) return { cause: 'memory', detail: oneLine(message) };
   // sharp prefixes libvips messages with the loader ("VipsJpeg: …"); keep the words, drop the prefix.
   const cleaned = message.replace(/^Vips\w+:\s*/i, '').replace(/\n.*$/s, '');

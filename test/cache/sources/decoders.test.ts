@@ -75,6 +75,7 @@ describe('classifyError', () => {
   it.each([
     [Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), 'missing'],
     [Object.assign(new Error('ENOENT'), { code: 'ENOENT' }), 'missing'],
+    [new Error('Input file is missing: /photos/gone.jpg'), 'missing'],
     [new Error('Input image exceeds pixel limit'), 'memory'],
     [new RangeError('Array buffer allocation failed'), 'memory'],
     [new Error('VipsJpeg: premature end of JPEG image'), 'unsupported'],

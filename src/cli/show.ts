@@ -101,14 +101,14 @@ export function registerShow(program: Command, ctx: CommandContext): void {
       });
       const { prefs, warning } = await loadPreferences();
       if (warning) process.stderr.write(`termtable: ${sanitizeText(warning)}\n`);
+      if (args.length === 0 && !opts.probe) {
+        process.stderr.write('termtable: show needs image files or ids (or --probe)\n');
+        ctx.setExitCode(2);
+        return;
+      }
       const detection = await detectTerminal({ flag: opts.protocol, preference: prefs.protocol });
       if (opts.probe) {
         process.stdout.write(formatProbe(detection));
-        return;
-      }
-      if (args.length === 0) {
-        process.stderr.write('termtable: show needs image files or ids (or --probe)\n');
-        ctx.setExitCode(2);
         return;
       }
       const caps = detection.caps;
@@ -165,7 +165,6 @@ export function registerShow(program: Command, ctx: CommandContext): void {
           if (caps.passthrough && canAskCursor && slots.some((s) => s.kind === 'image' && s.image.place !== null)) {
             // Through tmux, pictures are placed absolutely on the outer terminal: find where the row landed.
             const at = await queryCursor({ input: process.stdin as unknown as QueryInput, output: process.stdout, timeoutMs: 3000 });
-            if (process.env.TERMTABLE_DEBUG_CURSOR) process.stderr.write(`cursor ${JSON.stringify(at)}\n`);
             const pane = caps.paneOffset ?? { row: 0, col: 0 };
             if (at) origin = { row: pane.row + at.row - box.rows, col: pane.col };
           }

@@ -41,6 +41,6 @@ export function classifyError(err: unknown): { cause: ThumbCause; detail: string
   if (/Input file is missing|No such file or directory/i.test(message)) return { cause: 'missing', detail: 'file not found' };
   if (MEMORY.test(message)) return { cause: 'memory', detail: oneLine(message) };
   // sharp prefixes libvips messages with the loader ("VipsJpeg: …"); keep the words, drop the prefix.
-  const cleaned = message.replace(/^Vips\w+:\s*/i, '').replace(/\n.*$/s, '');
+  const cleaned = message.replace(/\n.*$/s, '').replace(/Vips\w+:\s*/gi, '');
   return { cause: 'unsupported', detail: oneLine(cleaned || 'cannot decode the image') };
 }

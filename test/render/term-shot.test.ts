@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { BIN, corpus, REPO_ROOT } from '../helpers/corpus.js';
@@ -118,6 +119,60 @@ async function checkShot(file: string): Promise<void> {
   }
   expect(text, `skull text pixels in ${path.basename(file)}`).toBeGreaterThan(300);
 }
+
+/** Red pixels (the photo's top-left quadrant) left and right of the screen's middle column. */
+async function redHalves(file: string): Promise<{ left: number; right: number }> {
+  const shot = await load(file);
+  let left = 0;
+  let right = 0;
+  for (let y = 0; y < shot.height; y += 1) {
+    for (let x = 0; x < shot.width; x += 1) {
+      if (colourDistance(pixel(shot, x, y), QUADRANTS[0]!) < 40) {
+        if (x < shot.width / 3) left += 1;
+        else right += 1;
+      }
+    }
+  }
+  return { left, right };
+}
+
+describe.skipIf(!HAVE_TERM_SHOT)('painter in a real terminal (term-shot)', () => {
+  it('places the same picture twice at absolute cells through tmux passthrough in kitty', async () => {
+    const root = tempDir('termtable-paint-');
+    const photo = path.join(root, 'q.jpg');
+    writeFileSync(photo, await quadrantJpeg(600, 400));
+    // A tiny client of the built API, as the TUI uses it: detect, render, paint at absolute cells.
+    const script = path.join(root, 'paint.mjs');
+    const api = pathToFileURL(path.join(REPO_ROOT, 'dist', 'render', 'index.js')).href;
+    writeFileSync(
+      script,
+      `import { readFileSync } from 'node:fs';
+import { detectTerminal, createRenderer } from ${JSON.stringify(api)};
+const { caps } = await detectTerminal({});
+const r = createRenderer(caps);
+const img = await r.render({ key: 'q', data: readFileSync(${JSON.stringify(photo)}), width: 600, height: 400 }, { cols: 20, rows: 7 });
+process.stdout.write('\\x1b[2J\\x1b[H' + caps.protocol + (caps.passthrough ? ' via tmux' : '') + '\\n');
+const f = r.painter.frame([
+  { key: 'a', rect: { col: 2, row: 3, cols: 20, rows: 7 }, image: img },
+  { key: 'b', rect: { col: 60, row: 12, cols: 20, rows: 7 }, image: img },
+]);
+process.stdout.write(f.before + f.after + '\\x1b[22;1H');
+await r.close();
+`,
+    );
+    const out = path.join(root, 'paint.png');
+    let run = await termShot(['--term', 'kitty', '--tmux', '--wait', '4', '-o', out, '--', process.execPath, script]);
+    expect(run.code, run.output).toBe(0);
+    let red = await redHalves(out);
+    if (red.left < 1000 || red.right < 1000) {
+      run = await termShot(['--term', 'kitty', '--tmux', '--wait', '12', '-o', out, '--', process.execPath, script]);
+      expect(run.code, run.output).toBe(0);
+      red = await redHalves(out);
+    }
+    expect(red.left).toBeGreaterThan(1000);
+    expect(red.right).toBeGreaterThan(1000);
+  }, 180_000);
+});
 
 describe.skipIf(!HAVE_TERM_SHOT)('show in real terminals (term-shot)', () => {
   const root = tempDir('termtable-shot-');

@@ -3,14 +3,16 @@
  * reaches the terminal: a crafted name or EXIF Model must never inject an escape sequence.
  *
  * C0 controls (incl. ESC, BEL, CR, LF, BS), DEL and C1 controls (U+0080–U+009F, which
- * some terminals treat as CSI/OSC introducers) are replaced. Tabs and line breaks become a
+ * some terminals treat as CSI/OSC introducers) and bidi overrides are replaced. Tabs and line breaks become a
  * space so a multi-line EXIF description stays one readable line; the rest become U+FFFD-ish
  * '?' as `ls` does, so the user can still see that something was there.
  */
 // Written by hand: strip-ansi removes whole sequences but leaves lone control bytes
 // (BEL, BS, CR, C1), and we need every one of them gone, not only well-formed sequences.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Bidi embedding/override/isolate controls (U+202A–202E, U+2066–2069) cannot start an escape
+// sequence but can make a name display as something it is not ("gpj.exe" tricks): out too.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 export function sanitizeText(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -12,6 +12,11 @@ describe('sanitizeText', () => {
     expect(clean).toBe('a?[31mred?]0;title??2J??z');
   });
 
+  it('replaces bidi overrides that would make a name display reversed', () => {
+    expect(sanitizeText('photo\u202Egpj.exe')).toBe('photo?gpj.exe');
+    expect(sanitizeText('a\u2066b\u2069')).toBe('a?b?');
+  });
+
   it('turns tabs and line breaks into spaces and keeps Unicode', () => {
     expect(sanitizeText('fin de\tjournée\r\nok')).toBe('fin de journée  ok');
   });

@@ -114,7 +114,7 @@ describe('termtable generate-cache', () => {
     const e = env();
     for (const args of [['--min-mip', '5'], ['--min-mip', '3', '--max-mip', '1'], ['--max-mip', 'x'], ['--min-imgid', '9', '--max-imgid', '3']]) {
       const r = run(e, ['generate-cache', ...args]);
-      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')[0]).toMatch(/^(termtable: |error: )/);
     }
     expect(run(e, ['generate-cache']).stderr).toMatch(/no library/);
@@ -198,9 +198,10 @@ describe('termtable thumb and cache', () => {
     expect(fail.stdout).toMatch(/unsupported or corrupt/);
     expect(JSON.parse(run(e, ['thumb', String(broken), '--json']).stdout)).toMatchObject({ ok: false, cause: 'unsupported' });
 
-    expect(run(e, ['thumb', '99999']).status).toBe(2);
-    expect(run(e, ['thumb', String(good), '--level', '7']).status).toBe(2);
-    expect(run(e, ['thumb', 'abc']).status).toBe(2);
+    for (const args of [['99999'], [String(good), '--level', '7'], ['abc']]) {
+      const r = run(e, ['thumb', ...args]);
+      expect(r.status, `thumb ${args.join(' ')}: ${r.stderr}`).toBe(2);
+    }
 
     const stats = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as { disk: { files: number; levels: { files: number }[] }; failed: number };
     expect(stats.disk.levels.map((l) => l.files)).toEqual([1, 1, 1, 0, 0]);

@@ -164,7 +164,7 @@ async function syntheticEntries(targetBytes: number): Promise<CachedThumb[]> {
     const s = samples[id % samples.length]!;
     // A copy per entry: like a real cache, no two entries share memory.
     const jpeg = Buffer.from(s.jpeg);
-    out.push({ id, level: s.level, jpeg, width: s.width, height: s.height, source: 'processed', rotation: 0, processedAsked: false, fileSize: 1, mtime: 1 });
+    out.push({ id, level: s.level, jpeg, width: s.width, height: s.height, source: 'processed', rotation: 0, processedAsked: false, colorKey: 0, fileSize: 1, mtime: 1 });
     total += jpeg.length + 256;
   }
   return out;

@@ -16,7 +16,7 @@ import type { Level } from './types.js';
  *   frame*  body length u32 LE · CRC-32 of body u32 LE · body
  *   body    id u32 · level u8 · source u8 (0 embedded, 1 processed) · rotation u8 ·
  *           flags u8 (bit 0 processedAsked) · width u16 · height u16 ·
- *           file size f64 · mtime f64 · JPEG bytes (the rest)
+ *           file size f64 · mtime f64 · colour key u32 · JPEG bytes (the rest)
  *   trailer a frame with body length 0 and CRC 0xFFFFFFFF: the writer finished
  *
  * Entries go least recently used first, so reading them back in order rebuilds the LRU's
@@ -26,10 +26,10 @@ import type { Level } from './types.js';
  */
 
 export const CACHE_FILE_MAGIC = Buffer.from('TTMIPMAP', 'latin1');
-export const CACHE_FILE_VERSION = 1;
+export const CACHE_FILE_VERSION = 2;
 const HEADER_BYTES = 56;
 const FRAME_BYTES = 8;
-const FIXED_BODY_BYTES = 28;
+const FIXED_BODY_BYTES = 32;
 const TRAILER_CRC = 0xffffffff;
 /** Read size while loading: large sequential reads, then each JPEG is copied out. */
 const CHUNK_BYTES = 8 << 20;
@@ -79,6 +79,7 @@ function frameParts(entry: CachedThumb): [Buffer, Buffer] {
   fixed.writeUInt16LE(entry.height, 10);
   fixed.writeDoubleLE(entry.fileSize, 12);
   fixed.writeDoubleLE(entry.mtime, 20);
+  fixed.writeUInt32LE(entry.colorKey >>> 0, 28);
   const frame = Buffer.alloc(FRAME_BYTES + FIXED_BODY_BYTES);
   frame.writeUInt32LE(FIXED_BODY_BYTES + entry.jpeg.length, 0);
   frame.writeUInt32LE(crc32(entry.jpeg, crc32(fixed)), 4);
@@ -248,6 +249,7 @@ function parseBody(body: Buffer): CachedThumb | undefined {
     height: body.readUInt16LE(10),
     fileSize: body.readDoubleLE(12),
     mtime: body.readDoubleLE(20),
+    colorKey: body.readUInt32LE(28),
     // Copied out so the big read chunk can be freed; the LRU then owns exactly its bytes.
     jpeg: Buffer.from(body.subarray(FIXED_BODY_BYTES)),
   };

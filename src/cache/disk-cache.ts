@@ -27,6 +27,7 @@ interface ComFacts {
   r: number; // user rotation
   src: 'embedded' | 'processed';
   p: boolean; // processedAsked
+  c: number; // colour key
   w: number;
   h: number;
 }
@@ -81,6 +82,7 @@ export class DiskCache {
         rotation: facts.r,
         source: facts.src,
         processedAsked: facts.p,
+        colorKey: facts.c,
         width: facts.w,
         height: facts.h,
       };
@@ -213,6 +215,7 @@ export function encodeDiskFile(entry: CachedThumb): Buffer {
     r: entry.rotation,
     src: entry.source,
     p: entry.processedAsked,
+    c: entry.colorKey,
     w: entry.width,
     h: entry.height,
   };
@@ -239,6 +242,7 @@ export function decodeDiskFile(bytes: Buffer, id: number, level: Level): CachedT
     source: facts.src,
     rotation: facts.r,
     processedAsked: facts.p,
+    colorKey: facts.c,
     fileSize: facts.s,
     mtime: facts.m,
   };
@@ -258,11 +262,12 @@ function parseCom(bytes: Buffer): ComFacts | undefined {
       typeof raw.r !== 'number' ||
       (raw.src !== 'embedded' && raw.src !== 'processed') ||
       typeof raw.w !== 'number' ||
-      typeof raw.h !== 'number'
+      typeof raw.h !== 'number' ||
+      typeof raw.c !== 'number'
     ) {
       return undefined;
     }
-    return { s: raw.s, m: raw.m, r: raw.r, src: raw.src, p: raw.p === true, w: raw.w, h: raw.h };
+    return { s: raw.s, m: raw.m, r: raw.r, src: raw.src, p: raw.p === true, c: raw.c, w: raw.w, h: raw.h };
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { ThumbnailSourcePref } from '../config/preferences.js';
 import type { Level, Thumb, ThumbCause, ThumbSource } from './types.js';
 
@@ -24,6 +25,8 @@ export interface CachedThumb extends FileFacts {
    * being remade on every look.
    */
   processedAsked: boolean;
+  /** colourKey() of the colour settings it was rendered with. */
+  colorKey: number;
 }
 
 /** A remembered failure: no retry until the file's facts change or someone asks. */
@@ -37,6 +40,14 @@ export interface DeadEntry {
   mtime: number;
   /** Path at the time, for reports (`generate-cache --json`). */
   path: string;
+}
+
+/**
+ * The colour settings a thumbnail's pixels depend on, as one number: a thumbnail made
+ * with colour management off, or for another monitor profile, is stale.
+ */
+export function colorKey(colorManagement: boolean, monitorProfile: string | null): number {
+  return crc32(Buffer.from(`${colorManagement ? 1 : 0}:${monitorProfile ?? ''}`, 'utf8'));
 }
 
 export function factsFromStat(stat: { size: number; mtimeMs: number }): FileFacts {
@@ -53,6 +64,7 @@ export function prefWantsProcessed(pref: ThumbnailSourcePref, level: Level): boo
 export interface FreshnessNeed {
   facts: FileFacts;
   rotation: number;
+  colorKey: number;
   /** The preference or the request wants decoded pixels. */
   wantProcessed: boolean;
   /** The request itself forces decoding (full preview), whatever the entry was made for. */
@@ -62,7 +74,7 @@ export interface FreshnessNeed {
 /** Is a cached thumbnail still the right one for the file as it is now? */
 export function isFresh(entry: CachedThumb, need: FreshnessNeed): boolean {
   if (entry.fileSize !== need.facts.fileSize || entry.mtime !== need.facts.mtime) return false;
-  if (entry.rotation !== need.rotation) return false;
+  if (entry.rotation !== need.rotation || entry.colorKey !== need.colorKey) return false;
   if (entry.source === 'processed') return true;
   if (need.forceProcessed) return false;
   return !need.wantProcessed || entry.processedAsked;

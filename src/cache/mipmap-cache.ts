@@ -5,6 +5,7 @@ import type { Preferences } from '../config/preferences.js';
 import { readCacheFile, writeCacheFile, writeCacheFileSync, type CacheFileMeta } from './cache-file.js';
 import { DiskCache, type DiskStats } from './disk-cache.js';
 import {
+  colorKey,
   deadStillApplies,
   entryKey,
   factsFromStat,
@@ -443,8 +444,9 @@ export class MipmapCache {
       this.#queue.concurrency = prefs.concurrency;
       this.#pump();
     }
-    // diskBackend, thumbnailSource, colour settings are read at each use; a source
-    // preference change makes embedded thumbnails stale where it now wants decoding (isFresh).
+    // diskBackend, thumbnailSource and the colour settings are read at each use: a source
+    // change makes embedded thumbnails stale where it now wants decoding, a colour change
+    // makes every thumbnail made under the old settings stale (isFresh).
   }
 
   // ---------------------------------------------------------------- stats & progress
@@ -544,6 +546,7 @@ export class MipmapCache {
     return {
       facts,
       rotation: subject.rotation,
+      colorKey: colorKey(this.#prefs.colorManagement, this.#prefs.monitorProfile),
       wantProcessed: force || prefWantsProcessed(this.#prefs.thumbnailSource, level),
       forceProcessed: force,
     };
@@ -777,6 +780,7 @@ export class MipmapCache {
           source: t.source,
           rotation: subject.rotation,
           processedAsked: job.force || prefWantsProcessed(this.#prefs.thumbnailSource, t.level),
+          colorKey: colorKey(this.#prefs.colorManagement, this.#prefs.monitorProfile),
           fileSize: facts.fileSize,
           mtime: facts.mtime,
         };

@@ -29,6 +29,7 @@ async function someEntries(n: number): Promise<CachedThumb[]> {
       source: i % 2 ? 'embedded' : 'processed',
       rotation: i % 4,
       processedAsked: i % 3 === 0,
+      colorKey: 0xdeadbeef + i,
       fileSize: 1_000_000 + i,
       mtime: 1_700_000_000_123 + i,
     });
@@ -67,7 +68,7 @@ describe('cache file format', () => {
     await writeCacheFile(t.cacheFile, entries);
     const bytes = readFileSync(t.cacheFile);
     // Inside the third entry's JPEG.
-    const third = 56 + (8 + 28 + entries[0]!.jpeg.length) + (8 + 28 + entries[1]!.jpeg.length) + 8 + 28 + 100;
+    const third = 56 + (8 + 32 + entries[0]!.jpeg.length) + (8 + 32 + entries[1]!.jpeg.length) + 8 + 32 + 100;
     bytes[third] = bytes[third]! ^ 0xff;
     writeFileSync(t.cacheFile, bytes);
     const loaded = await readCacheFile(t.cacheFile);

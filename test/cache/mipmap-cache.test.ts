@@ -2,7 +2,7 @@ import { copyFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isFresh, type CachedThumb } from '../../src/cache/entry.js';
+import { colorKey, isFresh, type CachedThumb } from '../../src/cache/entry.js';
 import type { MakeThumbnailsResult, ThumbnailMaker } from '../../src/cache/maker.js';
 import { MipmapCache, type MipmapCacheOptions } from '../../src/cache/mipmap-cache.js';
 import { LEVEL_SIZES, type Level, type ThumbSubject } from '../../src/cache/types.js';
@@ -106,6 +106,21 @@ describe('MipmapCache on real files', () => {
     const again = await openCache({ loadCacheFile: false });
     expect((await again.get(s, 1)).ok).toBe(true);
     expect(calls.length).toBe(4);
+  });
+
+  it('a colour-management change makes thumbnails stale at once', async () => {
+    const file = tmpCopy('photos/fujifilm-finepix-s5500.jpg');
+    const cache = await openCache();
+    const s = await subjectOf(6, file);
+    await cache.get(s, 0);
+    await cache.get(s, 0);
+    expect(calls.length).toBe(1);
+    cache.setPreferences(prefs({ colorManagement: false }));
+    expect((await cache.get(s, 0)).ok).toBe(true);
+    expect(calls.length).toBe(2);
+    cache.setPreferences(prefs({ colorManagement: false, monitorProfile: '/nonexistent/monitor.icc' }));
+    await cache.get(s, 0);
+    expect(calls.length).toBe(3);
   });
 
   it('a file gone after caching gives the cached thumbnail marked offline, not a skull', async () => {
@@ -333,9 +348,9 @@ describe('MipmapCache queue: priorities and cancellation', () => {
 describe('freshness rules', () => {
   const entry: CachedThumb = {
     id: 1, level: 2, jpeg: Buffer.alloc(0), width: 1, height: 1, source: 'embedded',
-    rotation: 0, processedAsked: false, fileSize: 10, mtime: 20,
+    rotation: 0, processedAsked: false, fileSize: 10, mtime: 20, colorKey: 7,
   };
-  const need = { facts: { fileSize: 10, mtime: 20 }, rotation: 0, wantProcessed: false, forceProcessed: false };
+  const need = { facts: { fileSize: 10, mtime: 20 }, rotation: 0, colorKey: 7, wantProcessed: false, forceProcessed: false };
   it('embedded thumbnails go stale when the preference wants decoding, unless decoding was already asked', () => {
     expect(isFresh(entry, need)).toBe(true);
     expect(isFresh(entry, { ...need, wantProcessed: true })).toBe(false);
@@ -344,6 +359,9 @@ describe('freshness rules', () => {
     expect(isFresh({ ...entry, source: 'processed' }, { ...need, forceProcessed: true })).toBe(true);
     expect(isFresh(entry, { ...need, facts: { fileSize: 11, mtime: 20 } })).toBe(false);
     expect(isFresh(entry, { ...need, rotation: 1 })).toBe(false);
+    expect(isFresh(entry, { ...need, colorKey: 8 })).toBe(false);
+    expect(colorKey(true, null)).not.toBe(colorKey(false, null));
+    expect(colorKey(true, '/a.icc')).not.toBe(colorKey(true, null));
   });
 });
 

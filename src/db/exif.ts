@@ -22,6 +22,9 @@ export interface ExifFacts {
 export const RAW_EXTENSIONS: ReadonlySet<string> = new Set([
   'dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'raf', 'rw2', 'pef', 'srw', 'x3f', '3fr',
   'iiq', 'erf', 'mrw', 'kdc', 'dcr',
+  // Also imported (DNG/TIFF-based or LibRaw-decoded): GoPro, Leica, Mamiya/Leaf, Hasselblad.
+  // One LibRaw cannot decode still shows up, as a skull that says why.
+  'gpr', 'rwl', 'mef', 'mos', 'fff',
 ]);
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'avif', 'heic', 'heif', 'gif',

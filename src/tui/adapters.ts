@@ -5,6 +5,7 @@ import type { MipmapCache } from '../cache/mipmap-cache.js';
 import { applyCulling } from '../db/culling.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
+import { TextPainter } from './text-painter.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
 
 /** The real Library behind the lighttable's LibraryPort. */
@@ -62,16 +63,28 @@ export function cachePort(cache: MipmapCache): CachePort {
   };
 }
 
-/** A render Renderer behind the lighttable's GraphicsPort. */
+/**
+ * A render Renderer behind the lighttable's GraphicsPort. Half-blocks are painted by the
+ * TextPainter after each frame rather than placed in <Text> (see text-painter.ts for the
+ * measurement); kitty Unicode placeholders stay in-tree, where tmux can clip them.
+ */
 export function graphicsPort(renderer: Renderer): GraphicsPort {
+  const blocks = renderer.caps.protocol === 'blocks';
+  const text = new TextPainter();
   return {
     caps: renderer.caps,
-    inTree: renderer.encoder.inTree,
+    inTree: renderer.encoder.inTree && !blocks,
     encode: (input, box, signal) => renderer.render(input, box, signal ? { signal } : {}),
     skull: (input, box) => renderSkull(input, box),
-    frame: (placements) => renderer.painter.frame(placements),
-    invalidate: () => renderer.painter.invalidate(),
-    clearAll: () => renderer.painter.clearAll(),
+    frame: (placements) => {
+      if (blocks) return text.frame(placements);
+      return renderer.painter.frame(placements);
+    },
+    invalidate: () => {
+      text.invalidate();
+      renderer.painter.invalidate();
+    },
+    clearAll: () => text.clearAll() + renderer.painter.clearAll(),
   };
 }
 

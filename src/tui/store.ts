@@ -23,7 +23,14 @@ import { viewLayout, type ScreenSlot, type ViewLayout } from './state/view-layou
 export type ThumbView =
   | { status: 'pending' }
   | { status: 'failed'; cause: ThumbCause; detail: string }
-  | { status: 'ready'; image: RenderedImage; offline: boolean; standIn: boolean };
+  | {
+      status: 'ready';
+      image: RenderedImage;
+      offline: boolean;
+      standIn: boolean;
+      /** Drawn as text inside the tree (kitty placeholders); otherwise painted over blank cells. */
+      inTree: boolean;
+    };
 
 export interface LighttableSnapshot {
   state: LighttableState;
@@ -501,6 +508,7 @@ export class LighttableStore {
 
   #thumbViews(): Map<string, ThumbView> {
     const views = new Map<string, ThumbView>();
+    const inTree = this.services.graphics.inTree;
     for (const slot of this.#layout.slots) {
       const rec = this.#slotRecord(slot);
       if (!rec) continue;
@@ -509,7 +517,7 @@ export class LighttableStore {
       const exact = this.#rendered.get(rkey);
       const failed = this.#failed.get(rec.id);
       if (exact) {
-        views.set(key, { status: 'ready', image: exact, offline: this.#offline.has(rkey), standIn: false });
+        views.set(key, { status: 'ready', image: exact, offline: this.#offline.has(rkey), standIn: false, inTree });
         continue;
       }
       if (failed) {
@@ -526,7 +534,7 @@ export class LighttableStore {
         }
       }
       const img = standIn ? this.#rendered.get(standIn) : undefined;
-      views.set(key, img ? { status: 'ready', image: img, offline: this.#offline.has(standIn!), standIn: true } : { status: 'pending' });
+      views.set(key, img ? { status: 'ready', image: img, offline: this.#offline.has(standIn!), standIn: true, inTree } : { status: 'pending' });
     }
     return views;
   }

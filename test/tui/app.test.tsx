@@ -42,7 +42,7 @@ beforeAll(async () => {
   h = await makeStore(library, root, { onQuit: () => quits++ });
   await h.store.run('collection.sort'); // name order: img-000 … img-029, zz-corrupt, zz-gone
   app = renderApp(h.store, 120, 40);
-  await app.waitFor((f) => f.includes('▀'), 'thumbnails');
+  await app.waitForImages();
 });
 afterAll(async () => {
   app.unmount();
@@ -53,6 +53,8 @@ afterAll(async () => {
 
 describe('grid: every key on a real library, real cache, half-blocks', () => {
   it('shows thumbnails, the skull with its cause, the header and the status bar', async () => {
+    // Half-blocks are painted after the frame, at the cells the layout reserved.
+    expect(app.screenBytes()).toMatch(/\x1b7(\x1b\[\d+;\d+H[^\x1b]*(\x1b\[[\d;]*m▀)+)/);
     await app.press(KEY.end);
     const f = await waitText('unsupported or');
     expect(plain(f)).toContain('32/32');

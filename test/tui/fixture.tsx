@@ -13,6 +13,7 @@ import { realServices } from '../../src/tui/adapters.js';
 import { App } from '../../src/tui/components/App.js';
 import { KeypressProvider } from '../../src/tui/hooks/use-keypress.js';
 import { LighttableStore } from '../../src/tui/store.js';
+import { createGraphicsLayer } from '../../src/tui/graphics-layer.js';
 
 /** A temp folder of photos synthesised with sharp: varied colours, one portrait, one corrupt file, one deleted after import. */
 export async function makeCollection(count = 8): Promise<{ root: string; photos: string; library: Library; deleted: string; corrupt: string }> {
@@ -109,20 +110,52 @@ class FakeStdin extends EventEmitter {
   unref() {}
 }
 
-/** Ink with a stdout of a chosen size and a stdin to type into; frames polled, never slept on. */
+/**
+ * Ink with a stdout of a chosen size and a stdin to type into; frames polled, never slept on.
+ * Ink writes through the real graphics layer: `lastFrame()` is Ink's last frame, `screenBytes()`
+ * everything the terminal received (frames and the images painted after them).
+ */
 export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
   const stdout = new FakeStdout(columns, rows);
   const stdin = new FakeStdin();
+  const layer = createGraphicsLayer({ stdout: stdout as never, store, idlePaintMs: 5 });
+  const frames: string[] = [];
+  const inkOut = new Proxy(layer.stdout, {
+    get(target, prop, receiver) {
+      if (prop === 'write') {
+        return (chunk: string, ...rest: unknown[]) => {
+          frames.push(chunk);
+          return (target.write as (...a: unknown[]) => boolean)(chunk, ...rest);
+        };
+      }
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
   const ink = render(
     <KeypressProvider>
       <App store={store} />
     </KeypressProvider>,
-    { stdout: stdout as never, stdin: stdin as never, debug: true, exitOnCtrlC: false, patchConsole: false },
+    { stdout: inkOut as never, stdin: stdin as never, debug: true, exitOnCtrlC: false, patchConsole: false },
   );
-  const lastFrame = () => stdout.frames.at(-1) ?? '';
+  const lastFrame = () => frames.at(-1) ?? '';
+  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 10_000): Promise<string> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const f = lastFrame();
+      if (pred(f)) return f;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last frame:\n${f}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   return {
     stdout,
     lastFrame,
+    /** Everything written to the terminal since the last call (or the start). */
+    screenBytes() {
+      const all = stdout.frames.join('');
+      stdout.frames = [];
+      return all;
+    },
     /** Sends raw key bytes, one event per call (as a terminal would). */
     async press(...keys: string[]) {
       for (const k of keys) {
@@ -131,21 +164,22 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
         if (k === '\x1b') await new Promise((r) => setImmediate(r));
       }
     },
-    async waitFor(pred: (frame: string) => boolean, what = 'frame', timeoutMs = 10_000): Promise<string> {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const f = lastFrame();
-        if (pred(f)) return f;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last frame:\n${f}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+    waitFor,
+    /** Waits until every slot on screen shows its image (not a placeholder or stand-in). */
+    waitForImages: (timeoutMs = 15_000) =>
+      waitFor(() => {
+        const snap = store.getSnapshot();
+        return [...snap.thumbs.values()].every((v) => v.status === 'failed' || (v.status === 'ready' && !v.standIn));
+      }, 'every thumbnail', timeoutMs),
     resize(c: number, r: number) {
       stdout.columns = c;
       stdout.rows = r;
       stdout.emit('resize');
     },
-    unmount: () => ink.unmount(),
+    unmount: () => {
+      ink.unmount();
+      layer.dispose();
+    },
   };
 }
 

@@ -13,7 +13,7 @@ export interface ImageViewProps {
 /** A single large image area (full preview): in-tree text, a skull, a placeholder or blank cells to paint over. */
 export function ImageView({ rect, view, skull }: ImageViewProps) {
   let body = null;
-  if (view?.status === 'ready' && view.image.lines) body = <Text>{view.image.lines.join('\n')}</Text>;
+  if (view?.status === 'ready' && view.inTree && view.image.lines) body = <Text>{view.image.lines.join('\n')}</Text>;
   else if (view?.status === 'failed') body = <Text color={theme.skull}>{skull({ cause: view.cause, detail: view.detail }, rect).join('\n')}</Text>;
   else if (view?.status !== 'ready') body = <Text color={theme.dim}>loading…</Text>;
   return (

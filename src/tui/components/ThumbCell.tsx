@@ -28,7 +28,7 @@ export function ThumbCell({ record, view, slot, isCursor, isSelected, skull }: T
   const border = isCursor ? theme.cursorBorder : isSelected ? theme.selectedBorder : theme.border;
   let body: ReactNode;
   if (image.rows <= 0) body = null;
-  else if (view?.status === 'ready' && view.image.lines) {
+  else if (view?.status === 'ready' && view.inTree && view.image.lines) {
     body = <Text>{view.image.lines.join('\n')}</Text>;
   } else if (view?.status === 'failed') {
     body = <Text color={theme.skull}>{skull({ cause: view.cause, detail: view.detail }, image).join('\n')}</Text>;

@@ -9,6 +9,9 @@ import { Library } from '../db/library.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
+/** Memory cache bound of a batch run, in MB. */
+const BATCH_MEMORY_MB = 32;
+
 interface GenerateCacheOptions {
   minMip: number;
   maxMip: number;
@@ -101,7 +104,9 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
       }
       const libraryPath = libraryPathFrom(cmd);
       const lib = openExistingLibrary(libraryPath);
-      const prefs = await batchPreferences();
+      // The disk backend is the record of what exists here; memory only needs to hold a few
+      // jobs' results, so a batch over a huge library stays small.
+      const prefs = { ...(await batchPreferences()), cacheSizeMB: BATCH_MEMORY_MB };
       // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
       const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false });
       const abort = new AbortController();

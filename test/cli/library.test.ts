@@ -63,12 +63,12 @@ describe('termtable library commands', () => {
     expect(summary).toMatchObject({ imported: 48, updated: 0, unchanged: 0, skipped: 0, errors: [] });
 
     const again = JSON.parse(tt('--library', lib, 'import', ...CORPUS_DIRS, '--json').stdout) as Record<string, unknown>;
-    expect(again).toMatchObject({ imported: 0, unchanged: 47 });
+    expect(again).toMatchObject({ imported: 0, unchanged: 48 });
 
     const list = tt('--library', lib, 'list', '--json');
     expect(list.code).toBe(0);
     const rows = jsonLines(list.stdout);
-    expect(rows).toHaveLength(47);
+    expect(rows).toHaveLength(48);
     for (const key of ['id', 'path', 'filmRoll', 'filename', 'fileSize', 'mtime', 'width', 'height', 'orientation', 'maker',
       'model', 'lens', 'exposureTime', 'fNumber', 'iso', 'focalLength', 'takenAt', 'rating', 'rejected', 'labels']) {
       expect(rows[0], key).toHaveProperty(key);
@@ -81,7 +81,7 @@ describe('termtable library commands', () => {
 
     const text = tt('--library', lib, 'list');
     expect(text.code).toBe(0);
-    expect(text.stdout.split('\n').filter(Boolean)).toHaveLength(47);
+    expect(text.stdout.split('\n').filter(Boolean)).toHaveLength(48);
     expect(text.stdout).not.toMatch(ESC_OR_CONTROL);
     expect(text.stdout).toContain('Canon PowerShot S30?[31m RED');
     expect(text.stdout).toContain('fin-de-journée.jpg');

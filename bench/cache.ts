@@ -29,7 +29,7 @@ const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 40);
 const parts = args.filter((a) => a === 'batch' || a === 'startup');
 const PARALLEL = 2;
-const ROUNDS = 2;
+const ROUNDS = 3;
 const WORK = path.join(os.tmpdir(), 'termtable-bench-cache');
 const SCALE = path.join(WORK, 'scale');
 const CORPUS_PHOTOS = path.resolve(here, '../../shared/corpus/photos');

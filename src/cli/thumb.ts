@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MipmapCache } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
@@ -40,11 +41,13 @@ export function registerThumb(program: Command, ctx: CommandContext): void {
         const r = await cache.get(subjectFromRecord(record), level, { priority: 'visible' });
         if (r.ok) {
           const file = cache.diskPath(id, level);
+          // The file's own size (it carries the freshness facts too); the JPEG's if it is not there.
+          const bytes = await stat(file).then((st) => st.size, () => r.jpeg.length);
           if (opts.json) {
-            const out = { id, level, ok: true, path: file, width: r.width, height: r.height, bytes: r.jpeg.length, source: r.source, offline: r.offline === true };
+            const out = { id, level, ok: true, path: file, width: r.width, height: r.height, bytes, source: r.source, offline: r.offline === true };
             process.stdout.write(`${JSON.stringify(out)}\n`);
           } else {
-            process.stdout.write(`${sanitizeText(file)}  ${r.width}x${r.height}  ${r.jpeg.length} bytes  ${r.source}${r.offline ? '  offline' : ''}\n`);
+            process.stdout.write(`${sanitizeText(file)}  ${r.width}x${r.height}  ${bytes} bytes  ${r.source}${r.offline ? '  offline' : ''}\n`);
           }
         } else {
           if (opts.json) {

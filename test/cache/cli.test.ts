@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDiskFile } from '../../src/cache/disk-cache.js';
 import type { Level } from '../../src/cache/types.js';
 import { BIN, corpus } from '../helpers/corpus.js';
-import { tempEnv, waitFor, type TempEnv } from './helpers.js';
+import type { ThumbnailMaker } from '../../src/cache/maker.js';
+import { MipmapCache } from '../../src/cache/mipmap-cache.js';
+import { subjectFromRecord } from '../../src/cache/subject.js';
+import { libraryHash } from '../../src/config/paths.js';
+import type { ImageRecord } from '../../src/db/types.js';
+import { prefs, tempEnv, testMaker, waitFor, type TempEnv } from './helpers.js';
 
 const N = 48;
 let photos: string;
@@ -171,6 +176,43 @@ describe('termtable generate-cache', () => {
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
     await expectAllValid(e, N);
+  }, 120_000);
+});
+
+describe('the TUI and generate-cache at once', () => {
+  it('an open cache and a generate-cache process share the disk cache: every file valid, nothing made twice afterwards', async () => {
+    const e = env();
+    importInto(e, photos);
+    const libraryPath = path.join(e.root, 'data', 'termtable', 'library.db');
+    const diskDir = path.join(e.root, 'cache', 'termtable', `mipmaps-${libraryHash(libraryPath)}.d`);
+    const list = run(e, ['list', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as ImageRecord);
+    expect(list).toHaveLength(N);
+    let made = 0;
+    const real = await testMaker();
+    const counting: ThumbnailMaker = async (s, o) => {
+      made++;
+      return real(s, o);
+    };
+    const opts = { libraryPath, diskDir, cacheFile: path.join(e.root, 'tui.cache'), prefs: prefs(), makeThumbnails: counting };
+    const tui = await MipmapCache.open(opts);
+    const child = spawn(process.execPath, [BIN, 'generate-cache', '--json'], { env: e.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // The "screen" shows the last images while the batch starts from the first.
+    const shown = await Promise.all(list.slice(-8).map((r) => tui.get(subjectFromRecord(r), 2)));
+    expect(shown.every((r) => r.ok)).toBe(true);
+    expect(await exited).toBe(0);
+    expect((JSON.parse(out) as { failed: unknown[] }).failed).toEqual([]);
+    await tui.close();
+    await expectAllValid(e, N);
+
+    const again = await MipmapCache.open({ ...opts, loadCacheFile: false });
+    made = 0;
+    const all = await Promise.all(list.map((r) => again.get(subjectFromRecord(r), 1)));
+    expect(all.every((r) => r.ok)).toBe(true);
+    expect(made).toBe(0);
+    await again.close();
   }, 120_000);
 });
 

@@ -765,6 +765,7 @@ export class MipmapCache {
 
     if (this.#closing.signal.aborted) {
       // Stopped by close(): not a failure of the file, so nothing is remembered.
+      this.#dropJob(job);
       for (const w of job.waiters.splice(0)) w.reject(new DOMException('mipmap cache closed', 'AbortError'));
       return;
     }
@@ -806,10 +807,15 @@ export class MipmapCache {
       this.#failed++;
     }
 
-    for (const w of job.waiters.splice(0)) {
+    // Out of the in-flight map first: a request arriving while the answers are handed out
+    // must find the new entries (or start a new job), never join this finished one.
+    this.#dropJob(job);
+    const waiters = job.waiters.splice(0);
+    const answers = await Promise.all(waiters.map((w) => this.#answer(subject, w.level, made, result)));
+    waiters.forEach((w, i) => {
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-      w.resolve(await this.#answer(subject, w.level, made, result));
-    }
+      w.resolve(answers[i]!);
+    });
   }
 
   async #answer(

@@ -417,7 +417,8 @@ export class MipmapCache {
   cancelStale(keepIds: ReadonlySet<number>): number {
     const removed = this.#queue.cancelWhere((seq, priority) => {
       const job = this.#jobs.get(seq);
-      return priority !== 'batch' && job !== undefined && !keepIds.has(job.subject.id);
+      // A job a batch run also waits for (generateMissing) stays: the batch still wants it.
+      return priority !== 'batch' && job !== undefined && job.group === undefined && !keepIds.has(job.subject.id);
     });
     for (const seq of removed) {
       const job = this.#jobs.get(seq);

@@ -1,16 +1,11 @@
-import { existsSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
 import { CAUSE_LABELS, MAX_LEVEL, type Level } from '../cache/types.js';
-import { loadPreferences, type Preferences } from '../config/preferences.js';
-import { Library } from '../db/library.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
-
-/** Memory cache bound of a batch run, in MB. */
-const BATCH_MEMORY_MB = 32;
+import { batchPreferences, openExistingLibrary } from './batch.js';
+import { thumbnailProgressBar } from './progress.js';
 
 interface GenerateCacheOptions {
   minMip: number;
@@ -19,47 +14,6 @@ interface GenerateCacheOptions {
   maxImgid?: number;
   retryFailed?: boolean;
   json?: boolean;
-}
-
-/** Opens an existing library; a missing one is a usage error, not a new empty file. */
-export function openExistingLibrary(file: string): Library {
-  if (!existsSync(file)) throw new UsageError(`no library at ${file} (import photos first: termtable import DIR)`);
-  return Library.open(file);
-}
-
-/** Preferences with their warning on stderr; the disk backend is what batch commands fill. */
-export async function batchPreferences(): Promise<Preferences> {
-  const { prefs, warning } = await loadPreferences();
-  if (warning) process.stderr.write(`termtable: ${sanitizeText(warning)}\n`);
-  return { ...prefs, diskBackend: true };
-}
-
-function countImages(lib: Library, minId?: number, maxId?: number): number {
-  let n = 0;
-  for (const _ of lib.iterate({ minId, maxId })) n++;
-  return n;
-}
-
-function makeBar(total: number): { update(done: number, failed: number): void; stop(): void } | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'thumbnails [{bar}] {value}/{total} | {rate} img/s | ETA {eta_formatted} | {failed} failed',
-      hideCursor: true,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const started = Date.now();
-  bar.start(total, 0, { rate: '0.0', failed: 0 });
-  return {
-    update(done, failed) {
-      const seconds = (Date.now() - started) / 1000;
-      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : '0.0', failed });
-    },
-    stop: () => bar.stop(),
-  };
 }
 
 function printSummary(summary: GenerateSummary, json: boolean): void {
@@ -106,7 +60,7 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
       const lib = openExistingLibrary(libraryPath);
       // The disk backend is the record of what exists here; memory only needs to hold a few
       // jobs' results, so a batch over a huge library stays small.
-      const prefs = { ...(await batchPreferences()), cacheSizeMB: BATCH_MEMORY_MB };
+      const prefs = await batchPreferences();
       // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
       const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false });
       const abort = new AbortController();
@@ -114,7 +68,7 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const range = { minId: opts.minImgid, maxId: opts.maxImgid };
-      const bar = opts.json ? undefined : makeBar(countImages(lib, range.minId, range.maxId));
+      const bar = opts.json ? undefined : thumbnailProgressBar(lib.countRange(range));
       try {
         const summary = await cache.generateMissing({
           subjects: (function* () {

@@ -5,10 +5,13 @@ import type { Command } from 'commander';
 import { importFolders, type ImportSummary } from '../db/import.js';
 import { Library } from '../db/library.js';
 import { sanitizeText } from '../util/sanitize.js';
+import { makeImportThumbnails } from './batch.js';
 import { libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
 interface ImportCommandOptions {
   json?: boolean;
+  /** commander's negation of --no-thumbnails. */
+  thumbnails: boolean;
 }
 
 /** Bad arguments are refused before anything is written. */
@@ -73,20 +76,31 @@ export function registerImport(program: Command, ctx: CommandContext): void {
     .description('import folders of photos (recursively; each folder becomes a film roll)')
     .argument('<dir...>', 'folders to import')
     .option('--json', 'print one JSON summary object instead of text')
+    .option('--no-thumbnails', "don't make the grid's thumbnails (mip0-mip2) of new and changed images")
     .addHelpText(
       'after',
       '\nRe-importing is safe: known files keep their id; changed files are re-read.\n' +
         'Ratings and labels are read from FILE.EXT.xmp (darktable) or FILE.xmp (Lightroom) sidecars.\n\n' +
+        "Afterwards the grid's thumbnails (mip0-mip2) of new and changed images are made into the disk cache.\n\n" +
         'Example:\n  termtable import ~/Pictures/2024 ~/Pictures/2025 --json',
     )
     .action(async (dirs: string[], opts: ImportCommandOptions, cmd: Command) => {
       const folders = await checkFolders(dirs);
-      const lib = Library.open(libraryPathFrom(cmd));
+      const libraryPath = libraryPathFrom(cmd);
+      const lib = Library.open(libraryPath);
       try {
         const summary = await importWithProgress(lib, folders);
-        // Thumbnails for summary.ids.new and summary.ids.changed are made here, by one call
-        // into src/cache, once that exists.
         printSummary(summary, opts.json === true);
+        const fresh = [...summary.ids.new, ...summary.ids.changed];
+        if (opts.thumbnails && fresh.length) {
+          const thumbs = await makeImportThumbnails(libraryPath, lib, fresh, { progress: opts.json !== true });
+          if (opts.json !== true) {
+            process.stdout.write(
+              `thumbnails: generated ${thumbs.generated}, already present ${thumbs.present}, ` +
+                `failed ${thumbs.failed.length} (shown as skulls; see termtable generate-cache)\n`,
+            );
+          }
+        }
         if (summary.errors.length) ctx.setExitCode(1);
       } finally {
         lib.close();

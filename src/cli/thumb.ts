@@ -5,7 +5,7 @@ import { subjectFromRecord } from '../cache/subject.js';
 import { CAUSE_LABELS, LEVEL_SIZES, MAX_LEVEL, type Level } from '../cache/types.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
-import { batchPreferences, openExistingLibrary } from './generate-cache.js';
+import { batchPreferences, openExistingLibrary } from './batch.js';
 
 interface ThumbOptions {
   level: number;

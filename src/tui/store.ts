@@ -304,6 +304,7 @@ export class LighttableStore {
     await this.#writes;
     this.#closed = true;
     this.#generationAbort?.abort();
+    this.#prefetchEncodes.abort();
     for (const c of this.#requests.values()) c.abort();
     this.#requests.clear();
     await this.services.cache.close();
@@ -423,17 +424,39 @@ export class LighttableStore {
     }
     // The next page, so paging forward is instant; no encoding, only the cache warms up.
     const pf = this.#layout.prefetch;
+    const pfKey = pf ? `${this.#windowKey}>${pf.offset}` : '';
+    if (pfKey !== this.#prefetchKey) {
+      this.#prefetchKey = pfKey;
+      this.#prefetchEncodes.abort();
+      this.#prefetchEncodes = new AbortController();
+    }
+    const encodeCtrl = this.#prefetchEncodes;
     if (pf) {
-      const level = this.#layout.slots[0]?.level ?? 0;
+      const gridSlot = this.#layout.slots[0];
+      const level = gridSlot?.level ?? 0;
       const next = this.services.library.page(this.#state.query, pf.offset, pf.limit);
       for (const rec of next) {
         const reqKey = `p:${rec.id}:${level}:${rec.rotation}`;
         wanted.add(reqKey);
-        if (this.#requests.has(reqKey) || cache.bestEffort(rec, level)?.level === level) continue;
+        if (this.#requests.has(reqKey)) continue;
+        const mem = cache.bestEffort(rec, level);
+        if (mem?.level === level) {
+          if (mem.ok && gridSlot && !encodeCtrl.signal.aborted) {
+            this.#encode(rec, gridSlot, mem, this.#renderKey(rec, level, gridSlot), encodeCtrl.signal);
+          }
+          continue;
+        }
         const ctrl = new AbortController();
         this.#requests.set(reqKey, ctrl);
         cache
           .get(rec, level, { priority: 'prefetch', signal: ctrl.signal })
+          .then((res) => {
+            // Encode the next page ahead too (sixel encoding is the slow step of a page turn);
+            // aborted with the request when the page is no longer next.
+            if (res.ok && !encodeCtrl.signal.aborted && !this.#closed && gridSlot) {
+              this.#encode(rec, gridSlot, res, this.#renderKey(rec, level, gridSlot), encodeCtrl.signal);
+            }
+          })
           .catch(() => undefined)
           .finally(() => {
             if (this.#requests.get(reqKey) === ctrl) this.#requests.delete(reqKey);
@@ -459,7 +482,7 @@ export class LighttableStore {
     this.#encode(rec, slot, res, res.level === slot.level ? rkey : `${rkey}~${res.level}`);
   }
 
-  #encode(rec: ImageRecord, slot: ScreenSlot, thumb: ThumbResult & { ok: true }, rkey: string): void {
+  #encode(rec: ImageRecord, slot: ScreenSlot, thumb: ThumbResult & { ok: true }, rkey: string, signal?: AbortSignal): void {
     if (this.#rendered.has(rkey) || this.#encoding.has(rkey)) return;
     const box = { cols: slot.slot.image.cols, rows: slot.slot.image.rows };
     const input = {
@@ -469,7 +492,7 @@ export class LighttableStore {
       height: thumb.height,
     };
     const job = this.services.graphics
-      .encode(input, box)
+      .encode(input, box, signal)
       .then(
         (image) => {
           this.#rendered.set(rkey, image);
@@ -483,16 +506,33 @@ export class LighttableStore {
           this.#publishSoon();
         },
         (err: unknown) => {
+          if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
+            // A next-page encode cancelled by a page turn (or a visible request that joined
+            // it): if that image is on screen now, request it again once every settle
+            // callback of the cancelled job has run.
+            setImmediate(() => {
+              if (!this.#closed) {
+                this.#syncThumbs(false);
+                this.#publishSoon();
+              }
+            });
+            return;
+          }
           this.#failed.set(rec.id, { cause: 'unsupported', detail: `cannot draw: ${err instanceof Error ? err.message : String(err)}` });
           this.#publishSoon();
         },
       )
-      .finally(() => this.#encoding.delete(rkey));
+      .finally(() => {
+        if (this.#encoding.get(rkey) === job) this.#encoding.delete(rkey);
+      });
     this.#encoding.set(rkey, job);
   }
 
   #offline = new Set<string>();
   #pendingBytes = '';
+  /** Encodes of the next page, aborted when that page stops being next. */
+  #prefetchEncodes = new AbortController();
+  #prefetchKey = '';
 
   /** Out-of-band bytes the store needs written once (removing the old protocol's images). */
   takePendingBytes(): string {

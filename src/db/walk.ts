@@ -3,6 +3,9 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extensionOf, isSupported } from './exif.js';
 
+/** `mipmaps-<hash>.d`: the disk-cache folder of termtable (src/config/paths.ts) and darktable. */
+const MIPMAP_CACHE_DIR = /^mipmaps-[0-9a-f]{8,64}\.d$/;
+
 export interface WalkResult {
   /** Supported image files, grouped by folder in walk order, names sorted. */
   folders: { dir: string; files: string[] }[];
@@ -80,7 +83,13 @@ export async function walkFolders(roots: readonly string[], signal?: AbortSignal
           continue;
         }
       }
-      if (isDir) subdirs.push(name);
+      if (isDir) {
+        // Thumbnail caches (ours and darktable's share the layout) are not photos: importing a
+        // folder that holds one, e.g. `termtable` run in a parent of XDG_CACHE_HOME, must not
+        // import thousands of thumbnails as images.
+        if (MIPMAP_CACHE_DIR.test(name)) continue;
+        subdirs.push(name);
+      }
       else if (isFile) {
         if (extensionOf(name) === 'xmp') continue;
         if (isSupported(name)) files.push(name);

@@ -103,6 +103,9 @@ describe('importFolders on hostile folders', () => {
     );
     mkdirSync(path.join(dir, 'sub', 'deeper'), { recursive: true });
     await makeJpeg(path.join(dir, 'sub', 'deeper', 'IMG_1.nef.jpg'));
+    // A thumbnail cache inside the folder (termtable's or darktable's layout) is not photos.
+    mkdirSync(path.join(dir, 'termtable', 'mipmaps-0123456789abcdef.d', '0'), { recursive: true });
+    await makeJpeg(path.join(dir, 'termtable', 'mipmaps-0123456789abcdef.d', '0', '1.jpg'));
     const summary = await importFolders(lib, [dir]);
     expect(summary).toMatchObject({ imported: 2, skipped: 2, errors: [] });
     expect(lib.filmRolls().map((f) => f.path)).toEqual([dir, path.join(dir, 'sub', 'deeper')]);

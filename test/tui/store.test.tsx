@@ -156,3 +156,21 @@ describe('rendering through the graphics layer (kitty, real encoder and painter)
     }
   });
 });
+
+describe('empty and tiny', () => {
+  it('an empty library says how to import; a tiny terminal says it is too small', async () => {
+    const { port } = virtualLibrary(0);
+    const { services: svc } = services(port);
+    const store = new LighttableStore(svc, { columns: 120, rows: 40 });
+    const app = renderApp(store, 120, 40);
+    try {
+      await app.waitFor((f) => f.includes('No images here.') && f.includes('termtable ~/Pictures'), 'empty state');
+      await app.press('j', 'x', 'w', '3'); // nothing to move to, view or rate: no crash
+      app.resize(20, 8);
+      await app.waitFor((f) => f.includes('terminal too small'), 'too small');
+    } finally {
+      app.unmount();
+      await store.close();
+    }
+  });
+});

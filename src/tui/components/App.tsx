@@ -1,5 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react';
-import { Box } from 'ink';
+import { Box, Text } from 'ink';
+import { describeFilter } from '../state/filter.js';
 import { useKeypress, PRIORITY } from '../hooks/use-keypress.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { matchAction, type InputMode } from '../keymap.js';
@@ -72,7 +73,20 @@ export function App({ store }: AppProps) {
   const overlay = state.overlay;
 
   let body;
-  if (overlay?.kind === 'help') body = <HelpOverlay height={height} columns={state.columns} />;
+  if (state.columns < 24 || state.rows < 10) {
+    body = <Text color="yellow">terminal too small ({state.columns}×{state.rows}); 24×10 at least</Text>;
+  } else if (state.total === 0 && !overlay) {
+    body = (
+      <Box flexDirection="column" paddingX={2} paddingY={1}>
+        <Text bold>No images here.</Text>
+        <Text color="gray">
+          {describeFilter(state.query) || state.query.filmRoll
+            ? 'Nothing matches this collection: / changes the filter, c the film roll.'
+            : 'Import a folder of photos: quit (q) and run `termtable ~/Pictures/some-folder`.'}
+        </Text>
+      </Box>
+    );
+  } else if (overlay?.kind === 'help') body = <HelpOverlay height={height} columns={state.columns} />;
   else if (overlay?.kind === 'prefs') {
     const thumbLevelPx = 512;
     const avg = store.services.cache.averageEntryBytes();

@@ -38,12 +38,12 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         'Examples:\n  termtable ~/Pictures/2025-iceland\n  termtable --no-import\n  termtable --protocol blocks .',
     )
     .action(async (dirs: string[], opts: LighttableCommandOptions, cmd: Command) => {
-      if (!process.stdin.isTTY || !process.stdout.isTTY) {
-        throw new UsageError('the lighttable needs a terminal (stdin and stdout must be a TTY); see `termtable list`');
-      }
       const wanted = opts.import === false ? [] : dirs.length ? dirs : ['.'];
       const folders: string[] = [];
       for (const d of wanted) folders.push(await checkFolder(d));
+      if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new UsageError('the lighttable needs a terminal (stdin and stdout must be a TTY); see `termtable list`');
+      }
       const lib = Library.open(libraryPathFrom(cmd));
       try {
         if (folders.length) {

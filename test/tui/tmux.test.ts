@@ -137,3 +137,16 @@ describe.skipIf(!hasTmux)('terminal hygiene of the real binary', () => {
     expect(files.length).toBe(1);
   });
 });
+
+describe('lighttable command arguments', () => {
+  it('refuses a missing folder and a non-terminal with one line and exit 2', () => {
+    const missing = spawnSync(process.execPath, [BIN, path.join(os.tmpdir(), 'no-such-folder-termtable')], { env, encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^termtable: no such folder: .*\n$/);
+    const piped = spawnSync(process.execPath, [BIN, '--no-import'], { env, encoding: 'utf8' });
+    expect(piped.status).toBe(2);
+    expect(piped.stderr).toMatch(/needs a terminal/);
+    const bad = spawnSync(process.execPath, [BIN, 'lighttable', '--protocol', 'vt100'], { env, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+  });
+});

@@ -72,7 +72,7 @@ async function writeSample(dir: string, s: Sample): Promise<void> {
   let img = sharp(gradient(s), { raw: { width: s.width, height: s.height, channels: 3 } });
   if (s.camera) {
     img = img.withExif({
-      IFD0: { Make: s.camera.make, Model: s.camera.model, ...(s.orientation ? { Orientation: String(s.orientation) } : {}) },
+      IFD0: { Make: s.camera.make, Model: s.camera.model },
       IFD2: {
         ExposureTime: s.camera.exposure,
         FNumber: s.camera.f,
@@ -81,9 +81,9 @@ async function writeSample(dir: string, s: Sample): Promise<void> {
         DateTimeOriginal: s.camera.date,
       },
     });
-  } else if (s.orientation) {
-    img = img.withMetadata({ orientation: s.orientation });
   }
+  // sharp writes Orientation itself (an IFD0 Orientation given to withExif is overridden).
+  if (s.orientation) img = img.withMetadata({ orientation: s.orientation });
   await img.jpeg({ quality: 85 }).toFile(path.join(dir, s.name));
 }
 

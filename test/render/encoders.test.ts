@@ -145,6 +145,37 @@ describe('sixel', () => {
     }
   });
 
+  it('keeps a smooth gradient close to the source, edges included', async () => {
+    const w = 240;
+    const h = 180;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g" x2="1" y2="1">
+      <stop offset="0" stop-color="#1a3a8a"/><stop offset="1" stop-color="#f08050"/></linearGradient></defs>
+      <rect width="100%" height="100%" fill="url(#g)"/><circle cx="60" cy="50" r="25" fill="#f0f0ff"/></svg>`;
+    const jpeg = await sharp(Buffer.from(svg)).jpeg({ quality: 95 }).toBuffer();
+    const source = await sharp(jpeg).raw().toBuffer();
+    const enc = createSixelEncoder({ cellPx: CELL, worker: false });
+    const pic = decode((await enc.encode({ key: 'g', data: jpeg, width: w, height: h }, { cols: 24, rows: 9 })).place!);
+    expect([pic.width, pic.height]).toEqual([w, h]);
+    // Per-pixel error against the source, and the same measure on the first and last columns,
+    // where a dither that wraps from one row's end to the next row's start would show.
+    let sum = 0;
+    let edge = 0;
+    let edgeCount = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let d = 0;
+        for (let c = 0; c < 3; c++) d += Math.abs(pic.data8[(y * w + x) * 4 + c]! - source[(y * w + x) * 3 + c]!);
+        sum += d / 3;
+        if (x === 0 || x === w - 1) {
+          edge += d / 3;
+          edgeCount++;
+        }
+      }
+    }
+    expect(sum / (w * h)).toBeLessThan(4);
+    expect(edge / edgeCount).toBeLessThan(6);
+  });
+
   it('shrinks to the terminal maximum geometry', async () => {
     const enc = createSixelEncoder({ cellPx: CELL, maxPx: { width: 90, height: 40 }, worker: false });
     const img = await enc.encode({ key: 'q', data: await quadrantJpeg(), width: 600, height: 400 }, { cols: 40, rows: 20 });

@@ -1,13 +1,14 @@
 /**
- * DEC sixel through the `sixel` package, encoded in a worker thread. The renderer caches the
+ * DEC sixel: quantised by libimagequant (libvips), bands encoded by the `sixel` package in
+ * worker threads. The renderer caches the
  * encoded strings per image and box, so a repaint (needed after every Ink frame) never re-encodes.
  */
-import { createRequire } from 'node:module';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { clampBox, fitImage } from '../geometry.js';
 import type { CellBox, CellPx, EncodeOptions, Encoder, ImageInput, RenderedImage } from '../types.js';
-import { encodeSixel, type SixelJob, type SixelReply } from './sixel-core.js';
+import { ENCODE_SOURCE, encodeQuantized, quantizeForSixel, type QuantizedImage } from './sixel-core.js';
 
 export interface SixelEncoderOptions {
   cellPx: CellPx;
@@ -22,23 +23,29 @@ export interface SixelEncoderOptions {
 /**
  * The worker is a small CommonJS script given as source: it runs the same way from dist/, under
  * tsx and under vitest, where a .ts worker file would need a loader the worker does not inherit.
- * Its input arrives as a transferred ArrayBuffer, so the package never sees a Node Buffer
- * (which it would scramble).
+ * Its input arrives as a transferred ArrayBuffer of already quantised pixels.
  */
 function workerSource(): string {
-  const sixelPath = createRequire(import.meta.url).resolve('sixel');
   return `
 const { parentPort } = require('node:worker_threads');
-const { image2sixel } = require(${JSON.stringify(sixelPath)});
+${ENCODE_SOURCE}
 parentPort.on('message', (job) => {
   try {
-    const colors = Math.max(2, Math.min(4096, Math.floor(job.colors)));
-    parentPort.postMessage({ id: job.id, sixel: image2sixel(new Uint8Array(job.rgba), job.width, job.height, colors, 1) });
+    parentPort.postMessage({ id: job.id, sixel: encodeQuantized(new Uint8Array(job.rgba), job.width, job.height) });
   } catch (err) {
     parentPort.postMessage({ id: job.id, error: String(err && err.message || err) });
   }
 });`;
 }
+
+interface SixelJob {
+  id: number;
+  rgba: ArrayBuffer;
+  width: number;
+  height: number;
+}
+
+type SixelReply = { id: number; sixel: string } | { id: number; error: string };
 
 type Pending = { resolve: (s: string) => void; reject: (e: Error) => void };
 
@@ -47,6 +54,10 @@ class SixelWorker {
   private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
+
+  get load(): number {
+    return this.pending.size;
+  }
 
   private start(): Worker {
     if (this.worker) return this.worker;
@@ -73,16 +84,15 @@ class SixelWorker {
     this.pending.clear();
   }
 
-  encode(rgba: Buffer, width: number, height: number, colors: number): Promise<string> {
+  encode(image: QuantizedImage): Promise<string> {
     const worker = this.start();
     const id = this.nextId++;
-    // A private copy to transfer: sharp's Buffer may share a pooled ArrayBuffer.
-    const copy = rgba.buffer.slice(rgba.byteOffset, rgba.byteOffset + rgba.length) as ArrayBuffer;
-    const job: SixelJob = { id, rgba: copy, width, height, colors };
+    const rgba = image.rgba.buffer as ArrayBuffer;
+    const job: SixelJob = { id, rgba, width: image.width, height: image.height };
     return new Promise<string>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage(job, [copy]);
+      worker.postMessage(job, [rgba]);
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     });
@@ -95,8 +105,29 @@ class SixelWorker {
   }
 }
 
+/**
+ * A page of thumbnails is encoded at once: one worker per core (at most two: the rest of the
+ * machine decodes thumbnails), each job to the least busy one.
+ */
+class SixelPool {
+  private readonly workers: SixelWorker[];
+
+  constructor(size = Math.max(1, Math.min(2, os.availableParallelism()))) {
+    this.workers = Array.from({ length: size }, () => new SixelWorker());
+  }
+
+  encode(image: QuantizedImage): Promise<string> {
+    const idle = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
+    return idle.encode(image);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
+
 export function createSixelEncoder(options: SixelEncoderOptions): Encoder {
-  const worker = options.worker === false ? null : new SixelWorker();
+  const pool = options.worker === false ? null : new SixelPool();
   const colors = options.colors ?? 256;
   return {
     protocol: 'sixel',
@@ -117,9 +148,9 @@ export function createSixelEncoder(options: SixelEncoderOptions): Encoder {
         .raw()
         .toBuffer({ resolveWithObject: true });
       opts?.signal?.throwIfAborted();
-      const place = worker
-        ? await worker.encode(data, info.width, info.height, colors)
-        : encodeSixel(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, colors);
+      const quantized = await quantizeForSixel(data, info.width, info.height, colors);
+      opts?.signal?.throwIfAborted();
+      const place = pool ? await pool.encode(quantized) : encodeQuantized(quantized);
       return {
         key: `${input.key}@${box.cols}x${box.rows}`,
         protocol: 'sixel',
@@ -135,6 +166,6 @@ export function createSixelEncoder(options: SixelEncoderOptions): Encoder {
         byteLength: place.length,
       };
     },
-    close: async () => worker?.close(),
+    close: async () => pool?.close(),
   };
 }

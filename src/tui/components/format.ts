@@ -14,8 +14,21 @@ export function exposure(seconds: number | null): string | null {
   return `1/${Math.round(1 / seconds)}s`;
 }
 
+/**
+ * "Canon EOS R6", not "Canon Canon EOS R6": most models already name their maker, often in a
+ * shorter form ("NIKON CORPORATION" / "NIKON D70", "EASTMAN KODAK COMPANY" / "KODAK DX4330").
+ */
+export function cameraName(maker: string | null, model: string | null): string {
+  const mk = sanitizeText(maker).trim();
+  const md = sanitizeText(model).trim();
+  if (!md) return mk;
+  const makerWords = new Set(mk.toLowerCase().split(/[\s,.]+/).filter(Boolean));
+  const firstModelWord = md.toLowerCase().split(/\s+/)[0] ?? '';
+  return !mk || makerWords.has(firstModelWord) ? md : `${mk} ${md}`;
+}
+
 export function exifLine(r: ImageRecord): string {
-  const camera = [r.maker, r.model].filter(Boolean).map(sanitizeText).join(' ');
+  const camera = cameraName(r.maker, r.model);
   const parts = [
     camera || null,
     r.lens ? sanitizeText(r.lens) : null,

@@ -29,6 +29,7 @@ import { App } from '../src/tui/components/App.js';
 import { createGraphicsLayer } from '../src/tui/graphics-layer.js';
 import { KeypressProvider } from '../src/tui/hooks/use-keypress.js';
 import { LighttableStore } from '../src/tui/store.js';
+import { FakeTtyStdin } from '../test/helpers/fake-tty.js';
 
 const COLUMNS = 120;
 const ROWS = 40;
@@ -42,22 +43,6 @@ class TtyOut extends EventEmitter {
     this.bytes += chunk.length;
     return true;
   };
-}
-
-class TtyIn extends EventEmitter {
-  isTTY = true;
-  #queue: string[] = [];
-  push(data: string) {
-    this.#queue.push(data);
-    this.emit('readable');
-  }
-  read = () => this.#queue.shift() ?? null;
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
 }
 
 const median = (xs: number[]) => {
@@ -117,7 +102,7 @@ async function openStore(lib: Library, prefs: Preferences, protocol: Protocol, r
   const { services, renderers } = realServices({ library: lib, cache, caps: testCaps(protocol, { cellPx: { width: 10, height: 20 } }), prefs });
   services.savePreferences = async () => {};
   const stdout = new TtyOut();
-  const stdin = new TtyIn();
+  const stdin = new FakeTtyStdin();
   let painted = 0;
   let waiters: ((t: number) => void)[] = [];
   const store = new LighttableStore(services, { columns: COLUMNS, rows: ROWS, thumbsPerRow: 6 });
@@ -154,7 +139,7 @@ async function keyToFrame(lib: Library, root: string): Promise<void> {
   const peerTimes: number[] = [];
   {
     const stdout = new TtyOut();
-    const stdin = new TtyIn();
+    const stdin = new FakeTtyStdin();
     let frames = 0;
     const realWrite = stdout.write;
     stdout.write = (c) => {
@@ -176,7 +161,7 @@ async function keyToFrame(lib: Library, root: string): Promise<void> {
         return realWrite(c);
       };
       const t0 = performance.now();
-      stdin.push('l');
+      stdin.write('l');
       peerTimes.push((await framed) - t0);
       await pause(40); // past Ink's 33 ms render throttle, so each key meets a leading edge
     }
@@ -190,17 +175,17 @@ async function keyToFrame(lib: Library, root: string): Promise<void> {
     // Warm: every page we will visit is in the memory cache (the grid requests them) and encoded once.
     await until(() => allReady(s.store));
     for (let p = 0; p < 6; p++) {
-      s.stdin.push('\x1b[6~');
+      s.stdin.write('\x1b[6~');
       await until(() => allReady(s.store));
     }
-    s.stdin.push('\x1b[H');
+    s.stdin.write('\x1b[H');
     await until(() => allReady(s.store));
     await pause(100);
     const move: number[] = [];
     for (let i = 0; i < 30; i++) {
       const painted = s.nextPaint();
       const t0 = performance.now();
-      s.stdin.push(i % 2 ? 'h' : 'l');
+      s.stdin.write(i % 2 ? 'h' : 'l');
       move.push((await painted) - t0);
       await pause(40);
     }
@@ -209,7 +194,7 @@ async function keyToFrame(lib: Library, root: string): Promise<void> {
     const pageCold: number[] = [];
     for (let i = 0; i < 12; i++) {
       const t0 = performance.now();
-      s.stdin.push(i % 2 ? '\x1b[5~' : '\x1b[6~');
+      s.stdin.write(i % 2 ? '\x1b[5~' : '\x1b[6~');
       await until(() => allReady(s.store));
       const before = s.painted();
       await until(() => s.painted() > before || allReady(s.store));
@@ -226,13 +211,13 @@ async function keyToFrame(lib: Library, root: string): Promise<void> {
       for (const rec of lib.page({ sort: 'taken' }, p * perPage, perPage)) await s.store.services.cache.get(rec, level);
     }
     for (let p = 0; p < far - 1; p++) {
-      s.stdin.push('\x1b[6~');
+      s.stdin.write('\x1b[6~');
       await until(() => allReady(s.store));
     }
     await pause(60);
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      s.stdin.push('\x1b[6~');
+      s.stdin.write('\x1b[6~');
       await until(() => allReady(s.store));
       pageCold.push(performance.now() - t0);
       await pause(60);
@@ -245,7 +230,7 @@ async function keyToFrame(lib: Library, root: string): Promise<void> {
     for (let i = 0; i < 3; i++) {
       await pause(1500);
       const t0 = performance.now();
-      s.stdin.push('\x1b[6~');
+      s.stdin.write('\x1b[6~');
       await until(() => allReady(s.store));
       pageLooked.push(performance.now() - t0);
     }

@@ -2,22 +2,13 @@ import { access, open } from 'node:fs/promises';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { readRawSize } from './tiff-size.js';
+import type { ImageRecord } from './types.js';
 
 /** What import records from a file's metadata; null where the file does not say. */
-export interface ExifFacts {
-  width: number | null;
-  height: number | null;
-  /** 1-8; 1 when unknown. */
-  orientation: number;
-  maker: string | null;
-  model: string | null;
-  lens: string | null;
-  exposureTime: number | null;
-  fNumber: number | null;
-  iso: number | null;
-  focalLength: number | null;
-  takenAt: string | null;
-}
+export type ExifFacts = Pick<
+  ImageRecord,
+  'width' | 'height' | 'orientation' | 'maker' | 'model' | 'lens' | 'exposureTime' | 'fNumber' | 'iso' | 'focalLength' | 'takenAt'
+>;
 
 export const RAW_EXTENSIONS: ReadonlySet<string> = new Set([
   'dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'raf', 'rw2', 'pef', 'srw', 'x3f', '3fr',

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { ExifFacts } from './exif.js';
 import { labelsToMask, maskToLabels } from './labels.js';
 import { migrate } from './schema.js';
 import type { CollectionQuery, CullingSnapshot, ImageRecord, SortKey } from './types.js';
@@ -32,20 +33,9 @@ interface ImageRow {
 }
 
 /** What import knows of a file before it writes it: everything but id and culling. */
-export interface ImageFacts {
+export interface ImageFacts extends ExifFacts {
   fileSize: number;
   mtime: number;
-  width: number | null;
-  height: number | null;
-  orientation: number;
-  maker: string | null;
-  model: string | null;
-  lens: string | null;
-  exposureTime: number | null;
-  fNumber: number | null;
-  iso: number | null;
-  focalLength: number | null;
-  takenAt: string | null;
 }
 
 /** One write of an import batch. */

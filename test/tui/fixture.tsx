@@ -14,6 +14,7 @@ import { App } from '../../src/tui/components/App.js';
 import { KeypressProvider } from '../../src/tui/hooks/use-keypress.js';
 import { LighttableStore } from '../../src/tui/store.js';
 import { createGraphicsLayer } from '../../src/tui/graphics-layer.js';
+import { FakeTtyStdin } from '../helpers/fake-tty.js';
 
 /** A temp folder of photos synthesised with sharp: varied colours, one portrait, one corrupt file, one deleted after import. */
 export async function makeCollection(count = 8): Promise<{ root: string; photos: string; library: Library; deleted: string; corrupt: string }> {
@@ -94,22 +95,6 @@ class FakeStdout extends EventEmitter {
   };
 }
 
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  #queue: string[] = [];
-  write(data: string) {
-    this.#queue.push(data);
-    this.emit('readable');
-  }
-  read = () => this.#queue.shift() ?? null;
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-}
-
 /**
  * Ink with a stdout of a chosen size and a stdin to type into; frames polled, never slept on.
  * Ink writes through the real graphics layer: `lastFrame()` is Ink's last frame, `screenBytes()`
@@ -117,7 +102,7 @@ class FakeStdin extends EventEmitter {
  */
 export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
   const stdout = new FakeStdout(columns, rows);
-  const stdin = new FakeStdin();
+  const stdin = new FakeTtyStdin();
   const layer = createGraphicsLayer({ stdout: stdout as never, store, idlePaintMs: 5 });
   const frames: string[] = [];
   const inkOut = new Proxy(layer.stdout, {

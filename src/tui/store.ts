@@ -420,6 +420,7 @@ export class LighttableStore {
         )
         .finally(() => {
           if (this.#requests.get(reqKey) === ctrl) this.#requests.delete(reqKey);
+          this.#drainAfterVisible();
         });
     }
     // The next page, so paging forward is instant; no encoding, only the cache warms up.
@@ -441,8 +442,12 @@ export class LighttableStore {
         if (this.#requests.has(reqKey)) continue;
         const mem = cache.bestEffort(rec, level);
         if (mem?.level === level) {
-          if (mem.ok && gridSlot && !encodeCtrl.signal.aborted) {
-            this.#encode(rec, gridSlot, mem, this.#renderKey(rec, level, gridSlot), encodeCtrl.signal);
+          if (mem.ok && gridSlot) {
+            this.#afterVisible(() => {
+              if (!encodeCtrl.signal.aborted && !this.#closed) {
+                this.#encode(rec, gridSlot, mem, this.#renderKey(rec, level, gridSlot), encodeCtrl.signal);
+              }
+            });
           }
           continue;
         }
@@ -453,8 +458,12 @@ export class LighttableStore {
           .then((res) => {
             // Encode the next page ahead too (sixel encoding is the slow step of a page turn);
             // aborted with the request when the page is no longer next.
-            if (res.ok && !encodeCtrl.signal.aborted && !this.#closed && gridSlot) {
-              this.#encode(rec, gridSlot, res, this.#renderKey(rec, level, gridSlot), encodeCtrl.signal);
+            if (res.ok && gridSlot) {
+              this.#afterVisible(() => {
+                if (!encodeCtrl.signal.aborted && !this.#closed) {
+                  this.#encode(rec, gridSlot, res, this.#renderKey(rec, level, gridSlot), encodeCtrl.signal);
+                }
+              });
             }
           })
           .catch(() => undefined)
@@ -524,9 +533,39 @@ export class LighttableStore {
       )
       .finally(() => {
         if (this.#encoding.get(rkey) === job) this.#encoding.delete(rkey);
+        this.#visibleEncoding.delete(rkey);
+        this.#drainAfterVisible();
       });
     this.#encoding.set(rkey, job);
+    // Encodes without a signal are for the screen; the next page's carry the prefetch signal.
+    if (!signal) this.#visibleEncoding.add(rkey);
   }
+
+  /**
+   * Runs next-page work once nothing on screen is still being fetched or encoded: the sixel
+   * workers are first-come first-served, so a next-page encode started alongside would make
+   * the visible page wait for it (launch took twice as long).
+   */
+  #afterVisible(work: () => void): void {
+    if (this.#visibleBusy()) this.#deferred.push(work);
+    else work();
+  }
+
+  #visibleBusy(): boolean {
+    if (this.#visibleEncoding.size > 0) return true;
+    for (const key of this.#requests.keys()) if (key.startsWith('v:')) return true;
+    return false;
+  }
+
+  #drainAfterVisible(): void {
+    if (this.#deferred.length === 0 || this.#visibleBusy()) return;
+    const work = this.#deferred;
+    this.#deferred = [];
+    for (const w of work) w();
+  }
+
+  #visibleEncoding = new Set<string>();
+  #deferred: (() => void)[] = [];
 
   #offline = new Set<string>();
   #pendingBytes = '';

@@ -55,6 +55,10 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         // React's production build: the development one is several times slower per frame.
         // Set before the first import of react/ink, hence the dynamic import.
         process.env.NODE_ENV ??= 'production';
+        // Ink reads CI / CONTINUOUS_INTEGRATION once, at import, and then writes no frame until
+        // exit. This is an interactive terminal (checked above), so a stray CI variable in the
+        // user's shell, or a test run by CI, must not blank the screen.
+        for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[key];
         const { runLighttable } = await import('../tui/run.js');
         const exit = await runLighttable({ library: lib, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
         ctx.setExitCode(exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 15) : 0);

@@ -59,6 +59,11 @@ class SixelWorker {
     return this.pending.size;
   }
 
+  /** Starts the thread now, so its start-up overlaps the caller's instead of the first encode. */
+  warm(): void {
+    this.start();
+  }
+
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(workerSource(), { eval: true });
@@ -114,6 +119,9 @@ class SixelPool {
 
   constructor(size = Math.max(1, Math.min(2, os.availableParallelism()))) {
     this.workers = Array.from({ length: size }, () => new SixelWorker());
+    // Worker start-up (a thread, a module load) is ~70 ms: pay it while the TUI loads its first
+    // page, not when that page's pictures are waiting. Idle workers are unref'd.
+    for (const w of this.workers) w.warm();
   }
 
   encode(image: QuantizedImage): Promise<string> {

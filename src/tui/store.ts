@@ -1,6 +1,6 @@
 import type { Preferences } from '../config/preferences.js';
 import { COLOR_LABELS, type CollectionQuery, type CullingChange, type ImageRecord } from '../db/types.js';
-import { LEVEL_SIZES, type Level, type ThumbCause, type ThumbResult } from '../cache/types.js';
+import { LEVEL_SIZES, type Level, type ThumbCause, type Thumb, type ThumbResult } from '../cache/types.js';
 import type { CellPx, Placement, RenderedImage } from '../render/types.js';
 import { sanitizeText } from '../util/sanitize.js';
 import type { Action } from './keymap.js';
@@ -381,27 +381,31 @@ export class LighttableStore {
   #syncThumbs(force: boolean): void {
     const cache = this.services.cache;
     const wanted = new Set<string>();
+    const onScreen = new Set<string>();
     for (const slot of this.#layout.slots) {
       const rec = this.#slotRecord(slot);
       if (!rec || slot.slot.image.cols <= 0 || slot.slot.image.rows <= 0) continue;
       const rkey = this.#renderKey(rec, slot.level, slot);
+      const reqKey = `v:${rec.id}:${slot.level}:${rec.rotation}`;
+      onScreen.add(reqKey);
       if (this.#rendered.has(rkey)) {
         // Touch for LRU order.
         const img = this.#rendered.get(rkey)!;
         this.#rendered.delete(rkey);
         this.#rendered.set(rkey, img);
-        continue;
+        if (this.#verified.has(reqKey)) continue;
+      } else {
+        if (this.#failed.has(rec.id) && !force) continue;
+        const standIn = cache.bestEffort(rec, slot.level);
+        if (standIn?.ok) this.#encode(rec, slot, standIn, standIn.level === slot.level ? rkey : `${rkey}~${standIn.level}`);
+        if (standIn && !standIn.ok && standIn.level === slot.level && !force) {
+          this.#failed.set(rec.id, { cause: standIn.cause, detail: standIn.detail });
+          continue;
+        }
       }
-      if (this.#failed.has(rec.id) && !force) continue;
-      const reqKey = `v:${rec.id}:${slot.level}:${rec.rotation}`;
+      // Even a memory hit is confirmed once while the image is on screen: only get() looks at
+      // the file, and a file changed on disk (remade) or gone offline (kept, marked) must show.
       wanted.add(reqKey);
-      const standIn = cache.bestEffort(rec, slot.level);
-      if (standIn?.ok) this.#encode(rec, slot, standIn, standIn.level === slot.level ? rkey : `${rkey}~${standIn.level}`);
-      if (standIn?.ok && standIn.level === slot.level) continue;
-      if (standIn && !standIn.ok && standIn.level === slot.level && !force) {
-        this.#failed.set(rec.id, { cause: standIn.cause, detail: standIn.detail });
-        continue;
-      }
       if (this.#requests.has(reqKey)) continue;
       const ctrl = new AbortController();
       this.#requests.set(reqKey, ctrl);
@@ -410,6 +414,7 @@ export class LighttableStore {
         .then(
           (res) => {
             if (ctrl.signal.aborted || this.#closed) return;
+            this.#verified.add(reqKey);
             this.#gotThumb(rec, slot, rkey, res);
           },
           (err: unknown) => {
@@ -423,6 +428,8 @@ export class LighttableStore {
           this.#drainAfterVisible();
         });
     }
+    // Scrolled away: confirmed again when it comes back.
+    for (const key of this.#verified) if (!onScreen.has(key)) this.#verified.delete(key);
     // The next page, so paging forward is instant; no encoding, only the cache warms up.
     const pf = this.#layout.prefetch;
     const pfKey = pf ? `${this.#windowKey}>${pf.offset}` : '';
@@ -488,14 +495,42 @@ export class LighttableStore {
       return;
     }
     this.#failed.delete(rec.id);
-    this.#encode(rec, slot, res, res.level === slot.level ? rkey : `${rkey}~${res.level}`);
+    const key = res.level === slot.level ? rkey : `${rkey}~${res.level}`;
+    // Already drawn from the same thumbnail: nothing to do. Drawn from one that turned out
+    // stale or is now offline: draw again.
+    // What get() answered is what the slot must show; an encode of a memory stand-in still in
+    // flight is redone with it when it finishes (see #encode).
+    this.#latest.set(key, res);
+    const shown = this.#shownJpeg.get(key);
+    if (shown !== undefined && (shown !== res.jpeg || Boolean(res.offline) !== this.#offline.has(key))) {
+      this.#rendered.delete(key);
+    }
+    this.#encode(rec, slot, res, key);
   }
+
+  /** The thumbnail get() last answered for a render key, when it differs from a stand-in. */
+  #latest = new Map<string, Thumb>();
+
+  /** A number per distinct thumbnail buffer: the renderer's cache key tells a remade one apart. */
+  #jpegSerial(jpeg: Buffer): number {
+    let n = this.#jpegSerials.get(jpeg);
+    if (n === undefined) {
+      n = ++this.#lastJpegSerial;
+      this.#jpegSerials.set(jpeg, n);
+    }
+    return n;
+  }
+
+  #verified = new Set<string>();
+  #shownJpeg = new Map<string, Buffer>();
+  #jpegSerials = new WeakMap<Buffer, number>();
+  #lastJpegSerial = 0;
 
   #encode(rec: ImageRecord, slot: ScreenSlot, thumb: ThumbResult & { ok: true }, rkey: string, signal?: AbortSignal): void {
     if (this.#rendered.has(rkey) || this.#encoding.has(rkey)) return;
     const box = { cols: slot.slot.image.cols, rows: slot.slot.image.rows };
     const input = {
-      key: `${rec.id}:${thumb.level}:${rec.mtime}:${rec.fileSize}:${rec.rotation}${thumb.offline ? ':off' : ''}`,
+      key: `${rec.id}:${thumb.level}:${rec.rotation}#${this.#jpegSerial(thumb.jpeg)}${thumb.offline ? ':off' : ''}`,
       data: thumb.jpeg,
       width: thumb.width,
       height: thumb.height,
@@ -505,12 +540,16 @@ export class LighttableStore {
       .then(
         (image) => {
           this.#rendered.set(rkey, image);
+          this.#shownJpeg.set(rkey, thumb.jpeg);
           if (thumb.offline) this.#offline.add(rkey);
+          else this.#offline.delete(rkey);
+
           while (this.#rendered.size > RENDER_CACHE_MAX) {
             const oldest = this.#rendered.keys().next().value;
             if (oldest === undefined) break;
             this.#rendered.delete(oldest);
             this.#offline.delete(oldest);
+            this.#shownJpeg.delete(oldest);
           }
           this.#publishSoon();
         },
@@ -534,6 +573,16 @@ export class LighttableStore {
       .finally(() => {
         if (this.#encoding.get(rkey) === job) this.#encoding.delete(rkey);
         this.#visibleEncoding.delete(rkey);
+        // get() answered while a memory stand-in was being encoded, with something else (the
+        // file was remade, or is offline now): draw that instead.
+        const latest = this.#latest.get(rkey);
+        if (latest && !this.#closed && this.#rendered.has(rkey)) {
+          this.#latest.delete(rkey);
+          if (latest.jpeg !== this.#shownJpeg.get(rkey) || Boolean(latest.offline) !== this.#offline.has(rkey)) {
+            this.#rendered.delete(rkey);
+            this.#encode(rec, slot, latest, rkey);
+          }
+        }
         this.#drainAfterVisible();
       });
     this.#encoding.set(rkey, job);
@@ -776,10 +825,14 @@ export class LighttableStore {
       this.services.switchProtocol(prefs.protocol);
       this.#rendered.clear();
       this.#offline.clear();
+      this.#shownJpeg.clear();
+      this.#verified.clear();
     }
     if (prefs.thumbnailSource !== before.thumbnailSource || prefs.colorManagement !== before.colorManagement || prefs.monitorProfile !== before.monitorProfile) {
       this.#rendered.clear();
       this.#failed.clear();
+      this.#shownJpeg.clear();
+      this.#verified.clear();
     }
     // Saves run in order, so the file always ends with the last change.
     this.#writes = this.#writes.then(() => this.services.savePreferences(prefs)).then(

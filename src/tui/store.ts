@@ -409,6 +409,8 @@ export class LighttableStore {
       if (this.#requests.has(reqKey)) continue;
       const ctrl = new AbortController();
       this.#requests.set(reqKey, ctrl);
+      // Confirming what is already drawn must not hold back the next page's encodes.
+      if (this.#rendered.has(rkey) || this.#encoding.has(rkey)) this.#confirming.add(reqKey);
       cache
         .get(rec, slot.level, { priority: 'visible', signal: ctrl.signal })
         .then(
@@ -424,7 +426,10 @@ export class LighttableStore {
           },
         )
         .finally(() => {
-          if (this.#requests.get(reqKey) === ctrl) this.#requests.delete(reqKey);
+          if (this.#requests.get(reqKey) === ctrl) {
+            this.#requests.delete(reqKey);
+            this.#confirming.delete(reqKey);
+          }
           this.#drainAfterVisible();
         });
     }
@@ -484,6 +489,7 @@ export class LighttableStore {
       if (!wanted.has(key)) {
         ctrl.abort();
         this.#requests.delete(key);
+        this.#confirming.delete(key);
       }
     }
   }
@@ -602,9 +608,12 @@ export class LighttableStore {
 
   #visibleBusy(): boolean {
     if (this.#visibleEncoding.size > 0) return true;
-    for (const key of this.#requests.keys()) if (key.startsWith('v:')) return true;
+    for (const key of this.#requests.keys()) if (key.startsWith('v:') && !this.#confirming.has(key)) return true;
     return false;
   }
+
+  /** Visible requests that only confirm a picture already drawn or being drawn. */
+  #confirming = new Set<string>();
 
   #drainAfterVisible(): void {
     if (this.#deferred.length === 0 || this.#visibleBusy()) return;

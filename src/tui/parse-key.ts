@@ -133,3 +133,45 @@ export function parseKeys(data: string): KeyPress[] {
   }
   return Array.from(data, parseChar);
 }
+
+/** ESC _ (APC), ESC P (DCS), ESC ] (OSC), ESC ^ (PM), ESC X (SOS): strings a terminal sends. */
+const STRING_INTRODUCERS = new Set(['\x1b_', '\x1bP', '\x1b]', '\x1b^', '\x1bX']);
+/** A terminal's reply arrives in one burst; a person's next key after Alt+P takes longer. */
+const REPLY_BURST_MS = 50;
+
+export interface ReplyFilterOptions {
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Drops terminal replies that arrive after the start-up probe gave up waiting (a slow SSH
+ * link): Ink's input parser splits `ESC _Gi=31;OK ESC \` (kitty) or `ESC P>|XTerm(379) ESC \`
+ * (XTVERSION) into introducer, body and terminator, and the body would otherwise be typed as
+ * keys (`G`, `3`, `1`: retry, rate 3, rate 1). CSI replies (DA1, cell size) are single
+ * unknown sequences and are already ignored by parseKeys.
+ *
+ * Returns the input events to keep. Swallowing stops at the string terminator (ESC \ or BEL),
+ * or once REPLY_BURST_MS has passed since the introducer, so Alt+P never eats later keys.
+ */
+export function createReplyFilter(options: ReplyFilterOptions = {}): (event: string) => string | null {
+  const now = options.now ?? Date.now;
+  let openedAt: number | null = null;
+  return (event) => {
+    if (openedAt !== null && now() - openedAt > REPLY_BURST_MS) openedAt = null;
+    if (openedAt !== null) {
+      // The terminator may share an event with what was typed after it ("…(0.26.5)\x07k").
+      const bel = event.indexOf('\x07');
+      const st = event.indexOf('\x1b\\');
+      const end = bel >= 0 && (st < 0 || bel < st) ? bel + 1 : st >= 0 ? st + 2 : -1;
+      if (end < 0) return null;
+      openedAt = null;
+      return end < event.length ? event.slice(end) : null;
+    }
+    if (STRING_INTRODUCERS.has(event)) {
+      openedAt = now();
+      return null;
+    }
+    return event;
+  };
+}

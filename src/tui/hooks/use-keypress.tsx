@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useRef, type ReactNode } from 'react';
 import { useStdin } from 'ink';
-import { parseKeys, type KeyPress } from '../parse-key.js';
+import { createReplyFilter, parseKeys, type KeyPress } from '../parse-key.js';
 
 /**
  * The one input entry point. Handlers register with a priority; each key goes to the
@@ -37,7 +37,10 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (isRawModeSupported) setRawMode(true);
-    const onInput = (data: string) => {
+    const notAReply = createReplyFilter();
+    const onInput = (event: string) => {
+      const data = notAReply(event);
+      if (data === null) return;
       const ordered = [...regs.current].sort((a, b) => b.priority - a.priority || b.order - a.order);
       for (const key of parseKeys(data)) {
         for (const reg of ordered) if (reg.handler.current(key)) break;

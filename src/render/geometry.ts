@@ -1,4 +1,4 @@
-import type { CellBox, CellPx } from './types.js';
+import type { CellBox, CellPx, Protocol, RenderedImage } from './types.js';
 
 /** Hard ceiling on any box: no header, reply or flag sizes a terminal write beyond this. */
 export const MAX_BOX_CELLS = 400;
@@ -52,5 +52,32 @@ export function fitImage(imageWidth: number, imageHeight: number, rawBox: CellBo
     offsetRow: Math.floor((box.rows - rows) / 2),
     widthPx,
     heightPx,
+  };
+}
+
+/**
+ * The result of an out-of-band encoder (sixel, iTerm2): bytes written with the cursor on the
+ * picture's top-left cell, nothing sent ahead, no text in the tree.
+ */
+export function outOfBandImage(
+  protocol: Protocol,
+  inputKey: string,
+  box: CellBox,
+  fit: Fit,
+  place: string,
+): RenderedImage {
+  return {
+    key: `${inputKey}@${box.cols}x${box.rows}`,
+    protocol,
+    box,
+    cols: fit.cols,
+    rows: fit.rows,
+    offsetCol: fit.offsetCol,
+    offsetRow: fit.offsetRow,
+    lines: null,
+    imageId: null,
+    transmit: null,
+    place,
+    byteLength: place.length,
   };
 }

@@ -3,7 +3,7 @@
  * The JPEG is resized to the box first so a 2048-px thumbnail never travels for a small cell box.
  */
 import sharp from 'sharp';
-import { clampBox, fitImage } from '../geometry.js';
+import { clampBox, fitImage, outOfBandImage } from '../geometry.js';
 import type { CellBox, CellPx, Encoder, ImageInput, RenderedImage } from '../types.js';
 
 /** The escape sequence for a JPEG shown in cols×rows cells, aspect ratio kept. */
@@ -32,20 +32,7 @@ export function createIterm2Encoder(options: Iterm2EncoderOptions): Encoder {
         .jpeg({ quality: options.quality ?? 85 })
         .toBuffer();
       const place = iterm2Sequence(jpeg, fit.cols, fit.rows);
-      return {
-        key: `${input.key}@${box.cols}x${box.rows}`,
-        protocol: 'iterm2',
-        box,
-        cols: fit.cols,
-        rows: fit.rows,
-        offsetCol: fit.offsetCol,
-        offsetRow: fit.offsetRow,
-        lines: null,
-        imageId: null,
-        transmit: null,
-        place,
-        byteLength: place.length,
-      };
+      return outOfBandImage('iterm2', input.key, box, fit, place);
     },
   };
 }

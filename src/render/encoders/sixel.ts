@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { clampBox, fitImage } from '../geometry.js';
+import { clampBox, fitImage, outOfBandImage } from '../geometry.js';
 import type { CellBox, CellPx, EncodeOptions, Encoder, ImageInput, RenderedImage } from '../types.js';
 import { ENCODE_SOURCE, encodeQuantized, quantizeForSixel, type QuantizedImage } from './sixel-core.js';
 
@@ -159,20 +159,7 @@ export function createSixelEncoder(options: SixelEncoderOptions): Encoder {
       const quantized = await quantizeForSixel(data, info.width, info.height, colors);
       opts?.signal?.throwIfAborted();
       const place = pool ? await pool.encode(quantized) : encodeQuantized(quantized);
-      return {
-        key: `${input.key}@${box.cols}x${box.rows}`,
-        protocol: 'sixel',
-        box,
-        cols: fit.cols,
-        rows: fit.rows,
-        offsetCol: fit.offsetCol,
-        offsetRow: fit.offsetRow,
-        lines: null,
-        imageId: null,
-        transmit: null,
-        place,
-        byteLength: place.length,
-      };
+      return outOfBandImage('sixel', input.key, box, fit, place);
     },
     close: async () => pool?.close(),
   };

@@ -59,7 +59,11 @@ describe.skipIf(!hasTmux)('the real binary in tmux', () => {
     );
     const cmd = `cd ${JSON.stringify(root)} && env ${envArgs.join(' ')} ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} photos; echo $? > ${JSON.stringify(done)}; sleep 600`;
     tmux('new-session', '-d', '-s', 'tt', '-x', '120', '-y', '40', cmd);
-    await waitFor(() => /1\/5/.test(capture()) && capture().includes('▀'), 'the grid with thumbnails');
+    // Thumbnails and the broken file's skull arrive in whatever order their jobs finish.
+    await waitFor(
+      () => /1\/5/.test(capture()) && capture().includes('▀') && capture().includes('unsupported or'),
+      'the grid with thumbnails and the skull',
+    );
     const first = capture();
     expect(first).toContain('termtable · grid');
     expect(first).toMatch(/unsupported or/); // the broken file's skull

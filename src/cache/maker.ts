@@ -1,27 +1,9 @@
-import type { ThumbnailSourcePref } from '../config/preferences.js';
-import type { Level, ThumbCause, ThumbSource, ThumbSubject } from './types.js';
+import type { MakeResult, MakeThumbnailsOptions } from './sources/index.js';
+import type { ThumbSubject } from './types.js';
 
-/** What the cache asks of the sources layer (src/cache/sources): one decode, several levels. */
-export interface MakeThumbnailsOptions {
-  levels: Level[];
-  sourcePref: ThumbnailSourcePref;
-  forceProcessed: boolean;
-  colorManagement: boolean;
-  monitorProfile: string | null;
-  signal?: AbortSignal;
-}
-
-export interface MadeThumb {
-  level: Level;
-  jpeg: Buffer;
-  width: number;
-  height: number;
-  source: ThumbSource;
-}
-
-export type MakeThumbnailsResult =
-  | { ok: true; thumbs: MadeThumb[] }
-  | { ok: false; cause: ThumbCause; detail: string };
+// Type-only: erased at run time, so importing them does not load sharp (see loadDefaultMaker).
+export type { MadeThumb, MakeThumbnailsOptions } from './sources/index.js';
+export type MakeThumbnailsResult = MakeResult;
 
 /** The sources layer's entry point; never throws (the cache still guards against it). */
 export type ThumbnailMaker = (subject: ThumbSubject, options: MakeThumbnailsOptions) => Promise<MakeThumbnailsResult>;

@@ -337,13 +337,17 @@ export interface QueryOptions {
 }
 
 /**
- * Writes the queries and reads replies in raw mode until the DA1 reply (every terminal answers
- * it, after the others) or the timeout; restores the mode and hands back any keys the user typed
- * meanwhile, so no reply leaks into key input and no keypress is lost.
+ * One raw-mode exchange with the terminal: writes `query`, collects what arrives until `done`
+ * says the awaited reply is in or the timeout passes, then stops listening, pauses the stream
+ * and restores its mode. The caller hands back (unshift) whatever was typed meanwhile.
  */
-export function queryTerminal(options: QueryOptions): Promise<{ answers: TerminalAnswers; timedOut: boolean }> {
-  const { input, output } = options;
-  const timeoutMs = options.timeoutMs ?? 500;
+function exchange(
+  input: QueryInput,
+  output: QueryOutput,
+  query: string,
+  done: (received: string) => boolean,
+  timeoutMs: number,
+): Promise<{ received: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     let received = '';
     const wasRaw = input.isRaw ?? false;
@@ -355,23 +359,40 @@ export function queryTerminal(options: QueryOptions): Promise<{ answers: Termina
       input.removeListener('data', onData);
       input.pause();
       if (input.setRawMode && !wasRaw) input.setRawMode(false);
-      const m = DA1_REPLY.exec(received);
-      const end = m ? m.index + m[0].length : received.length;
-      const typed = stripReplies(received.slice(0, m ? m.index : end)) + received.slice(end);
-      const leftover = stripReplies(typed);
-      if (leftover) input.unshift(Buffer.from(leftover, 'latin1'));
-      resolve({ answers: parseReplies(received), timedOut });
+      resolve({ received, timedOut });
     };
     const onData = (chunk: Buffer | string) => {
       received += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
-      if (DA1_REPLY.test(received)) finish(false);
+      if (done(received)) finish(false);
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
     if (input.setRawMode) input.setRawMode(true);
     input.on('data', onData);
     input.resume();
-    output.write(buildQueries(options.tmuxWrap ?? false));
+    output.write(query);
   });
+}
+
+/**
+ * Writes the queries and reads replies in raw mode until the DA1 reply (every terminal answers
+ * it, after the others) or the timeout; restores the mode and hands back any keys the user typed
+ * meanwhile, so no reply leaks into key input and no keypress is lost.
+ */
+export async function queryTerminal(options: QueryOptions): Promise<{ answers: TerminalAnswers; timedOut: boolean }> {
+  const { input, output } = options;
+  const { received, timedOut } = await exchange(
+    input,
+    output,
+    buildQueries(options.tmuxWrap ?? false),
+    (r) => DA1_REPLY.test(r),
+    options.timeoutMs ?? 500,
+  );
+  const m = DA1_REPLY.exec(received);
+  const end = m ? m.index + m[0].length : received.length;
+  const typed = stripReplies(received.slice(0, m ? m.index : end)) + received.slice(end);
+  const leftover = stripReplies(typed);
+  if (leftover) input.unshift(Buffer.from(leftover, 'latin1'));
+  return { answers: parseReplies(received), timedOut };
 }
 
 export interface CursorQueryOptions {
@@ -381,40 +402,20 @@ export interface CursorQueryOptions {
   timeoutMs?: number;
 }
 
+// eslint-disable-next-line no-control-regex
+const CURSOR_REPLY = /\x1b\[(\d+);(\d+)R/;
+
 /**
  * The cursor's 0-based row and column (DSR 6), or null when nothing answers in time. Inside tmux
  * tmux itself answers, in pane coordinates.
  */
-export function queryCursor(options: CursorQueryOptions): Promise<{ row: number; col: number } | null> {
+export async function queryCursor(options: CursorQueryOptions): Promise<{ row: number; col: number } | null> {
   const { input, output } = options;
-  // eslint-disable-next-line no-control-regex
-  const reply = /\x1b\[(\d+);(\d+)R/;
-  return new Promise((resolve) => {
-    let received = '';
-    const wasRaw = input.isRaw ?? false;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      input.removeListener('data', onData);
-      input.pause();
-      if (input.setRawMode && !wasRaw) input.setRawMode(false);
-      const m = reply.exec(received);
-      const rest = m ? received.slice(0, m.index) + received.slice(m.index + m[0].length) : received;
-      if (rest) input.unshift(Buffer.from(rest, 'latin1'));
-      resolve(m ? { row: Number(m[1]) - 1, col: Number(m[2]) - 1 } : null);
-    };
-    const onData = (chunk: Buffer | string) => {
-      received += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
-      if (reply.test(received)) finish();
-    };
-    const timer = setTimeout(finish, options.timeoutMs ?? 500);
-    if (input.setRawMode) input.setRawMode(true);
-    input.on('data', onData);
-    input.resume();
-    output.write('\x1b[6n');
-  });
+  const { received } = await exchange(input, output, '\x1b[6n', (r) => CURSOR_REPLY.test(r), options.timeoutMs ?? 500);
+  const m = CURSOR_REPLY.exec(received);
+  const rest = m ? received.slice(0, m.index) + received.slice(m.index + m[0].length) : received;
+  if (rest) input.unshift(Buffer.from(rest, 'latin1'));
+  return m ? { row: Number(m[1]) - 1, col: Number(m[2]) - 1 } : null;
 }
 
 function run(cmd: string, args: string[], env: DetectEnv): Promise<string | null> {

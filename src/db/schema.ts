@@ -46,6 +46,13 @@ const STEPS: readonly string[] = [
   CREATE INDEX images_roll_rating   ON images (film_roll_id, rejected, rating DESC, id);
   CREATE INDEX images_roll_imported ON images (film_roll_id, imported_at, id);
   `,
+  // 2: sidecar tracking (which sidecar file, its size and mtime when last read or written, a
+  // pending flag for a write that failed).
+  `SELECT 1;`,
+  // 3: the undo journal.
+  `SELECT 1;`,
+  // 4: RAW+JPEG groups.
+  `SELECT 1;`,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

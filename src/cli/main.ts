@@ -1,33 +1,145 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { sanitizeText } from '../util/sanitize.js';
 import { UsageError, type CommandContext } from './common.js';
-import { registerCache } from './cache.js';
-import { registerGenerateCache } from './generate-cache.js';
-import { registerImport } from './import.js';
-import { registerLighttable } from './lighttable.js';
-import { registerList } from './list.js';
-import { registerPurge } from './purge.js';
-import { registerRemove } from './remove.js';
-import { registerSet } from './set.js';
-import { registerShow } from './show.js';
-import { registerThumb } from './thumb.js';
 
-export function buildProgram(ctx: CommandContext): Command {
+type Register = (program: Command, ctx: CommandContext) => void;
+
+/**
+ * One row per command, in the order `--help` lists them. `usage` (what follows the name) and
+ * `description` are what the top-level help shows, so a run only loads the module of the command it runs: `list` never
+ * loads sharp or the renderers, `--help` loads none of them (test/cli/lazy-commands.test.ts
+ * checks that this table prints exactly what the real commands would).
+ */
+export interface CommandEntry {
+  name: string;
+  usage: string;
+  description: string;
+  isDefault?: boolean;
+  load(): Promise<Register>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'lighttable',
+    usage: '[options] [dir...]',
+    description: 'open the lighttable (the default command): import DIR first if given, else the current folder',
+    isDefault: true,
+    load: async () => (await import('./lighttable.js')).registerLighttable,
+  },
+  {
+    name: 'import',
+    usage: '[options] <dir...>',
+    description: 'import folders of photos (recursively; each folder becomes a film roll)',
+    load: async () => (await import('./import.js')).registerImport,
+  },
+  {
+    name: 'list',
+    usage: '[options]',
+    description: 'list the images of the library (or of a film roll)',
+    load: async () => (await import('./list.js')).registerList,
+  },
+  {
+    name: 'set',
+    usage: '[options] <id...>',
+    description: 'set rating, reject flag or colour labels of images (written to their XMP sidecars too)',
+    load: async () => (await import('./set.js')).registerSet,
+  },
+  {
+    name: 'remove',
+    usage: '<id...>',
+    description: 'remove images from the library (the files and sidecars are left alone)',
+    load: async () => (await import('./remove.js')).registerRemove,
+  },
+  {
+    name: 'purge',
+    usage: '[options]',
+    description: 'remove images whose files no longer exist from the library',
+    load: async () => (await import('./purge.js')).registerPurge,
+  },
+  {
+    name: 'generate-cache',
+    usage: '[options]',
+    description: 'make every missing thumbnail of the library in one go, in parallel (like darktable-generate-cache)',
+    load: async () => (await import('./generate-cache.js')).registerGenerateCache,
+  },
+  {
+    name: 'thumb',
+    usage: '[options] <id>',
+    description: 'make (or find) one thumbnail and print where it is, its size and source, or why it failed',
+    load: async () => (await import('./thumb.js')).registerThumb,
+  },
+  {
+    name: 'cache',
+    usage: '',
+    description: 'inspect or clear the thumbnail cache',
+    load: async () => (await import('./cache.js')).registerCache,
+  },
+  {
+    name: 'show',
+    usage: '[options] [files-or-ids...]',
+    description: 'print thumbnails as a contact sheet (kitty, sixel, iTerm2 or half-blocks), skulls for failures',
+    load: async () => (await import('./show.js')).registerShow,
+  },
+];
+
+/** Program options that take a value: their value is not a command name. */
+const VALUE_OPTIONS = new Set(['--library']);
+
+/**
+ * Which command the arguments run, read the way commander reads them: program options first,
+ * then the first operand names a command; anything else (a folder, an option of the default
+ * command) goes to the default command. `null` means the program's own help, which needs no
+ * command module at all.
+ */
+export function commandFor(args: readonly string[]): string | null {
+  const names = new Set(COMMANDS.map((c) => c.name));
+  const fallback = COMMANDS.find((c) => c.isDefault)?.name ?? null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (VALUE_OPTIONS.has(arg)) {
+      i++;
+      continue;
+    }
+    if ([...VALUE_OPTIONS].some((o) => arg.startsWith(`${o}=`))) continue;
+    if (arg === '-h' || arg === '--help') return null;
+    if (arg === 'help') {
+      const topic = args[i + 1];
+      return topic !== undefined && names.has(topic) ? topic : null;
+    }
+    if (arg.startsWith('-')) return fallback;
+    return names.has(arg) ? arg : fallback;
+  }
+  return fallback;
+}
+
+/** A listing-only stand-in for a command that this run does not load. */
+function stub(program: Command, entry: CommandEntry): void {
+  program.command(entry.name).description(entry.description);
+}
+
+/** The listing shows each command as the table says, loaded or not. */
+class ListingHelp extends Help {
+  override subcommandTerm(cmd: Command): string {
+    const entry = COMMANDS.find((c) => c.name === cmd.name());
+    return entry ? `${entry.name} ${entry.usage}`.trim() : super.subcommandTerm(cmd);
+  }
+}
+
+/**
+ * The program with `load` commands registered for real and the rest as stand-ins; `'all'`
+ * loads every one (for tests that compare the two).
+ */
+export async function buildProgram(ctx: CommandContext, load: string | null | 'all'): Promise<Command> {
   const program = new Command('termtable')
     .description('A terminal lighttable: browse and cull photos (raw files included), locally or over SSH.')
     .option('--library <file>', 'library database (default: $XDG_DATA_HOME/termtable/library.db)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerLighttable(program, ctx);
-  registerImport(program, ctx);
-  registerList(program, ctx);
-  registerSet(program, ctx);
-  registerRemove(program, ctx);
-  registerPurge(program, ctx);
-  registerGenerateCache(program, ctx);
-  registerThumb(program, ctx);
-  registerCache(program, ctx);
-  registerShow(program, ctx);
+  program.createHelp = () => Object.assign(new ListingHelp(), program.configureHelp());
+  for (const entry of COMMANDS) {
+    if (load === 'all' || load === entry.name) (await entry.load())(program, ctx);
+    else stub(program, entry);
+  }
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -35,8 +147,9 @@ export function buildProgram(ctx: CommandContext): Command {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram({ setExitCode: (code) => void (exitCode = code) });
   try {
+    const ctx: CommandContext = { setExitCode: (code) => void (exitCode = code) };
+    const program = await buildProgram(ctx, commandFor(argv.slice(2)));
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { symlinkSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync, chmodSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 import type { ImageRecord } from '../../src/db/types.js';
-import { corpus, CORPUS_DIR } from '../helpers/corpus.js';
+import { corpus, CORPUS_DIR, skipWithoutCorpus } from '../helpers/corpus.js';
 import { makeJpeg, tempDir } from './helpers.js';
 
 const libs: Library[] = [];
@@ -26,6 +26,7 @@ function byName(lib: Library): Map<string, ImageRecord> {
 const CORPUS_DIRS = ['photos', 'raw', 'bad'].map((d) => path.join(CORPUS_DIR, d));
 
 describe('importFolders on the corpus', () => {
+  beforeEach(skipWithoutCorpus);
   it('imports every supported file of photos/, raw/ and bad/, bad ones included, and reads their EXIF', async () => {
     const lib = newLibrary();
     const summary = await importFolders(lib, CORPUS_DIRS);

@@ -4,26 +4,15 @@
  * photo's colours, the skull's region has text.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
-import { BIN, corpus, REPO_ROOT } from '../helpers/corpus.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { BIN, REPO_ROOT, sharedTool, skipWithoutTool } from '../helpers/corpus.js';
 import { colourDistance, quadrantJpeg, QUADRANTS, tempDir } from './helpers.js';
 
-const TERM_SHOT = path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'term-shot');
-
-function available(): boolean {
-  try {
-    accessSync(TERM_SHOT, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const HAVE_TERM_SHOT = available();
-if (!HAVE_TERM_SHOT) console.warn(`[term-shot tests skipped] ${TERM_SHOT} is not available`);
+const TERM_SHOT = sharedTool('term-shot') ?? 'term-shot';
 
 function termShot(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -136,7 +125,8 @@ async function redHalves(file: string): Promise<{ left: number; right: number }>
   return { left, right };
 }
 
-describe.skipIf(!HAVE_TERM_SHOT)('painter in a real terminal (term-shot)', () => {
+describe('painter in a real terminal (term-shot)', () => {
+  beforeEach(skipWithoutTool('term-shot'));
   it('places the same picture twice at absolute cells through tmux passthrough in kitty', async () => {
     const root = tempDir('termtable-paint-');
     const photo = path.join(root, 'q.jpg');
@@ -174,10 +164,16 @@ await r.close();
   }, 180_000);
 });
 
-describe.skipIf(!HAVE_TERM_SHOT)('show in real terminals (term-shot)', () => {
+describe('show in real terminals (term-shot)', () => {
+  beforeEach(skipWithoutTool('term-shot'));
   const root = tempDir('termtable-shot-');
   const photo = path.join(root, 'quadrants.jpg');
-  const setup = quadrantJpeg(600, 400).then((jpeg) => writeFileSync(photo, jpeg));
+  // A JPEG cut in half: a thumbnail that cannot be made, so the sheet shows a skull.
+  const truncated = path.join(root, 'truncated.jpg');
+  const setup = quadrantJpeg(600, 400).then((jpeg) => {
+    writeFileSync(photo, jpeg);
+    writeFileSync(truncated, jpeg.subarray(0, jpeg.length >> 1));
+  });
   const command = [
     'env',
     `XDG_DATA_HOME=${path.join(root, 'data')}`,
@@ -191,7 +187,7 @@ describe.skipIf(!HAVE_TERM_SHOT)('show in real terminals (term-shot)', () => {
     '--cols',
     '2',
     photo,
-    corpus('bad/truncated.jpg'),
+    truncated,
   ];
 
   const cases: { name: string; args: string[] }[] = [

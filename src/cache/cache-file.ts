@@ -19,14 +19,16 @@ import type { Level } from './types.js';
  *           file size f64 · mtime f64 · colour key u32 · JPEG bytes (the rest)
  *   trailer a frame with body length 0 and CRC 0xFFFFFFFF: the writer finished
  *
- * Entries go least recently used first, so reading them back in order rebuilds the LRU's
- * recency. A frame whose CRC does not match ends the read: everything before it is kept,
+ * Entries go most recently used first, so a reader bounded in bytes can stop as soon as its
+ * bound is full and still hold the entries most worth keeping: a 500 MB file loaded under a
+ * 64 MB preference reads about 64 MB. (Version 2 files went oldest first; read as newest
+ * first they would keep the stalest thumbnails, hence the new version.) A frame whose CRC does not match ends the read: everything before it is kept,
  * the rest is dropped with a warning (each frame stands alone, so a flipped byte or a cut
  * costs only what follows it).
  */
 
 export const CACHE_FILE_MAGIC = Buffer.from('TTMIPMAP', 'latin1');
-export const CACHE_FILE_VERSION = 2;
+export const CACHE_FILE_VERSION = 3;
 const HEADER_BYTES = 56;
 const FRAME_BYTES = 8;
 const FIXED_BODY_BYTES = 32;
@@ -46,11 +48,23 @@ export interface CacheFileMeta {
 }
 
 export interface CacheFileLoad {
+  /** Most recently used first, as written. */
   entries: CachedThumb[];
   /** Present when the header was valid. */
   meta?: CacheFileMeta;
   /** Set when the file existed but could not be used whole. */
   warning?: string;
+}
+
+export interface CacheFileReadOptions {
+  /**
+   * Stop reading before the entry that would take the entries' total past this many bytes
+   * (as counted by `sizeOf`); the rest of the file is not read at all.
+   * @default Infinity
+   */
+  maxBytes?: number;
+  /** What one entry costs against `maxBytes`. @default its JPEG's length */
+  sizeOf?: (entry: CachedThumb) => number;
 }
 
 const NO_META: CacheFileMeta = { hits: 0, misses: 0, evictions: 0, maxBytes: 0, savedAt: 0 };
@@ -171,11 +185,13 @@ export function writeCacheFileSync(file: string, entries: Iterable<CachedThumb>,
 }
 
 /**
- * Reads the cache file. Never throws: a missing file gives nothing silently; anything
- * else that is wrong (a directory, empty, foreign magic or version, cut short, a bad CRC)
- * gives what could be trusted plus a warning.
+ * Reads the cache file, frame by frame, up to `maxBytes` of entries. Never throws: a missing
+ * file gives nothing silently; anything else that is wrong (a directory, empty, foreign magic
+ * or version, cut short, a bad CRC) gives what could be trusted plus a warning.
  */
-export async function readCacheFile(file: string): Promise<CacheFileLoad> {
+export async function readCacheFile(file: string, opts: CacheFileReadOptions = {}): Promise<CacheFileLoad> {
+  const maxBytes = opts.maxBytes ?? Infinity;
+  const sizeOf = opts.sizeOf ?? ((e: CachedThumb) => e.jpeg.length);
   let fh;
   try {
     fh = await open(file, 'r');
@@ -185,6 +201,7 @@ export async function readCacheFile(file: string): Promise<CacheFileLoad> {
     return { entries: [], warning: `cache file ${file} unreadable (${(err as Error).message}); starting empty` };
   }
   const entries: CachedThumb[] = [];
+  let bytes = 0;
   try {
     const reader = new ChunkReader(fh);
     // Magic and version first, so a foreign or future file is named as such even if short.
@@ -226,6 +243,10 @@ export async function readCacheFile(file: string): Promise<CacheFileLoad> {
       }
       const entry = parseBody(body);
       if (!entry) return { entries, meta, warning: `cache file ${file} is corrupt (bad entry); kept ${entries.length} thumbnails before it` };
+      const size = sizeOf(entry);
+      // Full: what follows was used less recently than everything kept, so it is not read.
+      if (bytes + size > maxBytes) return { entries, meta };
+      bytes += size;
       entries.push(entry);
     }
   } catch (err) {

@@ -32,6 +32,7 @@ import {
 
 /** Bytes an LRU entry costs beyond its JPEG (object, key, facts). */
 const ENTRY_OVERHEAD_BYTES = 256;
+const entrySize = (entry: CachedThumb): number => entry.jpeg.byteLength + ENTRY_OVERHEAD_BYTES;
 /** Progress notifications at most this often (~10/s): React re-renders, Ink caps at 30 fps. */
 const NOTIFY_INTERVAL_MS = 100;
 
@@ -203,9 +204,11 @@ export class MipmapCache {
   static async open(opts: MipmapCacheOptions): Promise<MipmapCache> {
     const cache = new MipmapCache(opts);
     if (opts.loadCacheFile ?? true) {
-      const loaded = await readCacheFile(cache.cacheFile);
+      // Read only what the bound holds (the file goes most recent first), then set oldest
+      // first so the LRU's recency is the saved one.
+      const loaded = await readCacheFile(cache.cacheFile, { maxBytes: cache.#lru.maxSize, sizeOf: entrySize });
       if (loaded.warning) cache.warnings.push(loaded.warning);
-      for (const entry of loaded.entries) cache.#lru.set(entryKey(entry.id, entry.level), entry);
+      for (const entry of loaded.entries.reverse()) cache.#lru.set(entryKey(entry.id, entry.level), entry);
     }
     return cache;
   }
@@ -497,7 +500,7 @@ export class MipmapCache {
     clearTimeout(this.#notifyTimer);
     if (!this.#saveCacheFile) return {};
     try {
-      await writeCacheFile(this.cacheFile, this.#oldestFirst(), this.#meta());
+      await writeCacheFile(this.cacheFile, this.#newestFirst(), this.#meta());
       return {};
     } catch (err) {
       const warning = `cannot save cache file ${this.cacheFile}: ${(err as Error).message}`;
@@ -513,7 +516,7 @@ export class MipmapCache {
     clearTimeout(this.#notifyTimer);
     if (!this.#saveCacheFile) return {};
     try {
-      writeCacheFileSync(this.cacheFile, this.#oldestFirst(), this.#meta());
+      writeCacheFileSync(this.cacheFile, this.#newestFirst(), this.#meta());
       return {};
     } catch (err) {
       const warning = `cannot save cache file ${this.cacheFile}: ${(err as Error).message}`;
@@ -533,10 +536,15 @@ export class MipmapCache {
     for (const entry of this.#lru.rvalues()) if (entry) yield entry;
   }
 
+  /** Most recently used first: the cache file's order (see cache-file.ts). */
+  *#newestFirst(): Generator<CachedThumb> {
+    for (const entry of this.#lru.values()) if (entry) yield entry;
+  }
+
   #newLru(cacheSizeMB: number): LRUCache<string, CachedThumb> {
     return new LRUCache<string, CachedThumb>({
       maxSize: Math.max(1, Math.floor(cacheSizeMB * 1024 * 1024)),
-      sizeCalculation: (entry) => entry.jpeg.byteLength + ENTRY_OVERHEAD_BYTES,
+      sizeCalculation: entrySize,
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.#evictions++;
       },

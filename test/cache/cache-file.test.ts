@@ -49,6 +49,25 @@ describe('cache file format', () => {
     expect(loaded.meta).toEqual(meta);
   });
 
+  it('a byte bound stops the read before the first entry that does not fit, reading no further', async () => {
+    const entries = await someEntries(8);
+    await writeCacheFile(t.cacheFile, entries);
+    const bound = entries.slice(0, 3).reduce((n, e) => n + e.jpeg.length + 10, 0) + 5;
+    const loaded = await readCacheFile(t.cacheFile, { maxBytes: bound, sizeOf: (e) => e.jpeg.length + 10 });
+    expect(loaded.warning).toBeUndefined();
+    expect(loaded.entries).toEqual(entries.slice(0, 3));
+
+    // Past the bound the file is never parsed: a flipped byte in the fifth entry goes unseen.
+    const bytes = readFileSync(t.cacheFile);
+    const fifth = 56 + entries.slice(0, 4).reduce((n, e) => n + 8 + 32 + e.jpeg.length, 0) + 8 + 32 + 50;
+    bytes[fifth] = bytes[fifth]! ^ 0xff;
+    writeFileSync(t.cacheFile, bytes);
+    expect(await readCacheFile(t.cacheFile, { maxBytes: bound, sizeOf: (e) => e.jpeg.length + 10 })).toMatchObject({
+      entries: entries.slice(0, 3),
+    });
+    expect((await readCacheFile(t.cacheFile)).entries).toEqual(entries.slice(0, 4));
+  });
+
   it('a missing file is silently empty', async () => {
     expect(await readCacheFile(path.join(t.root, 'nope.cache'))).toEqual({ entries: [] });
   });
@@ -133,6 +152,55 @@ describe('MipmapCache and its cache file', () => {
     expect(second.calls()).toBe(0);
     expect(b.memoryStats().hits).toBe(3);
     await b.close();
+  });
+
+  it('saves the most recently used thumbnail first', async () => {
+    const files = [0, 1, 2].map((i) => path.join(t.root, `r${i}.jpg`));
+    for (const [i, f] of files.entries()) await makePhoto(f, 600, 400, i);
+    const a = await MipmapCache.open({ libraryPath: t.libraryPath, diskDir: t.diskDir, cacheFile: t.cacheFile, prefs: prefs({ diskBackend: false }), makeThumbnails: await testMaker() });
+    for (const [i, f] of files.entries()) await a.get(await subjectOf(i + 1, f), 2);
+    // Asked again last: the most recent of all.
+    await a.get(await subjectOf(1, files[0]!), 2);
+    await a.close();
+    const saved = (await readCacheFile(t.cacheFile)).entries.map((e) => `${e.id}:${e.level}`);
+    expect(saved[0]).toBe('1:2');
+    expect(saved.indexOf('3:2')).toBeLessThan(saved.indexOf('2:2'));
+  });
+
+  it('loading a file larger than the preference keeps only what fits, most recent first, in its recency', async () => {
+    const entries = await someEntries(10);
+    await writeCacheFile(t.cacheFile, entries);
+    // The LRU counts 256 bytes of overhead per entry beside the JPEG (mipmap-cache.ts).
+    const bound = entries.slice(0, 4).reduce((n, e) => n + e.jpeg.length + 256, 0) + 100;
+    const a = await MipmapCache.open({
+      libraryPath: t.libraryPath,
+      diskDir: t.diskDir,
+      cacheFile: t.cacheFile,
+      prefs: prefs({ cacheSizeMB: bound / (1024 * 1024) }),
+      makeThumbnails: await testMaker(),
+    });
+    expect(a.warnings).toEqual([]);
+    expect(a.memoryStats()).toMatchObject({ entries: 4, evictions: 0 });
+    for (const e of entries) {
+      const hit = a.peek({ id: e.id, path: '/nowhere', fileSize: e.fileSize, mtime: e.mtime, orientation: 1, rotation: e.rotation }, e.level);
+      expect(hit?.ok ?? false, `entry ${e.id}`).toBe(e.id <= 4);
+    }
+    await a.close();
+    // Saved again in the same order: the load rebuilt the recency, not its reverse.
+    expect((await readCacheFile(t.cacheFile)).entries).toEqual(entries.slice(0, 4));
+  });
+
+  it('a corrupt frame mid-file keeps the thumbnails before it, within the bound', async () => {
+    const entries = await someEntries(6);
+    await writeCacheFile(t.cacheFile, entries);
+    const bytes = readFileSync(t.cacheFile);
+    const third = 56 + entries.slice(0, 2).reduce((n, e) => n + 8 + 32 + e.jpeg.length, 0) + 8 + 32 + 20;
+    bytes[third] = bytes[third]! ^ 0xff;
+    writeFileSync(t.cacheFile, bytes);
+    const a = await MipmapCache.open({ libraryPath: t.libraryPath, diskDir: t.diskDir, cacheFile: t.cacheFile, prefs: prefs(), makeThumbnails: await testMaker() });
+    expect(a.warnings.join()).toMatch(/checksum mismatch\); kept 2 thumbnails/);
+    expect(a.memoryStats().entries).toBe(2);
+    await a.close();
   });
 
   it('a corrupt cache file gives a warning, an empty start, and is rebuilt at close', async () => {

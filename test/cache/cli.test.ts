@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDiskFile } from '../../src/cache/disk-cache.js';
 import type { Level } from '../../src/cache/types.js';
-import { BIN, corpus } from '../helpers/corpus.js';
+import { BIN } from '../helpers/corpus.js';
 import type { ThumbnailMaker } from '../../src/cache/maker.js';
 import { MipmapCache } from '../../src/cache/mipmap-cache.js';
 import { subjectFromRecord } from '../../src/cache/subject.js';
@@ -94,8 +94,9 @@ describe('termtable generate-cache', () => {
     const e = env();
     const bad = path.join(e.root, 'bad');
     mkdirSync(bad);
-    copyFileSync(corpus('bad/truncated.jpg'), path.join(bad, 'truncated.jpg'));
-    copyFileSync(corpus('photos/nikon-d70.jpg'), path.join(bad, 'good.jpg'));
+    const jpeg = readFileSync(path.join(photos, 'img-000.jpg'));
+    writeFileSync(path.join(bad, 'truncated.jpg'), jpeg.subarray(0, jpeg.length >> 1));
+    writeFileSync(path.join(bad, 'good.jpg'), jpeg);
     importInto(e, bad);
     const first = run(e, ['generate-cache', '--json']);
     expect(first.status).toBe(1);
@@ -222,8 +223,8 @@ describe('termtable thumb and cache', () => {
     const e = env();
     const dir = path.join(e.root, 'p');
     mkdirSync(dir);
-    copyFileSync(corpus('photos/landscape-orient-3.jpg'), path.join(dir, 'a.jpg'));
-    copyFileSync(corpus('bad/zero-bytes.jpg'), path.join(dir, 'b.jpg'));
+    copyFileSync(path.join(photos, 'img-001.jpg'), path.join(dir, 'a.jpg'));
+    writeFileSync(path.join(dir, 'b.jpg'), '');
     importInto(e, dir);
     const list = run(e, ['list', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; filename: string });
     const good = list.find((r) => r.filename === 'a.jpg')!.id;

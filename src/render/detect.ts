@@ -58,6 +58,8 @@ export const EMPTY_ANSWERS: TerminalAnswers = {
   sixelMaxPx: null,
 };
 
+const NOT_QUERIED = 'terminal not queried (not a TTY)';
+
 /** Default cell when the terminal does not say: the common 1:2 aspect. */
 export const DEFAULT_CELL_PX: CellPx = { width: 10, height: 20 };
 
@@ -175,7 +177,7 @@ export function pickProtocol(
   const name = terminal?.name.toLowerCase() ?? '';
   const silent = answers === null || (a.xtversion === null && a.da1 === null && !a.kittyGraphics);
 
-  if (answers === null) reasons.push('terminal not queried (not a TTY)');
+  if (answers === null) reasons.push(NOT_QUERIED);
   else if (silent) reasons.push('terminal did not answer the queries');
   else {
     reasons.push(
@@ -332,9 +334,16 @@ export interface QueryOptions {
   output: QueryOutput;
   /** Wrap the queries for tmux passthrough. @default false */
   tmuxWrap?: boolean;
-  /** Give up waiting for the DA1 reply after this long. @default 500 */
+  /** Give up waiting for the DA1 reply after this long. @default PROBE_TIMEOUT_MS */
   timeoutMs?: number;
 }
+
+/**
+ * How long the probe waits for DA1 at most. Every terminal answers DA1, in order after the
+ * other queries, so the wait ends as soon as it arrives; the bound only matters for a terminal
+ * that answers nothing, or a link slower than 2 s round trip (600 ms links missed sixel at 500).
+ */
+export const PROBE_TIMEOUT_MS = 2000;
 
 /**
  * One raw-mode exchange with the terminal: writes `query`, collects what arrives until `done`
@@ -385,7 +394,7 @@ export async function queryTerminal(options: QueryOptions): Promise<{ answers: T
     output,
     buildQueries(options.tmuxWrap ?? false),
     (r) => DA1_REPLY.test(r),
-    options.timeoutMs ?? 500,
+    options.timeoutMs ?? PROBE_TIMEOUT_MS,
   );
   const m = DA1_REPLY.exec(received);
   const end = m ? m.index + m[0].length : received.length;
@@ -453,7 +462,7 @@ export interface DetectOptions {
   flag?: ProtocolPref;
   /** The preference file's protocol. @default 'auto' */
   preference?: ProtocolPref;
-  /** @default 500 */
+  /** @default PROBE_TIMEOUT_MS */
   timeoutMs?: number;
   /** Ask the terminal; false decides from environment and override only. @default true when both streams are TTYs */
   query?: boolean;
@@ -463,6 +472,8 @@ export interface DetectOptions {
 
 export interface Detection {
   caps: TerminalCaps;
+  /** The terminal was asked and its DA1 answer did not come in time (late replies may follow). */
+  timedOut: boolean;
   answers: TerminalAnswers | null;
   tmux: TmuxInfo | null;
 }
@@ -490,9 +501,17 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   }
   const size = output.columns && output.rows ? { columns: output.columns, rows: output.rows } : null;
   const caps = pickProtocol(answers, env, override, tmux, size);
-  if (timedOut) caps.reasons.unshift(`no DA1 reply within ${options.timeoutMs ?? 500} ms`);
+  if (timedOut) caps.reasons.unshift(`no DA1 reply within ${options.timeoutMs ?? PROBE_TIMEOUT_MS} ms: the terminal answered nothing in time`);
+  if (canQuery && inTmux && !tmux?.passthrough) {
+    const i = caps.reasons.indexOf(NOT_QUERIED);
+    const why =
+      'terminal not queried: inside tmux with allow-passthrough off the queries cannot reach it ' +
+      '(tmux set -g allow-passthrough on); tmux itself reports no graphics';
+    if (i >= 0) caps.reasons[i] = why;
+    else caps.reasons.unshift(why);
+  }
   caps.reasons.unshift(...pre);
-  return { caps, answers, tmux };
+  return { caps, answers, tmux, timedOut };
 }
 
 /** `show --probe` output: one fact per line. */

@@ -6,7 +6,7 @@
  * re-placed by id; sixel and iTerm2 are repainted every frame from the renderer's encoded cache,
  * because Ink erases its lines on each frame.
  */
-import { kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
+import { kittyCommand, kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
 import { wrapEachSequence, wrapPassthrough } from './tmux.js';
 import type { CellRect, Placement, Protocol, TerminalCaps } from './types.js';
 
@@ -32,6 +32,49 @@ export interface PaintBytes {
   after: string;
 }
 
+/**
+ * One picture's bytes for a writer that paces them (see src/tui/screen/paint-unit.ts): split
+ * where a pause is safe, with the bytes that end it cleanly if it is stopped half-way.
+ */
+export interface PaintUnit {
+  slot: string;
+  kind: 'transmit' | 'place';
+  rect: CellRect;
+  imageKey: string;
+  imageId: number | null;
+  chunks: string[];
+  abort: string;
+}
+
+/** Bytes per piece of a picture: small enough that a key never waits long behind one. */
+export const PAINT_CHUNK = 16 * 1024;
+
+function sliceChunks(bytes: string, size: number): string[] {
+  if (bytes.length <= size) return [bytes];
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.slice(i, i + size));
+  return out;
+}
+
+/** Pieces of about `size` that end at a string terminator (ESC \), so no pause splits a sequence. */
+function sequenceChunks(bytes: string, size: number): string[] {
+  if (bytes.length <= size) return [bytes];
+  const out: string[] = [];
+  let start = 0;
+  let cut = 0;
+  for (;;) {
+    const st = bytes.indexOf('\x1b\\', cut);
+    if (st < 0) break;
+    if (st + 2 - start > size && cut > start) {
+      out.push(bytes.slice(start, cut));
+      start = cut;
+    }
+    cut = st + 2;
+  }
+  if (start < bytes.length) out.push(bytes.slice(start));
+  return out;
+}
+
 export interface FrameOptions {
   /**
    * Which rects the frame just written overwrote (e.g. the rows Ink rewrote with
@@ -44,6 +87,11 @@ export interface FrameOptions {
 export interface PainterOptions {
   /** kitty images kept transmitted in the terminal before the least recently shown is freed. @default 256 */
   maxTransmitted?: number;
+  /**
+   * The caller rewrites the text under a picture that leaves (the TUI's cell diff), which erases
+   * sixel and iTerm2 pixels, so no blanking is sent. @default false
+   */
+  textErases?: boolean;
 }
 
 interface Shown {
@@ -63,6 +111,7 @@ export class Painter {
   private readonly passthrough: boolean;
   private readonly pane: { col: number; row: number };
   private readonly maxTransmitted: number;
+  private readonly textErases: boolean;
   /** kitty image ids in the terminal, in least-recently-shown order (Map keeps insertion order). */
   private transmitted = new Map<number, true>();
   private shown = new Map<string, Shown>();
@@ -72,6 +121,7 @@ export class Painter {
     this.passthrough = caps.passthrough;
     this.pane = caps.paneOffset ?? { col: 0, row: 0 };
     this.maxTransmitted = Math.max(1, options.maxTransmitted ?? 256);
+    this.textErases = options.textErases ?? false;
   }
 
   private wrap(bytes: string): string {
@@ -91,8 +141,17 @@ export class Painter {
 
   /** Bytes for one frame. Placements whose image is in-tree text only get their kitty pixels sent. */
   frame(placements: readonly Placement[], options: FrameOptions = {}): PaintBytes {
+    const { before, units } = this.frameUnits(placements, options);
+    return { before, after: units.map((u) => u.chunks.join('')).join('') };
+  }
+
+  /**
+   * The same frame as pieces a pacing writer can stop between. A unit the writer stops must be
+   * handed to abandon(), so the painter sends it again when it is wanted again.
+   */
+  frameUnits(placements: readonly Placement[], options: FrameOptions = {}): { before: string; units: PaintUnit[] } {
     let before = '';
-    let after = '';
+    const units: PaintUnit[] = [];
     const next = new Map<string, Shown>();
     const placementsPerImage = new Map<number, number>();
 
@@ -100,7 +159,19 @@ export class Painter {
       const img = p.image;
       if (img.imageId !== null && img.transmit !== null) {
         if (this.transmitted.has(img.imageId)) this.transmitted.delete(img.imageId);
-        else after += this.wrap(img.transmit);
+        else {
+          const id = img.imageId;
+          units.push({
+            slot: '',
+            kind: 'transmit',
+            rect: p.rect,
+            imageKey: img.key,
+            imageId: id,
+            chunks: sequenceChunks(this.wrap(img.transmit), PAINT_CHUNK),
+            // A chunked transfer stopped half-way: end it (an empty last chunk), then free the id.
+            abort: this.wrap(kittyCommand({ m: 0, q: 2 }) + kittyDeleteImage(id)),
+          });
+        }
         this.transmitted.set(img.imageId, true);
       }
       if (img.lines !== null || img.place === null) continue;
@@ -123,9 +194,20 @@ export class Painter {
       if (this.protocol === 'kitty' && img.imageId !== null) {
         // Re-sending the same id+placement moves it without flicker; unchanged ones stay as they are.
         if (unchanged) continue;
-        after += this.positioned(rect.col, rect.row, kittyPlace(img.imageId, placementId, img.cols, img.rows));
+        const bytes = this.positioned(rect.col, rect.row, kittyPlace(img.imageId, placementId, img.cols, img.rows));
+        units.push({ slot: p.key, kind: 'place', rect, imageKey: img.key, imageId: img.imageId, chunks: [bytes], abort: '' });
       } else if (!unchanged || !options.damaged || options.damaged(rect)) {
-        after += this.positioned(rect.col, rect.row, img.place);
+        const bytes = this.positioned(rect.col, rect.row, img.place);
+        units.push({
+          slot: p.key,
+          kind: 'place',
+          rect,
+          imageKey: img.key,
+          imageId: null,
+          // Through tmux the picture travels in one passthrough: it is written whole.
+          chunks: this.passthrough ? [bytes] : sliceChunks(bytes, PAINT_CHUNK),
+          abort: this.passthrough ? '' : `\x1b\\${RESTORE_CURSOR}`,
+        });
       }
     }
 
@@ -138,7 +220,7 @@ export class Painter {
           (n) => n.imageId === prev.imageId && n.placementId === prev.placementId,
         );
         if (!movedNotGone) before += this.wrap(kittyDeletePlacement(prev.imageId, prev.placementId));
-      } else {
+      } else if (!this.textErases) {
         before += SAVE_CURSOR + blankRect(prev.rect) + RESTORE_CURSOR;
       }
     }
@@ -151,7 +233,23 @@ export class Painter {
       this.transmitted.delete(oldest);
       before += this.wrap(kittyDeleteImage(oldest));
     }
-    return { before, after };
+    return { before, units };
+  }
+
+  /** A unit the writer stopped or dropped: forget it, so it is sent again when wanted. */
+  abandon(unit: PaintUnit): void {
+    if (unit.kind === 'transmit' && unit.imageId !== null) {
+      this.transmitted.delete(unit.imageId);
+      for (const [slot, s] of this.shown) if (s.imageId === unit.imageId) this.shown.delete(slot);
+    } else {
+      const s = this.shown.get(unit.slot);
+      if (s && s.imageKey === unit.imageKey) this.shown.delete(unit.slot);
+    }
+  }
+
+  /** The layout moved under every picture (resize): place all again; kitty keeps its pixels. */
+  replaceAll(): void {
+    this.shown.clear();
   }
 
   /**

@@ -18,6 +18,8 @@ export interface RendererOptions {
   worker?: boolean;
   /** kitty images kept in the terminal. @default 256 */
   maxTransmitted?: number;
+  /** The caller's text redraw erases pictures that leave (see PainterOptions.textErases). @default false */
+  textErases?: boolean;
 }
 
 export interface Renderer {
@@ -50,7 +52,10 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
 
 export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}): Renderer {
   const encoder = createEncoder(caps, options);
-  const painter = new Painter(caps, { maxTransmitted: options.maxTransmitted });
+  const painter = new Painter(caps, {
+    ...(options.maxTransmitted !== undefined ? { maxTransmitted: options.maxTransmitted } : {}),
+    textErases: options.textErases ?? false,
+  });
   const done = new LRUCache<string, RenderedImage>({
     maxSize: options.cacheBytes ?? 64 * 1024 * 1024,
     sizeCalculation: (img) => Math.max(1, img.byteLength),

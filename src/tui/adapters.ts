@@ -76,9 +76,16 @@ export function graphicsPort(renderer: Renderer): GraphicsPort {
     inTree: renderer.encoder.inTree && !blocks,
     encode: (input, box, signal) => renderer.render(input, box, signal ? { signal } : {}),
     skull: (input, box) => renderSkull(input, box),
-    frame: (placements) => {
-      if (blocks) return text.frame(placements);
-      return renderer.painter.frame(placements);
+    frameUnits: (placements) => {
+      if (blocks) return text.frameUnits(placements);
+      // Pictures are repainted only when their cells were touched, and the cell diff never
+      // writes inside a picture, so nothing but a change or an invalidation damages one.
+      return renderer.painter.frameUnits(placements, { damaged: () => false });
+    },
+    abandon: (unit) => (blocks ? text.abandon(unit) : renderer.painter.abandon(unit)),
+    replaceAll: () => {
+      text.invalidate();
+      renderer.painter.replaceAll();
     },
     invalidate: () => {
       text.invalidate();
@@ -100,7 +107,7 @@ export interface RealServicesOptions {
 
 /** Everything the lighttable needs, from the real layers. `renderers` collects them for closing. */
 export function realServices(opts: RealServicesOptions): { services: LighttableServices; renderers: Renderer[] } {
-  const renderers: Renderer[] = [createRenderer(opts.caps)];
+  const renderers: Renderer[] = [createRenderer(opts.caps, { textErases: true })];
   const services: LighttableServices = {
     library: libraryPort(opts.library),
     cache: cachePort(opts.cache),
@@ -113,7 +120,7 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
   if (opts.capsFor) {
     const capsFor = opts.capsFor;
     services.switchProtocol = (pref) => {
-      const renderer = createRenderer(capsFor(pref));
+      const renderer = createRenderer(capsFor(pref), { textErases: true });
       renderers.push(renderer);
       services.graphics = graphicsPort(renderer);
     };

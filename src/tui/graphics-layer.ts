@@ -1,100 +1,150 @@
+import type { PaintUnit } from '../render/painter.js';
+import type { CellRect, Placement } from '../render/types.js';
+import { AckWindow } from './screen/ack-window.js';
+import { TerminalWriter } from './screen/terminal-writer.js';
+import { TextScreen } from './screen/text-screen.js';
 import type { LighttableStore } from './store.js';
 
 /**
- * The one writer of out-of-band image bytes. Ink is handed a proxy of the real stdout;
- * each frame Ink writes is bracketed by the painter's bytes: `before` (erase stale images)
- * ahead of it and `after` (place the wanted ones, cursor saved and restored) behind it.
- * Ink 6.8's onRender fires before the frame is written and useStdout().write redraws the
- * frame, so neither can place images; wrapping the stream can.
+ * Everything the lighttable writes to the terminal goes through here. Ink renders in its debug
+ * mode into a proxy of stdout, so each write is one whole frame and nothing reaches the
+ * terminal from Ink directly; the layer turns the newest frame into a cell diff (text-screen.ts)
+ * that never touches a picture's cells, asks the painter for the pictures that are new or
+ * changed, and hands both to the writer (terminal-writer.ts), which paces pictures to the link
+ * and drops those no longer on screen.
  *
- * On a TTY, Ink wraps every frame in synchronised-output markers (DEC 2026) written as
- * separate chunks, so the images go inside the same atomic update. Elsewhere (tests, CI)
- * the images follow the frame on the next turn of the event loop. Snapshots that change
- * only pixels (a thumbnail arriving where a blank box already was) produce no Ink frame,
- * so the layer also paints after store updates that no frame followed.
+ * Ink 6.8's onRender fires before the frame is written and useStdout().write redraws the
+ * frame, so neither can place images; owning the stream can.
  */
-
-const BSU = '\x1b[?2026h';
-const ESU = '\x1b[?2026l';
-const CLEAR_SCREEN = '\x1b[2J';
 
 export interface GraphicsLayerOptions {
   /** The real output stream. */
   stdout: NodeJS.WriteStream;
   store: LighttableStore;
-  /** Called after every write of image bytes (benchmarks measure key → frame + images). @default undefined */
+  /** Called when everything queued has been written (benchmarks measure key → last byte). */
   onPainted?: () => void;
-  /** Wait after a store update before painting without a frame (Ink's own frame usually comes first). @default 40 */
+  /** Pace pictures by DSR answers (a real terminal that answers them). @default false */
+  ackPacing?: boolean;
+  /** Paint after a store update that no Ink frame followed (a picture arriving). @default 10 */
   idlePaintMs?: number;
 }
 
 export interface GraphicsLayer {
-  /** The stream to give Ink's render(). */
+  /** The stream to give Ink's render() (with `debug: true`). */
   stdout: NodeJS.WriteStream;
-  /** Paints now what the store wants on screen (outside any frame). */
+  /** Writes now what the store wants on screen. */
   paintNow(): void;
-  /** Bytes that remove every image (for the exit path). */
+  /** The terminal may have lost everything (re-attach, resume, focus back): draw it all again. */
+  redrawAll(): void;
+  /** The terminal answered a DSR mark (see ack-window.ts). */
+  answered(): void;
+  /** Whether picture bytes are still queued. */
+  readonly busy: boolean;
+  /** Resolves once everything the store wants now has been written (tests, benchmarks). */
+  whenIdle(): Promise<void>;
+  /** Bytes that remove every image, plus whatever text was queued (for the exit path). */
   clearAll(): string;
   dispose(): void;
 }
 
+function sameRect(a: CellRect, b: CellRect): boolean {
+  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
+}
+
 export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   const real = opts.stdout;
-  const realWrite = real.write.bind(real) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-  const idlePaintMs = opts.idlePaintMs ?? 40;
-  let pendingAfter: string | null = null;
-  let inFrame = false;
-  let afterTimer: NodeJS.Immediate | null = null;
-  let idleTimer: NodeJS.Timeout | null = null;
+  const realWrite = real.write.bind(real) as (chunk: string | Uint8Array) => boolean;
+  const { store } = opts;
+  const idlePaintMs = opts.idlePaintMs ?? 10;
+  const screen = new TextScreen(real.columns || 80, real.rows || 24);
+  let frameLines: string[] = [];
+  let shownMasks = new Map<string, CellRect>();
   let disposed = false;
-
-  const frameBytes = () => {
-    const { graphics } = opts.store;
-    const extra = opts.store.takePendingBytes();
-    const { before, after } = graphics.frame(opts.store.placements());
-    return { before: extra + before, after };
+  let flushQueued = false;
+  let idleTimer: NodeJS.Timeout | null = null;
+  let wantedCache: { snapshot: unknown; bySlot: Map<string, Placement>; ids: Set<number> } | null = null;
+  let idleWaiters: (() => void)[] = [];
+  const settled = () => !flushQueued && !idleTimer && !writer.busy;
+  const painted = () => {
+    opts.onPainted?.();
+    if (!settled()) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
   };
+
+  const current = () => {
+    const snapshot = store.getSnapshot();
+    if (wantedCache?.snapshot !== snapshot) {
+      const bySlot = new Map<string, Placement>();
+      const ids = new Set<number>();
+      for (const p of store.placements()) {
+        bySlot.set(p.key, p);
+        if (p.image.imageId !== null) ids.add(p.image.imageId);
+      }
+      wantedCache = { snapshot, bySlot, ids };
+    }
+    return wantedCache;
+  };
+
+  const writer = new TerminalWriter({
+    sink: { write: (d) => realWrite(d), once: (e, l) => real.once(e, l) },
+    sync: Boolean(real.isTTY),
+    ...(opts.ackPacing ? { flow: new AckWindow() } : {}),
+    wanted(unit: PaintUnit) {
+      const { bySlot, ids } = current();
+      if (unit.kind === 'transmit') return unit.imageId !== null && ids.has(unit.imageId);
+      const p = bySlot.get(unit.slot);
+      return p !== undefined && p.image.key === unit.imageKey;
+    },
+    abandoned(unit: PaintUnit) {
+      store.graphics.abandon(unit);
+      // A picture cut short may have left part of itself: the text there is written again.
+      if (unit.kind === 'place') {
+        screen.forget(unit.rect);
+        shownMasks.delete(unit.slot);
+      }
+      queueFlush();
+    },
+    onIdle: () => painted(),
+  });
+
+  const flush = () => {
+    flushQueued = false;
+    if (disposed) return;
+    const placements = store.placements();
+    const masks = new Map<string, CellRect>();
+    for (const p of placements) masks.set(p.key, p.rect);
+    // Pictures that left (or moved): their cells show the frame's text again.
+    for (const [key, rect] of shownMasks) {
+      const now = masks.get(key);
+      if (!now || !sameRect(now, rect)) screen.forget(rect);
+    }
+    shownMasks = masks;
+    const { before, units } = store.graphics.frameUnits(placements);
+    const text = screen.diff(frameLines, [...masks.values()]);
+    writer.submit(store.takePendingBytes() + before, text, units);
+    if (!writer.busy) painted();
+  };
+
+  function queueFlush() {
+    if (flushQueued || disposed) return;
+    flushQueued = true;
+    setImmediate(flush);
+  }
 
   const cancelIdle = () => {
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = null;
   };
 
-  const flushAfter = () => {
-    afterTimer = null;
-    if (pendingAfter) realWrite(pendingAfter);
-    pendingAfter = null;
-    opts.onPainted?.();
-  };
-
-  const write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    if (disposed || typeof chunk !== 'string') return realWrite(chunk, ...rest);
-    if (chunk.includes(CLEAR_SCREEN)) opts.store.graphics.invalidate();
-    if (chunk === BSU) {
-      cancelIdle();
-      inFrame = true;
-      const { before, after } = frameBytes();
-      pendingAfter = after;
-      return realWrite(BSU + before, ...rest);
-    }
-    if (chunk === ESU && inFrame) {
-      inFrame = false;
-      const after = pendingAfter ?? '';
-      pendingAfter = null;
-      const ok = realWrite(after + ESU, ...rest);
-      opts.onPainted?.();
-      return ok;
-    }
-    if (inFrame) return realWrite(chunk, ...rest);
-    // Not synchronised (not a TTY): bracket this burst of writes ourselves.
+  const write = (chunk: string | Uint8Array): boolean => {
+    if (disposed) return true;
+    // Ink in debug mode: each write is a whole frame.
+    frameLines = (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')).split('\n');
     cancelIdle();
-    if (afterTimer === null) {
-      const { before, after } = frameBytes();
-      pendingAfter = after;
-      afterTimer = setImmediate(flushAfter);
-      return realWrite(before + chunk, ...rest);
-    }
-    return realWrite(chunk, ...rest);
+    queueFlush();
+    return true;
   };
 
   const proxy = new Proxy(real, {
@@ -105,30 +155,50 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     },
   });
 
-  const paintNow = () => {
-    cancelIdle();
-    if (disposed) return;
-    const { before, after } = frameBytes();
-    if (before || after) {
-      realWrite(real.isTTY ? BSU + before + after + ESU : before + after);
-      opts.onPainted?.();
-    }
+  const onResize = () => {
+    // Everything moved: every cell is written again and every picture placed again.
+    screen.invalidate(real.columns || screen.columns, real.rows || screen.rows);
+    shownMasks.clear();
+    writer.dropPictures();
+    store.graphics.replaceAll();
+    queueFlush();
   };
+  real.on('resize', onResize);
 
-  const unsubscribe = opts.store.subscribe(() => {
+  // A store update that changes only pixels (a thumbnail arrived) produces no Ink frame.
+  const unsubscribe = store.subscribe(() => {
+    wantedCache = null;
     if (disposed || idleTimer) return;
-    idleTimer = setTimeout(paintNow, idlePaintMs);
+    idleTimer = setTimeout(() => {
+      idleTimer = null;
+      queueFlush();
+    }, idlePaintMs);
     idleTimer.unref?.();
   });
 
   return {
     stdout: proxy,
-    paintNow,
-    clearAll: () => opts.store.takePendingBytes() + opts.store.graphics.clearAll(),
+    paintNow: flush,
+    redrawAll() {
+      screen.invalidate(real.columns || screen.columns, real.rows || screen.rows);
+      shownMasks.clear();
+      writer.dropPictures();
+      store.graphics.invalidate();
+      queueFlush();
+    },
+    answered: () => writer.answered(),
+    whenIdle() {
+      if (settled()) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    get busy() {
+      return writer.busy;
+    },
+    clearAll: () => writer.close() + store.takePendingBytes() + store.graphics.clearAll(),
     dispose() {
       disposed = true;
       cancelIdle();
-      if (afterTimer) clearImmediate(afterTimer);
+      real.off('resize', onResize);
       unsubscribe();
     },
   };

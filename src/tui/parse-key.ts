@@ -175,3 +175,26 @@ export function createReplyFilter(options: ReplyFilterOptions = {}): (event: str
     return event;
   };
 }
+
+/** Terminal reports the lighttable asks for: DSR answers (flow control) and focus changes. */
+export interface TerminalReports {
+  /** Device status answers (`CSI 0 n`) in this event. */
+  dsr: number;
+  /** Focus came back (`CSI I`, with `CSI ? 1004 h`): a tmux re-attach or a window switch. */
+  focusIn: boolean;
+}
+
+// eslint-disable-next-line no-control-regex
+const REPORT = /\x1b\[0n|\x1b\[I|\x1b\[O/g;
+
+/** Takes the reports out of an input event; what is left is keys. */
+export function takeReports(event: string): { keys: string; reports: TerminalReports } {
+  const reports: TerminalReports = { dsr: 0, focusIn: false };
+  if (!event.includes('\x1b[')) return { keys: event, reports };
+  const keys = event.replace(REPORT, (m) => {
+    if (m === '\x1b[0n') reports.dsr++;
+    else if (m === '\x1b[I') reports.focusIn = true;
+    return '';
+  });
+  return { keys, reports };
+}

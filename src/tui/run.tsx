@@ -3,6 +3,7 @@ import type { Preferences, ProtocolPref } from '../config/preferences.js';
 import { loadPreferences } from '../config/preferences.js';
 import { MipmapCache } from '../cache/mipmap-cache.js';
 import type { Library } from '../db/library.js';
+import type { CollectionQuery } from '../db/types.js';
 import { detectTerminal, type Renderer } from '../render/index.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { realServices } from './adapters.js';
@@ -10,7 +11,8 @@ import { App } from './components/App.js';
 import { createGraphicsLayer } from './graphics-layer.js';
 import { KeypressProvider } from './hooks/use-keypress.js';
 import { LighttableStore } from './store.js';
-import { ENTER_TERMINAL, LEAVE_TERMINAL } from './terminal.js';
+import { drainReplies, ENTER_TERMINAL, LEAVE_TERMINAL, setBlockingWrites } from './terminal.js';
+import { watchReattach } from './reattach.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -22,6 +24,8 @@ export interface RunLighttableOptions {
   stdout?: NodeJS.WriteStream;
   /** Preferences to use instead of the config file (tests). @default loaded from config.json */
   prefs?: Preferences;
+  /** The collection to open on (`termtable DIR` opens DIR's film roll). @default all film rolls, by capture time */
+  query?: CollectionQuery;
 }
 
 /**
@@ -67,8 +71,9 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     columns: stdout.columns || 80,
     rows: stdout.rows || 24,
     onQuit: () => resolveDone(),
+    ...(opts.query ? { query: opts.query } : {}),
   });
-  const layer = createGraphicsLayer({ stdout, store });
+  const layer = createGraphicsLayer({ stdout, store, ackPacing: Boolean(stdout.isTTY && stdin.isTTY) });
 
   let restored = false;
   const restoreTerminal = () => {
@@ -76,20 +81,30 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     restored = true;
     layer.dispose();
     try {
+      // Blocking again, so what is left is written before the process goes on.
+      setBlockingWrites(stdout, true);
       stdout.write(layer.clearAll() + LEAVE_TERMINAL);
-      if (stdin.isTTY) stdin.setRawMode(false);
     } catch {
       // The terminal may already be gone (SIGHUP); nothing left to restore.
     }
   };
 
   stdout.write(ENTER_TERMINAL);
-  // Not incrementalRendering: in Ink 6.8 it shifted rows inside multi-line cells (seen in tmux).
+  setBlockingWrites(stdout, false);
+  const reattach = watchReattach({ caps: detectedCaps, onLost: () => layer.redrawAll() });
+  // Ink's debug mode writes each frame whole and unthrottled into the layer, which owns the
+  // terminal: it writes only the cells that changed (Ink's own modes rewrite every line, and its
+  // incrementalRendering shifted rows inside multi-line cells in tmux).
   const ink = render(
-    <KeypressProvider>
+    <KeypressProvider
+      onReports={(r) => {
+        for (let i = 0; i < r.dsr; i++) layer.answered();
+        if (r.focusIn) reattach.focusIn();
+      }}
+    >
       <App store={store} />
     </KeypressProvider>,
-    { stdout: layer.stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+    { stdout: layer.stdout, stdin, exitOnCtrlC: false, patchConsole: false, debug: true },
   );
 
   const exit: LighttableExit = {};
@@ -124,7 +139,16 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     process.off('SIGHUP', onSignal);
     process.off('SIGINT', onSignal);
     ink.unmount();
+    reattach.stop();
+    const lateAnswers = detection.timedOut || layer.busy;
     restoreTerminal();
+    // Answers still on the link must not reach the shell as typed text.
+    await drainReplies(stdin, stdout, lateAnswers ? 2000 : 300);
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      // gone
+    }
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
     await store.close();

@@ -1,6 +1,7 @@
 import type { Preferences, ProtocolPref } from '../config/preferences.js';
 import type { CollectionQuery, CullingChange, ImageRecord } from '../db/types.js';
 import type { Level, ThumbRequestOptions, ThumbResult, ThumbSubject } from '../cache/types.js';
+import type { PaintUnit } from '../render/painter.js';
 import type { CellBox, ImageInput, Placement, RenderedImage, SkullInput, TerminalCaps } from '../render/types.js';
 
 /**
@@ -63,11 +64,16 @@ export interface GraphicsPort {
   /** A skull for a failed thumbnail, as lines of exactly box.cols cells. */
   skull(input: SkullInput, box: CellBox): string[];
   /**
-   * Bytes around a frame so exactly `placements` show (out-of-band protocols): `before`
-   * erases stale images ahead of Ink's text, `after` places the wanted ones behind it.
+   * What to write so exactly `placements` show: `before` (kitty deletes) ahead of the text,
+   * then one unit per picture that is new, moved or changed. Pictures that left are erased by
+   * the text redrawn over their cells.
    */
-  frame(placements: readonly Placement[]): { before: string; after: string };
-  /** The screen was cleared: forget what is shown so the next frame draws everything. */
+  frameUnits(placements: readonly Placement[]): { before: string; units: PaintUnit[] };
+  /** A unit that was stopped or dropped before it was written whole: send it again when wanted. */
+  abandon(unit: PaintUnit): void;
+  /** Everything moved (resize): place every picture again; kitty keeps its pixels. */
+  replaceAll(): void;
+  /** The terminal may have lost every picture (clear, re-attach): send everything again. */
   invalidate(): void;
   /** Bytes that remove every image placed so far (exit, full redraws). */
   clearAll(): string;

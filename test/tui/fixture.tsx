@@ -150,12 +150,17 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
       }
     },
     waitFor,
-    /** Waits until every slot on screen shows its image (not a placeholder or stand-in). */
-    waitForImages: (timeoutMs = 15_000) =>
-      waitFor(() => {
+    /** Waits until every slot on screen shows its image (not a placeholder or stand-in), written to the terminal. */
+    waitForImages: async (timeoutMs = 15_000) => {
+      const frame = await waitFor(() => {
         const snap = store.getSnapshot();
         return [...snap.thumbs.values()].every((v) => v.status === 'failed' || (v.status === 'ready' && !v.standIn));
-      }, 'every thumbnail', timeoutMs),
+      }, 'every thumbnail', timeoutMs);
+      await layer.whenIdle();
+      return frame;
+    },
+    /** Resolves once the graphics layer has written everything the store wants now. */
+    painted: () => layer.whenIdle(),
     resize(c: number, r: number) {
       stdout.columns = c;
       stdout.rows = r;

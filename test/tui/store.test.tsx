@@ -81,7 +81,9 @@ function services(library: LibraryPort): { services: LighttableServices; request
     inTree: false,
     encode: () => Promise.reject(new Error('not used')),
     skull: (_i, box) => Array.from({ length: box.rows }, () => ' '.repeat(box.cols)),
-    frame: () => ({ before: '', after: '' }),
+    frameUnits: () => ({ before: '', units: [] }),
+    abandon: () => undefined,
+    replaceAll: () => undefined,
     invalidate: () => undefined,
     clearAll: () => '',
   };

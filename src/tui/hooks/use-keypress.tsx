@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useRef, type ReactNode } from 'react';
 import { useStdin } from 'ink';
-import { createReplyFilter, parseKeys, type KeyPress } from '../parse-key.js';
+import { createReplyFilter, parseKeys, takeReports, type KeyPress, type TerminalReports } from '../parse-key.js';
 
 /**
  * The one input entry point. Handlers register with a priority; each key goes to the
@@ -25,9 +25,17 @@ interface KeypressRegistry {
 const KeypressContext = createContext<KeypressRegistry | null>(null);
 KeypressContext.displayName = 'KeypressContext';
 
-export function KeypressProvider({ children }: { children: ReactNode }) {
+export interface KeypressProviderProps {
+  children: ReactNode;
+  /** Terminal reports taken out of the input (DSR answers, focus changes). */
+  onReports?: (reports: TerminalReports) => void;
+}
+
+export function KeypressProvider({ children, onReports }: KeypressProviderProps) {
   const { setRawMode, internal_eventEmitter: events, isRawModeSupported } = useStdin();
   const regs = useRef(new Set<Registration>());
+  const reportsRef = useRef(onReports);
+  reportsRef.current = onReports;
   const registry = useRef<KeypressRegistry>({
     add(reg) {
       regs.current.add(reg);
@@ -39,7 +47,10 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     if (isRawModeSupported) setRawMode(true);
     const notAReply = createReplyFilter();
     const onInput = (event: string) => {
-      const data = notAReply(event);
+      const { keys, reports } = takeReports(event);
+      if (reports.dsr || reports.focusIn) reportsRef.current?.(reports);
+      if (!keys) return;
+      const data = notAReply(keys);
       if (data === null) return;
       const ordered = [...regs.current].sort((a, b) => b.priority - a.priority || b.order - a.order);
       for (const key of parseKeys(data)) {

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import type { TerminalCaps } from '../render/types.js';
+
+/**
+ * Notices when the terminal may have lost what it showed, so everything on screen is sent again:
+ *
+ * - inside tmux, a client attached (the usual SSH workflow: detach, log in again, re-attach):
+ *   tmux replays its own text grid but knows nothing of pictures passed through, and kitty drops
+ *   the images of a client that went away. Seen as a focus-in event (`CSI ? 1004 h`, with tmux's
+ *   focus-events on) or, polled, as a different client pid;
+ * - after Ctrl-Z and `fg` (SIGCONT), the shell has used the screen meanwhile.
+ *
+ * Outside tmux a focus change loses nothing, so it is ignored there: re-sending every picture on
+ * each window switch would cost a page of bytes over SSH. A resize is the graphics layer's own
+ * (stdout 'resize').
+ */
+export interface ReattachOptions {
+  caps: Pick<TerminalCaps, 'inTmux'>;
+  onLost: () => void;
+  /** How often to ask tmux which client is attached. @default 2000 */
+  pollMs?: number;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ReattachWatch {
+  focusIn(): void;
+  stop(): void;
+}
+
+function tmuxClientPid(env: NodeJS.ProcessEnv): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('tmux', ['display', '-p', '#{client_pid}'], { timeout: 1000, env }, (err, out) =>
+      resolve(err ? null : String(out).trim() || null),
+    );
+  });
+}
+
+export function watchReattach(opts: ReattachOptions): ReattachWatch {
+  const env = opts.env ?? process.env;
+  let stopped = false;
+  let client: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  const onCont = () => {
+    if (!stopped) opts.onLost();
+  };
+  process.on('SIGCONT', onCont);
+
+  if (opts.caps.inTmux) {
+    void tmuxClientPid(env).then((pid) => (client = pid));
+    timer = setInterval(() => {
+      void tmuxClientPid(env).then((pid) => {
+        if (stopped || pid === null) return;
+        if (client !== null && pid !== client) opts.onLost();
+        client = pid;
+      });
+    }, opts.pollMs ?? 2000);
+    timer.unref();
+  }
+
+  return {
+    focusIn() {
+      if (!stopped && opts.caps.inTmux) opts.onLost();
+    },
+    stop() {
+      stopped = true;
+      process.off('SIGCONT', onCont);
+      if (timer) clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The one path from bytes to the terminal, paced to what the link carries.
+ *
+ * Text (the cell diff of the newest frame) is small and always goes first. Pictures follow as
+ * units in pieces; before each piece the writer asks whether the picture is still wanted (a
+ * page turned, a view closed) and if not ends the unit cleanly and drops it, so the newest
+ * frame wins instead of waiting behind every page already left. It waits for stdout's 'drain'
+ * when the stream says so, and for the terminal's answers to the DSR marks (ack-window.ts) so
+ * that no more than about two bandwidth-delay products are queued on the link.
+ */
+import type { PaintUnit } from '../../render/painter.js';
+import { DSR_QUERY, type AckWindow } from './ack-window.js';
+
+const BSU = '\x1b[?2026h';
+const ESU = '\x1b[?2026l';
+
+/** Where the bytes go: a stream whose write() returns false when its buffer is full. */
+export interface OutputSink {
+  write(data: string): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+export interface TerminalWriterOptions {
+  sink: OutputSink;
+  /** Asked before each piece of a picture: false stops it. */
+  wanted(unit: PaintUnit): boolean;
+  /** A picture stopped half-way or dropped before it started: the painter must forget it. */
+  abandoned(unit: PaintUnit): void;
+  /** Wrap text in synchronised-output markers (DEC 2026). @default false */
+  sync?: boolean;
+  /** Pace pictures by the terminal's DSR answers. @default undefined (stdout's drain only) */
+  flow?: AckWindow;
+  /** Called after bytes were written (benchmarks, tests). */
+  onWrite?(bytes: number): void;
+  /** Called when everything queued is written. */
+  onIdle?(): void;
+}
+
+interface Current {
+  unit: PaintUnit;
+  next: number;
+}
+
+export class TerminalWriter {
+  readonly #opts: TerminalWriterOptions;
+  /** Text waiting for the next boundary between pictures (or between kitty chunks). */
+  #text = '';
+  /** kitty deletes and other graphics commands: never inside another picture's transfer. */
+  #control = '';
+  #queue: PaintUnit[] = [];
+  #current: Current | null = null;
+  #waitingDrain = false;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(opts: TerminalWriterOptions) {
+    this.#opts = opts;
+  }
+
+  /** Whether anything is still to be written. */
+  get busy(): boolean {
+    return this.#text !== '' || this.#control !== '' || this.#current !== null || this.#queue.length > 0;
+  }
+
+  /** Queues a frame: graphics commands, the text diff, then the pictures it needs. */
+  submit(control: string, text: string, units: readonly PaintUnit[]): void {
+    if (this.#closed) return;
+    this.#control += control;
+    this.#text += text;
+    this.#queue.push(...units);
+    this.#pump();
+  }
+
+  /** The terminal answered a DSR mark. */
+  answered(): void {
+    this.#opts.flow?.answered();
+    this.#pump();
+  }
+
+  /**
+   * Drops every queued picture (the terminal is being reset or left): what was cut short is
+   * ended cleanly and reported as abandoned. Text already queued is kept.
+   */
+  dropPictures(): void {
+    if (this.#current) {
+      this.#write(this.#current.unit.abort);
+      this.#opts.abandoned(this.#current.unit);
+      this.#current = null;
+    }
+    for (const u of this.#queue) this.#opts.abandoned(u);
+    this.#queue = [];
+  }
+
+  /** Writes whatever text is queued right away and stops (exit path; pictures are dropped). */
+  close(): string {
+    this.dropPictures();
+    this.#closed = true;
+    const rest = this.#control + this.#text;
+    this.#control = '';
+    this.#text = '';
+    return rest;
+  }
+
+  #pump(): void {
+    if (this.#scheduled || this.#waitingDrain || this.#closed) return;
+    this.#scheduled = true;
+    // One piece per turn of the event loop, so keys typed meanwhile are read between pieces.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#step();
+    });
+  }
+
+  #step(): void {
+    if (this.#closed || this.#waitingDrain) return;
+    const cur = this.#current;
+    const midSequence = cur !== null && cur.unit.kind !== 'transmit';
+    // Text goes first, except inside a picture's escape sequence (sixel DCS, one passthrough);
+    // kitty allows other output between the chunks of a transfer.
+    if (this.#text && !midSequence) {
+      const text = this.#text;
+      this.#text = '';
+      this.#write(this.#opts.sync ? BSU + text + ESU : text);
+      return this.#continue();
+    }
+    if (cur && !this.#opts.wanted(cur.unit)) {
+      this.#write(cur.unit.abort);
+      this.#current = null;
+      this.#opts.abandoned(cur.unit);
+      return this.#continue();
+    }
+    if (!cur && this.#control) {
+      const control = this.#control;
+      this.#control = '';
+      this.#write(control);
+      return this.#continue();
+    }
+    if (!cur) {
+      const unit = this.#nextWanted();
+      if (!unit) {
+        if (!this.busy) this.#opts.onIdle?.();
+        return;
+      }
+      const flow = this.#opts.flow;
+      if (flow && !flow.open()) {
+        // Wait for the terminal's answers; answered() pumps again.
+        this.#queue.unshift(unit);
+        return;
+      }
+      this.#current = { unit, next: 0 };
+    }
+    const c = this.#current!;
+    const piece = c.unit.chunks[c.next++] ?? '';
+    this.#write(piece, true);
+    if (c.next >= c.unit.chunks.length) {
+      this.#current = null;
+      this.#mark();
+    } else if (c.unit.kind === 'transmit') {
+      // Between kitty chunks a mark is allowed too.
+      this.#mark();
+    }
+    this.#continue();
+  }
+
+  #mark(): void {
+    const flow = this.#opts.flow;
+    if (!flow?.wantsMark()) return;
+    this.#write(DSR_QUERY);
+    flow.marked();
+  }
+
+  #nextWanted(): PaintUnit | undefined {
+    while (this.#queue.length) {
+      const unit = this.#queue.shift()!;
+      if (this.#opts.wanted(unit)) return unit;
+      this.#opts.abandoned(unit);
+    }
+    return undefined;
+  }
+
+  #write(bytes: string, picture = false): void {
+    if (!bytes) return;
+    const ok = this.#opts.sink.write(bytes);
+    if (picture) this.#opts.flow?.sent(bytes.length);
+    this.#opts.onWrite?.(bytes.length);
+    if (!ok) {
+      this.#waitingDrain = true;
+      this.#opts.sink.once('drain', () => {
+        this.#waitingDrain = false;
+        this.#pump();
+      });
+    }
+  }
+
+  #continue(): void {
+    if (this.busy) this.#pump();
+    else this.#opts.onIdle?.();
+  }
+}

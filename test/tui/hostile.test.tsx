@@ -1,16 +1,16 @@
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
-import { corpus } from '../helpers/corpus.js';
 import { makeStore, renderApp, type Harness } from './fixture.js';
 
 /**
  * A crafted EXIF Model with SGR colours and an OSC window-title sequence, and a control
  * character in a file name: what reaches the terminal is sanitised text, never the escapes.
- * The corpus file is read in place through a symlink (never copied, never written: no culling).
+ * Both photos are made here (the EXIF like the corpus's bad/exif-escape-sequences.jpg).
  */
 let root: string;
 let library: Library;
@@ -19,9 +19,15 @@ let h: Harness;
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'termtable-hostile-'));
   const dir = path.join(root, 'photos');
-  await (await import('node:fs/promises')).mkdir(dir);
-  await symlink(corpus('bad/exif-escape-sequences.jpg'), path.join(dir, 'exif-escape-sequences.jpg'));
-  await symlink(corpus('photos/nikon-d70.jpg'), path.join(dir, 'evil\x1b[2Jname\x07.jpg'));
+  await mkdir(dir);
+  const photo = (exif?: Record<string, string>) => {
+    const img = sharp({ create: { width: 300, height: 200, channels: 3, background: '#5a7a9a' } });
+    return (exif ? img.withExif({ IFD0: exif }) : img).jpeg();
+  };
+  await photo({ Make: 'Canon', Model: 'Canon PowerShot S30\x1b[31m RED\x1b[0m\x1b]0;pwned-window-title\x07' }).toFile(
+    path.join(dir, 'exif-escape-sequences.jpg'),
+  );
+  await photo().toFile(path.join(dir, 'evil\x1b[2Jname\x07.jpg'));
   library = Library.open(path.join(root, 'library.db'));
   await importFolders(library, [dir]);
   h = await makeStore(library, root);

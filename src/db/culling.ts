@@ -1,6 +1,6 @@
 import type { Library } from './library.js';
 import { COLOR_LABELS, type ColorLabel, type CullingChange, type CullingSnapshot, type ImageRecord } from './types.js';
-import { writeSidecar } from './xmp.js';
+import { writeImageSidecar } from './sidecar-sync.js';
 
 export interface CullingResult {
   /** The images whose culling state changed, as they are now. */
@@ -55,7 +55,7 @@ async function writeSidecars(lib: Library, records: readonly ImageRecord[]): Pro
     try {
       let current: ImageRecord | undefined = first;
       for (let attempt = 0; current && attempt < 10; attempt++) {
-        await writeSidecar(current.path, { rating: current.rating, rejected: current.rejected, labels: current.labels });
+        await writeImageSidecar(lib, current);
         const now = lib.get(current.id);
         current = now && !sameCulling(now, current) ? now : undefined;
       }

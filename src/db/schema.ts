@@ -46,9 +46,21 @@ const STEPS: readonly string[] = [
   CREATE INDEX images_roll_rating   ON images (film_roll_id, rejected, rating DESC, id);
   CREATE INDEX images_roll_imported ON images (film_roll_id, imported_at, id);
   `,
-  // 2: sidecar tracking (which sidecar file, its size and mtime when last read or written, a
-  // pending flag for a write that failed).
-  `SELECT 1;`,
+  // 2: sidecar tracking: each sidecar file's size and mtime when termtable last read or wrote
+  // it (a change made by another tool shows as a difference), a pending flag for a write that
+  // failed (retried later), and why no sidecar can be written at all (a name too long).
+  `
+  CREATE TABLE sidecars (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime    REAL NOT NULL,
+    PRIMARY KEY (image_id, name)
+  ) WITHOUT ROWID;
+  ALTER TABLE images ADD COLUMN sidecar_pending INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE images ADD COLUMN sidecar_blocked TEXT;
+  CREATE INDEX images_sidecar_pending ON images (id) WHERE sidecar_pending = 1;
+  `,
   // 3: the undo journal.
   `SELECT 1;`,
   // 4: RAW+JPEG groups.

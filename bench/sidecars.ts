@@ -1,0 +1,62 @@
+/**
+ * Sidecar benchmarks (`node --import tsx bench/sidecars.ts`): editing a sidecar full of
+ * `<xmp:Rating>` fragments inside a comment (issue 11's 520 kB and 2.6 MB shapes, which took
+ * 12 s and over two minutes before the linear scanner), against the floor of reading and
+ * writing the same file without looking at it; and the memory a 50 MB sidecar costs (it is
+ * over the bound, so it is refused unread).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readSidecar, writeSidecar } from '../src/db/xmp.js';
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function commentBomb(count: number): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2"/>
+  <!-- ${'<xmp:Rating>5</xmp:Rating> <xmp:Rating '.repeat(count)} -->
+ </rdf:RDF>
+</x:xmpmeta>
+`;
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'termtable-bench-xmp-'));
+try {
+  for (const count of [13_500, 67_000]) {
+    const image = path.join(dir, `bomb-${count}.jpg`);
+    const text = commentBomb(count);
+    writeFileSync(`${image}.xmp`, text);
+    const edit: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      let t = now();
+      await writeSidecar(image, { rating: 1 + (i % 5), rejected: false, labels: ['red'] });
+      edit.push(now() - t);
+      t = now();
+      const raw = readFileSync(`${image}.xmp`, 'utf8');
+      writeFileSync(`${image}.floor`, raw);
+      floor.push(now() - t);
+    }
+    const e = median(edit);
+    const f = median(floor);
+    console.log(
+      `sidecar edit, ${(text.length / 1e6).toFixed(2)} MB of comment fragments: ${e.toFixed(1)} ms ` +
+        `(floor: plain read+write ${f.toFixed(1)} ms, ratio ${(e / f).toFixed(1)}x)`,
+    );
+  }
+  const huge = path.join(dir, 'huge.jpg');
+  writeFileSync(`${huge}.xmp`, Buffer.alloc(50 * 1024 * 1024, 0x20));
+  const peak0 = process.resourceUsage().maxRSS / 1024;
+  const t = now();
+  const read = await readSidecar(huge);
+  const peak1 = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    `50 MB sidecar: refused in ${(now() - t).toFixed(1)} ms ("${read.error}"); peak RSS ${peak0.toFixed(0)} MB before, ${peak1.toFixed(0)} MB after`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

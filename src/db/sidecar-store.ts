@@ -1,0 +1,74 @@
+import type Database from 'better-sqlite3';
+import type { Library } from './library.js';
+
+/**
+ * The library's memory of each image's sidecars (schema step 2): size and mtime of every
+ * sidecar file when termtable last read or wrote it, whether a write is pending (it failed and
+ * is retried), and why no sidecar can exist at all. Kept here rather than in library.ts so the
+ * sidecar bookkeeping is one module.
+ */
+
+export interface SidecarStat {
+  size: number;
+  mtime: number;
+}
+
+function statements(db: Database.Database) {
+  return {
+    known: db.prepare<[number], { name: string; size: number; mtime: number }>(
+      'SELECT name, size, mtime FROM sidecars WHERE image_id = ?',
+    ),
+    remember: db.prepare<[number, string, number, number]>(
+      `INSERT INTO sidecars (image_id, name, size, mtime) VALUES (?, ?, ?, ?)
+       ON CONFLICT (image_id, name) DO UPDATE SET size = excluded.size, mtime = excluded.mtime`,
+    ),
+    forget: db.prepare<[number, string]>('DELETE FROM sidecars WHERE image_id = ? AND name = ?'),
+    setPending: db.prepare<[number, number]>('UPDATE images SET sidecar_pending = ? WHERE id = ?'),
+    pending: db.prepare<[], number>('SELECT id FROM images WHERE sidecar_pending = 1 ORDER BY id').pluck(),
+    state: db.prepare<[number], { sidecar_pending: number; sidecar_blocked: string | null }>(
+      'SELECT sidecar_pending, sidecar_blocked FROM images WHERE id = ?',
+    ),
+    block: db.prepare<[string, number]>('UPDATE images SET sidecar_blocked = ?, sidecar_pending = 0 WHERE id = ?'),
+  };
+}
+
+const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
+
+function stmts(lib: Library) {
+  const db = lib.connection();
+  let s = cache.get(db);
+  if (!s) {
+    s = statements(db);
+    cache.set(db, s);
+  }
+  return s;
+}
+
+/** Sidecar file name → its size and mtime when last read or written. */
+export function knownSidecars(lib: Library, id: number): Map<string, SidecarStat> {
+  return new Map(stmts(lib).known.all(id).map((r) => [r.name, { size: r.size, mtime: r.mtime }]));
+}
+
+export function rememberSidecar(lib: Library, id: number, name: string, stat: SidecarStat | null): void {
+  if (stat) stmts(lib).remember.run(id, name, stat.size, stat.mtime);
+  else stmts(lib).forget.run(id, name);
+}
+
+export function setSidecarPending(lib: Library, id: number, pending: boolean): void {
+  stmts(lib).setPending.run(pending ? 1 : 0, id);
+}
+
+/** Images whose last sidecar write failed, to retry. */
+export function pendingSidecarIds(lib: Library): number[] {
+  return stmts(lib).pending.all();
+}
+
+export function sidecarState(lib: Library, id: number): { pending: boolean; blocked: string | null } | undefined {
+  const row = stmts(lib).state.get(id);
+  return row && { pending: row.sidecar_pending === 1, blocked: row.sidecar_blocked };
+}
+
+/** Records that this image can never have a sidecar (the reason is said once, then kept). */
+export function blockSidecar(lib: Library, id: number, reason: string): void {
+  stmts(lib).block.run(reason, id);
+}

@@ -1,4 +1,4 @@
-import { copyFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,21 +42,31 @@ async function openCache(over: Partial<MipmapCacheOptions> = {}): Promise<Mipmap
   return c;
 }
 
-function tmpCopy(rel: string, name = path.basename(rel)): string {
+/** A camera-sized photo made here, for tests that need "some JPEG" rather than a corpus file. */
+async function tmpPhoto(name: string, width = 1600, height = 1067, seed = 0): Promise<string> {
   const dest = path.join(t.root, name);
-  copyFileSync(corpus(rel), dest);
+  await makePhoto(dest, width, height, seed);
+  return dest;
+}
+
+/** A JPEG cut in half: its decode fails. */
+async function tmpTruncated(name: string): Promise<string> {
+  const dest = await tmpPhoto(name, 800, 600);
+  writeFileSync(dest, readFileSync(dest).subarray(0, statSync(dest).size >> 1));
   return dest;
 }
 
 describe('MipmapCache on real files', () => {
   it('makes an upright thumbnail of a real photo, writes it through to disk 0600 in a 0700 folder', async () => {
     const cache = await openCache();
-    const file = corpus('photos/landscape-orient-6.jpg');
+    // Stored portrait with EXIF orientation 6: landscape once upright.
+    const file = path.join(t.root, 'orient-6.jpg');
+    await sharp({ create: { width: 400, height: 600, channels: 3, background: '#6080a0' } }).withMetadata({ orientation: 6 }).jpeg().toFile(file);
     const r = await cache.get(await subjectOf(1, file), 1);
     expect(r).toMatchObject({ ok: true, level: 1 });
     if (!r.ok) return;
     expect(Math.max(r.width, r.height)).toBeLessThanOrEqual(LEVEL_SIZES[1]);
-    expect(r.width).toBeGreaterThan(r.height); // the landscape-orient set is landscape once upright
+    expect(r.width).toBeGreaterThan(r.height); // landscape once upright
     const disk = cache.diskPath(1, 1);
     expect(statSync(disk).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(disk)).mode & 0o777).toBe(0o700);
@@ -68,7 +78,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('serves the second look from memory, then from disk in a new process-like instance', async () => {
-    const file = tmpCopy('photos/nikon-d70.jpg');
+    const file = await tmpPhoto('nikon-d70.jpg', 1600, 1067, 1);
     const s = await subjectOf(3, file);
     const a = await openCache({ saveCacheFile: false });
     await a.get(s, 2);
@@ -81,7 +91,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('remakes a thumbnail when the file is touched, rewritten or rotated by the user', async () => {
-    const file = tmpCopy('photos/sony-dsc-p52.jpg');
+    const file = await tmpPhoto('sony-dsc-p52.jpg', 1600, 1067, 2);
     const cache = await openCache();
     let s = await subjectOf(5, file);
     const first = await cache.get(s, 1);
@@ -109,7 +119,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('a colour-management change makes thumbnails stale at once', async () => {
-    const file = tmpCopy('photos/fujifilm-finepix-s5500.jpg');
+    const file = await tmpPhoto('fujifilm-finepix-s5500.jpg', 1600, 1067, 3);
     const cache = await openCache();
     const s = await subjectOf(6, file);
     await cache.get(s, 0);
@@ -124,7 +134,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('a file gone after caching gives the cached thumbnail marked offline, not a skull', async () => {
-    const file = tmpCopy('photos/kodak-dx4330.jpg');
+    const file = await tmpPhoto('kodak-dx4330.jpg', 1600, 1067, 4);
     const s = await subjectOf(7, file);
     const a = await openCache({ saveCacheFile: false });
     expect(await a.get(s, 0)).toMatchObject({ ok: true });
@@ -148,7 +158,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('remembers a failure (no retry storm, across instances) and retries on change and on demand', async () => {
-    const file = tmpCopy('bad/truncated.jpg', 'broken.jpg');
+    const file = await tmpTruncated('broken.jpg');
     const s = await subjectOf(20, file);
     const a = await openCache();
     expect((await a.get(s, 1)).ok).toBe(false);
@@ -182,7 +192,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('duplicate requests for the same image and level share one job', async () => {
-    const file = tmpCopy('photos/olympus-c720uz.jpg');
+    const file = await tmpPhoto('olympus-c720uz.jpg', 1600, 1067, 5);
     const cache = await openCache();
     const s = await subjectOf(40, file);
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => cache.get(s, 2)));
@@ -191,7 +201,7 @@ describe('MipmapCache on real files', () => {
   });
 
   it('bestEffort gives the nearest level in memory as a stand-in', async () => {
-    const file = tmpCopy('photos/nikon-d70.jpg');
+    const file = await tmpPhoto('nikon-d70.jpg', 1600, 1067, 1);
     const cache = await openCache();
     const s = await subjectOf(41, file);
     expect(cache.bestEffort(s, 2)).toBeUndefined();
@@ -227,7 +237,7 @@ describe('MipmapCache on real files', () => {
       await makePhoto(f, 800, 600, i);
       subjects.push(await subjectOf(200 + i, f));
     }
-    subjects.push(await subjectOf(299, tmpCopy('bad/corrupt-header.jpg')));
+    subjects.push(await subjectOf(299, await tmpTruncated('corrupt.jpg')));
     const cache = await openCache();
     const progress: number[] = [];
     const first = await cache.generateMissing({ subjects, minLevel: 0, maxLevel: 2, onProgress: (p) => progress.push(p.seen) });

@@ -1,6 +1,7 @@
 import { access, open } from 'node:fs/promises';
-import exifr from 'exifr';
-import sharp from 'sharp';
+import os from 'node:os';
+import { WorkerPool, WorkerTimeoutError, workerModule } from '../util/worker-pool.js';
+import { extensionOf, RAW_EXTENSIONS } from './extensions.js';
 import { readRawSize } from './tiff-size.js';
 import type { ImageRecord } from './types.js';
 
@@ -10,27 +11,8 @@ export type ExifFacts = Pick<
   'width' | 'height' | 'orientation' | 'maker' | 'model' | 'lens' | 'exposureTime' | 'fNumber' | 'iso' | 'focalLength' | 'takenAt'
 >;
 
-export const RAW_EXTENSIONS: ReadonlySet<string> = new Set([
-  'dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'raf', 'rw2', 'pef', 'srw', 'x3f', '3fr',
-  'iiq', 'erf', 'mrw', 'kdc', 'dcr',
-  // Also imported (DNG/TIFF-based or LibRaw-decoded): GoPro, Leica, Mamiya/Leaf, Hasselblad.
-  // One LibRaw cannot decode still shows up, as a skull that says why.
-  'gpr', 'rwl', 'mef', 'mos', 'fff',
-]);
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'avif', 'heic', 'heif', 'gif',
-]);
-
-/** Lower-case extension without the dot, '' when none. */
-export function extensionOf(filename: string): string {
-  const dot = filename.lastIndexOf('.');
-  return dot <= 0 ? '' : filename.slice(dot + 1).toLowerCase();
-}
-
-export function isSupported(filename: string): boolean {
-  const ext = extensionOf(filename);
-  return IMAGE_EXTENSIONS.has(ext) || RAW_EXTENSIONS.has(ext);
-}
+// In extensions.ts (no exifr or sharp there); re-exported for the modules that import them from here.
+export { extensionOf, IMAGE_EXTENSIONS, isSupported, RAW_EXTENSIONS } from './extensions.js';
 
 const PICK = [
   'Make', 'Model', 'LensModel', 'Lens', 'ExposureTime', 'FNumber', 'ISO', 'FocalLength', 'DateTimeOriginal',
@@ -116,8 +98,55 @@ function factsFromTags(tags: Tags | undefined, raw: boolean): ExifFacts {
   };
 }
 
-async function exifrTags(input: string | Buffer): Promise<Tags | undefined> {
-  const out: unknown = await exifr.parse(input, EXIFR_OPTIONS);
+/**
+ * Per-file budget of the metadata reader. exifr normally needs milliseconds; a file that
+ * takes longer is crafted or broken, and one file must never stall the rest of an import.
+ */
+export const METADATA_DEADLINE_MS = 10_000;
+
+/*
+ * sharp and exifr are loaded on first use, not at module load: `termtable --help` and
+ * `list` reach this module through the import code but never read a file's metadata.
+ */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
+
+interface ExifrJob {
+  data: string | Uint8Array;
+  options: Record<string, unknown>;
+}
+let pool: WorkerPool<ExifrJob, Tags | null> | undefined;
+function exifrPool(): WorkerPool<ExifrJob, Tags | null> {
+  pool ??= new WorkerPool({
+    file: workerModule(import.meta.url, 'exifr-worker'),
+    size: Math.max(2, Math.min(4, os.availableParallelism())),
+    idleMs: 5_000,
+  });
+  return pool;
+}
+
+/** What stopped the metadata reader of one file (a deadline or a crash), for import's errors. */
+interface ReadContext {
+  deadlineMs: number;
+  problem?: string;
+}
+
+/** exifr.parse in a worker under the file's deadline; a runaway parse is recorded in ctx and rejects. */
+async function exifrParse(ctx: ReadContext, data: string | Buffer, options: Record<string, unknown>): Promise<unknown> {
+  try {
+    return await exifrPool().run({ data, options }, { timeoutMs: ctx.deadlineMs });
+  } catch (err) {
+    if (err instanceof WorkerTimeoutError) {
+      ctx.problem ??= `metadata reader stopped after ${ctx.deadlineMs} ms (corrupt or hostile file structure); imported without metadata`;
+    } else if (err instanceof Error && err.name === 'WorkerCrashError') {
+      ctx.problem ??= `metadata reader crashed (${err.message}); imported without metadata`;
+    }
+    throw err;
+  }
+}
+
+async function exifrTags(ctx: ReadContext, input: string | Buffer): Promise<Tags | undefined> {
+  const out: unknown = await exifrParse(ctx, input, EXIFR_OPTIONS);
   return out && typeof out === 'object' ? (out as Tags) : undefined;
 }
 
@@ -125,7 +154,7 @@ async function exifrTags(input: string | Buffer): Promise<Tags | undefined> {
  * Fujifilm RAF is not a TIFF: exifr does not know it, but its header points at an embedded
  * JPEG that carries the EXIF (hand-written: two big-endian words at fixed offsets).
  */
-async function rafTags(file: string): Promise<Tags | undefined> {
+async function rafTags(ctx: ReadContext, file: string): Promise<Tags | undefined> {
   const fh = await open(file, 'r');
   try {
     const head = Buffer.alloc(92);
@@ -135,7 +164,7 @@ async function rafTags(file: string): Promise<Tags | undefined> {
     const length = Math.min(head.readUInt32BE(88), 256 * 1024);
     const jpeg = Buffer.alloc(length);
     const { bytesRead } = await fh.read(jpeg, 0, length, offset);
-    return await exifrTags(jpeg.subarray(0, bytesRead));
+    return await exifrTags(ctx, jpeg.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
@@ -158,7 +187,7 @@ const EXIF_TAG_IDS: Record<string, number> = {
  * CMT1 (IFD0: make, model, size, orientation) and CMT2 (the EXIF IFD), each a TIFF stream,
  * near the start of the file. Hand-written: find the box tags, read their sizes.
  */
-async function cr3Tags(file: string): Promise<Tags | undefined> {
+async function cr3Tags(ctx: ReadContext, file: string): Promise<Tags | undefined> {
   const fh = await open(file, 'r');
   let head: Buffer;
   try {
@@ -178,11 +207,15 @@ async function cr3Tags(file: string): Promise<Tags | undefined> {
   const cmt1 = box('CMT1');
   const cmt2 = box('CMT2');
   const tags: Tags = {};
-  if (cmt1) Object.assign(tags, await exifrTags(cmt1).catch(() => undefined), { NewSubfileType: 0 });
+  if (cmt1) Object.assign(tags, await exifrTags(ctx, cmt1).catch(() => undefined), { NewSubfileType: 0 });
   if (cmt2) {
-    const raw: unknown = await exifr
-      .parse(cmt2, { tiff: true, exif: false, translateKeys: false, translateValues: false, reviveValues: false })
-      .catch(() => undefined);
+    const raw: unknown = await exifrParse(ctx, cmt2, {
+      tiff: true,
+      exif: false,
+      translateKeys: false,
+      translateValues: false,
+      reviveValues: false,
+    }).catch(() => undefined);
     if (raw && typeof raw === 'object') {
       const byId = raw as Record<number, unknown>;
       for (const [name, id] of Object.entries(EXIF_TAG_IDS)) if (byId[id] !== undefined) tags[name] = byId[id];
@@ -210,12 +243,37 @@ export class VanishedError extends Error {
   override name = 'VanishedError';
 }
 
+/** What the metadata reader got of one file; `problem` says why it stopped early, if it did. */
+export interface ExifReport {
+  facts: ExifFacts;
+  problem?: string;
+}
+
+export interface ReadExifOptions {
+  /** @default METADATA_DEADLINE_MS */
+  deadlineMs?: number;
+}
+
 /**
  * Reads what the lighttable shows of a file. Never fails for bad content (a file whose
  * metadata cannot be read gets nulls, so the lighttable can still show its skull); throws
  * VanishedError when the file is gone.
  */
-export async function readExifFacts(file: string, fileSize: number): Promise<ExifFacts> {
+export async function readExifFacts(file: string, fileSize: number, options: ReadExifOptions = {}): Promise<ExifFacts> {
+  return (await readExifReport(file, fileSize, options)).facts;
+}
+
+/**
+ * readExifFacts plus the reason, when the reader was stopped (past its deadline, or its
+ * worker crashed): import lists it in its errors and still imports the file.
+ */
+export async function readExifReport(file: string, fileSize: number, options: ReadExifOptions = {}): Promise<ExifReport> {
+  const ctx: ReadContext = { deadlineMs: options.deadlineMs ?? METADATA_DEADLINE_MS };
+  const facts = await readWith(ctx, file, fileSize);
+  return ctx.problem === undefined ? { facts } : { facts, problem: ctx.problem };
+}
+
+async function readWith(ctx: ReadContext, file: string, fileSize: number): Promise<ExifFacts> {
   const ext = extensionOf(file);
   const raw = RAW_EXTENSIONS.has(ext);
   // Nothing to read; and exifr leaks its file handle on an empty file.
@@ -224,10 +282,10 @@ export async function readExifFacts(file: string, fileSize: number): Promise<Exi
     if (raw) {
       if (ext === 'raf') {
         // The embedded JPEG's EXIF describes the preview's size, not the sensor's.
-        return { ...factsFromTags(await rafTags(file), true), width: null, height: null };
+        return { ...factsFromTags(await rafTags(ctx, file), true), width: null, height: null };
       }
-      if (ext === 'cr3') return factsFromTags(await cr3Tags(file), true);
-      const facts = factsFromTags(await exifrTags(file).catch(() => undefined), true);
+      if (ext === 'cr3') return factsFromTags(await cr3Tags(ctx, file), true);
+      const facts = factsFromTags(await exifrTags(ctx, file).catch(() => undefined), true);
       const size = facts.width === null || facts.height === null ? await readRawSize(file).catch(() => null) : null;
       // exifr's failures are swallowed above, so a file gone meanwhile is noticed here.
       if (!(await exists(file))) throw new VanishedError('file vanished during import');
@@ -235,10 +293,11 @@ export async function readExifFacts(file: string, fileSize: number): Promise<Exi
     }
     // libvips reads only the header here; it knows every non-raw format we accept (exifr
     // does not know WebP, PNG or GIF) and gives the stored pixel size.
+    const sharp = await loadSharp();
     const meta = await sharp(file, { limitInputPixels: false, failOn: 'none' }).metadata();
     let tags: Tags | undefined;
     // TIFF keeps its tags in the file itself rather than in an EXIF blob.
-    tags = await exifrTags(meta.exif ? tiffOf(meta.exif) : file).catch(() => undefined);
+    tags = await exifrTags(ctx, meta.exif ? tiffOf(meta.exif) : file).catch(() => undefined);
     const facts = factsFromTags(tags, false);
     return {
       ...facts,
@@ -249,10 +308,11 @@ export async function readExifFacts(file: string, fileSize: number): Promise<Exi
   } catch (err) {
     // sharp's "Input file is missing" carries no errno code: ask the file system.
     if (isGone(err) || !(await exists(file))) throw new VanishedError('file vanished during import');
-    if (!raw) {
+    // Stopped past its deadline: a second try would only spend the budget again.
+    if (!raw && ctx.problem === undefined) {
       // libvips refuses a damaged header, but the EXIF in front of it may still be fine.
       try {
-        return factsFromTags(await exifrTags(file), false);
+        return factsFromTags(await exifrTags(ctx, file), false);
       } catch (again) {
         if (isGone(again)) throw new VanishedError('file vanished during import');
       }

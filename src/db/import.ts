@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readExifFacts, VanishedError } from './exif.js';
+import { readExifReport, VanishedError } from './exif.js';
 import type { ImageFacts, ImportWrite, Library } from './library.js';
 import { walkFolders } from './walk.js';
 import { readSidecar } from './xmp.js';
@@ -42,7 +42,7 @@ interface Job {
 type Outcome =
   | { kind: 'unchanged' }
   | { kind: 'error'; path: string; message: string; extra?: undefined }
-  | { kind: 'write'; write: ImportWrite; extra?: { path: string; message: string } };
+  | { kind: 'write'; write: ImportWrite; extra?: { path: string; message: string }; problem?: { path: string; message: string } };
 
 /** Runs fn over items with at most `limit` in flight (a few lines; not worth a dependency). */
 async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -94,13 +94,17 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       const mtime = Math.round(st.mtimeMs);
       const existing = known.get(job.dir)?.get(job.filename);
       if (existing && existing.fileSize === fileSize && existing.mtime === mtime) return { kind: 'unchanged' };
-      const facts: ImageFacts = { fileSize, mtime, ...(await readExifFacts(file, fileSize)) };
-      if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts } };
+      const exif = await readExifReport(file, fileSize);
+      const facts: ImageFacts = { fileSize, mtime, ...exif.facts };
+      // A metadata reader stopped at its deadline: the file still goes in, and the reason is listed.
+      const problem = exif.problem === undefined ? undefined : { path: file, message: exif.problem };
+      if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts }, problem };
       const sidecar = await readSidecar(file);
       return {
         kind: 'write',
         write: { kind: 'insert', folder: job.dir, filename: job.filename, facts, culling: sidecar.culling ?? undefined },
         extra: sidecar.error && sidecar.file ? { path: sidecar.file, message: `${sidecar.error}; sidecar ignored` } : undefined,
+        problem,
       };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -128,6 +132,7 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       else if (o.kind === 'error') summary.errors.push({ path: o.path, message: o.message });
       else {
         writes.push(o.write);
+        if (o.problem) summary.errors.push(o.problem);
         if (o.extra) summary.errors.push(o.extra);
       }
     }

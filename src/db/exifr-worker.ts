@@ -1,0 +1,22 @@
+import { parentPort } from 'node:worker_threads';
+import exifr from 'exifr';
+
+/*
+ * Worker thread: one exifr.parse per message. exifr runs here, not on the main thread,
+ * because crafted files send it into loops that never yield (a HEIC whose mdat box has size
+ * 0 spins forever): the pool terminates this worker at the deadline and import goes on.
+ * Messages: {id, input: {data: path | bytes, options}} in, {id, result} or {id, error} out.
+ */
+
+interface Input {
+  data: string | Uint8Array;
+  options: Record<string, unknown>;
+}
+
+parentPort?.on('message', (msg: { id: number; input: Input }) => {
+  const data = typeof msg.input.data === 'string' ? msg.input.data : Buffer.from(msg.input.data);
+  exifr.parse(data, msg.input.options).then(
+    (out: unknown) => parentPort?.postMessage({ id: msg.id, result: out && typeof out === 'object' ? out : null }),
+    (err: unknown) => parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
+  );
+});

@@ -16,3 +16,4 @@ export {
 export { subjectFromRecord } from './subject.js';
 export type { DeadEntry } from './entry.js';
 export * from './types.js';
+export { forgetThumbnails, type ForgetSummary } from './forget.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { applyCulling } from '../db/culling.js';
 import { Library } from '../db/library.js';
 import { COLOR_LABELS, type ColorLabel, type CullingChange } from '../db/types.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { choiceArg, intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
 interface SetOptions {
@@ -11,6 +11,7 @@ interface SetOptions {
   unreject?: boolean;
   label?: ColorLabel[];
   unlabel?: ColorLabel[];
+  json?: boolean;
 }
 
 /** Image ids from the command line: positive whole numbers, duplicates dropped. */
@@ -45,7 +46,8 @@ export function registerSet(program: Command, ctx: CommandContext): void {
     .option('--unreject', 'clear the rejected mark')
     .option('--label <color>', `add a colour label (${COLOR_LABELS.join(', ')}); repeatable`, collect(choiceArg(COLOR_LABELS)))
     .option('--unlabel <color>', 'remove a colour label; repeatable', collect(choiceArg(COLOR_LABELS)))
-    .addHelpText('after', '\nExamples:\n  termtable set 12 13 --rating 4 --label red\n  termtable set 14 --reject')
+    .option('--json', 'print {"changed":[{"id","rating","rejected","labels"}],"unchanged":[ids],"errors":[{"path","message"}]}')
+    .addHelpText('after', '\nExamples:\n  termtable set 12 13 --rating 4 --label red\n  termtable set 14 --reject --json')
     .action(async (idArgs: string[], opts: SetOptions, cmd: Command) => {
       const ids = parseIds(idArgs);
       if (opts.reject && opts.unreject) throw new UsageError('--reject and --unreject exclude each other');
@@ -67,7 +69,17 @@ export function registerSet(program: Command, ctx: CommandContext): void {
         for (const e of result.errors) {
           process.stderr.write(`termtable: sidecar not written: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);
         }
-        process.stdout.write(`changed ${result.changed.length} of ${ids.length} images\n`);
+        if (opts.json) {
+          const changed = new Set(result.changed.map((r) => r.id));
+          const out = {
+            changed: result.changed.map((r) => ({ id: r.id, rating: r.rating, rejected: r.rejected, labels: r.labels })),
+            unchanged: ids.filter((id) => !changed.has(id)),
+            errors: result.errors,
+          };
+          process.stdout.write(`${terminalSafeJson(out)}\n`);
+        } else {
+          process.stdout.write(`changed ${result.changed.length} of ${ids.length} images\n`);
+        }
         if (result.errors.length) ctx.setExitCode(1);
       } finally {
         lib.close();

@@ -27,3 +27,17 @@ export function hasControlChars(text: string): boolean {
   CONTROL.lastIndex = 0;
   return found;
 }
+
+// JSON.stringify escapes C0 controls but passes DEL, C1 controls (U+0080–U+009F: CSI and OSC
+// introducers on some terminals) and bidi controls through raw. They can only occur inside
+// strings, so writing them as \u escapes gives the same data to a JSON reader and nothing
+// a terminal acts on. Bidi marks (ALM, LRM, RLM) and the line/paragraph separators are
+// escaped too: harmless to the data, confusing on a screen.
+const JSON_RAW_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON.stringify whose output is safe to print on a terminal, and parses to the same value. */
+export function terminalSafeJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) return 'null';
+  return json.replace(JSON_RAW_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

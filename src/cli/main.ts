@@ -57,6 +57,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./purge.js')).registerPurge,
   },
   {
+    name: 'export',
+    usage: '[options] <dest>',
+    description: "copy (or move) the picks with their sidecars into a folder, keeping the film rolls' sub-folders",
+    load: async () => (await import('./export.js')).registerExport,
+  },
+  {
+    name: 'trash-rejects',
+    usage: '[options]',
+    description: 'move rejected images (with sidecars and RAW+JPEG partners) to the trash and remove them from the library',
+    load: async () => (await import('./trash-rejects.js')).registerTrashRejects,
+  },
+  {
     name: 'generate-cache',
     usage: '[options]',
     description: 'make every missing thumbnail of the library in one go, in parallel (like darktable-generate-cache)',

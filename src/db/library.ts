@@ -317,6 +317,28 @@ export class Library {
     return removed;
   }
 
+  /**
+   * Points images at their files' new places after the files moved (export --move), keeping
+   * their ids so culling, history and thumbnails follow. Film rolls are created as needed and
+   * emptied ones dropped, in one transaction; refused whole when another image has a target path.
+   */
+  movePaths(moves: readonly { id: number; path: string }[]): void {
+    const update = this.db.prepare<[number, string, number]>('UPDATE images SET film_roll_id = ?, filename = ? WHERE id = ?');
+    try {
+      this.db.transaction(() => {
+        for (const m of moves) {
+          const abs = path.resolve(m.path);
+          update.run(this.filmRollIdIn(path.dirname(abs)), path.basename(abs), m.id);
+        }
+        this.stmt.removeEmptyRolls.run();
+      }).immediate();
+    } catch (err) {
+      if (!/UNIQUE/.test((err as Error).message)) throw err;
+      throw new Error(`another image of the library already has one of the paths ${moves.map((m) => m.path).join(', ')}`);
+    }
+    this.invalidate();
+  }
+
   /** Records a file's new size and mtime (e.g. when the cache finds it changed). */
   updateFileFacts(id: number, facts: { fileSize: number; mtime: number }): void {
     this.stmt.updateFileFacts.run(facts.fileSize, Math.round(facts.mtime), id);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, lstat, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { copyFile, link, lstat, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Names of copies in progress: hidden, with the writer's pid so a dead writer's leftovers can go. */
@@ -65,6 +65,20 @@ export function partName(to: string): string {
 }
 
 /**
+ * Gives the copy the source's times. Seconds as a double carry about 0.2 µs of precision, and
+ * stat's Date objects round to the millisecond, either of which can move the mtime across a
+ * millisecond boundary, and the thumbnail cache compares whole milliseconds: so check, and
+ * where the exact time did not land on the same millisecond, set the middle of that millisecond.
+ */
+async function keepTimes(fh: FileHandle, st: Stats): Promise<void> {
+  await fh.utimes(st.atimeMs / 1000, st.mtimeMs / 1000);
+  const got = await fh.stat();
+  if (Math.trunc(got.mtimeMs) !== Math.trunc(st.mtimeMs)) {
+    await fh.utimes(st.atimeMs / 1000, (Math.trunc(st.mtimeMs) + 0.5) / 1000);
+  }
+}
+
+/**
  * Copies `from` to `to`, which must not exist: into a temporary name beside `to`, fsynced, with
  * `from`'s mode and modification time (the thumbnail cache keys on size and mtime), then
  * published under `to` without replacing anything. Killed at any moment, `to` is either absent
@@ -80,7 +94,7 @@ export async function copyNoReplace(from: string, to: string): Promise<void> {
     const fh = await open(part, 'r+');
     try {
       await fh.chmod(st.mode & 0o7777);
-      await fh.utimes(st.atime, st.mtime);
+      await keepTimes(fh, st);
       await fh.sync();
     } finally {
       await fh.close();

@@ -121,6 +121,8 @@ function exifrPool(): WorkerPool<ExifrJob, Tags | null> {
     file: workerModule(import.meta.url, 'exifr-worker'),
     size: Math.max(2, Math.min(4, os.availableParallelism())),
     idleMs: 5_000,
+    // exifr trusting a huge claimed length allocates it: the worker dies, not the import.
+    resourceLimits: { maxOldGenerationSizeMb: 256 },
   });
   return pool;
 }

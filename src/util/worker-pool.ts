@@ -40,6 +40,8 @@ export interface WorkerPoolOptions {
   size: number;
   /** An idle worker is terminated after this long (the pool starts a new one when needed). */
   idleMs: number;
+  /** V8 heap bounds of each worker: past them the worker dies (the job fails), not the process. */
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
 }
 
 export interface RunOptions {
@@ -160,7 +162,12 @@ export class WorkerPool<In, Out> {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(this.#options.file);
+    const worker = new Worker(this.#options.file, {
+      // The parent's flags minus those that only make sense for a main script (`node
+      // --input-type=module -e …` would stop every worker at start-up).
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      resourceLimits: this.#options.resourceLimits,
+    });
     const slot: Slot = { worker, job: null, jobId: 0, timer: null, idleTimer: null };
     worker.on('message', (msg: Reply) => {
       const job = slot.job;

@@ -33,6 +33,17 @@ describe('copyNoReplace', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith(PART_PREFIX))).toEqual([]);
   });
 
+  it('keeps the whole-millisecond mtime however close to a millisecond boundary the source is', async () => {
+    const dir = tempDir('tt-copy-');
+    for (const [i, seconds] of [1796123935.5029999, 1796123935.5030001, 1700000000.9999999, 1700000001.0000001].entries()) {
+      const src = photo(dir, `t${i}.jpg`, 1000);
+      utimesSync(src, seconds, seconds);
+      const dest = path.join(dir, `t${i}-copy.jpg`);
+      await copyNoReplace(src, dest);
+      expect(Math.trunc(statSync(dest).mtimeMs)).toBe(Math.trunc(statSync(src).mtimeMs));
+    }
+  });
+
   it('never replaces an existing file and leaves no temporary file behind', async () => {
     const dir = tempDir('tt-copy-');
     const src = photo(dir, 'a.jpg');
@@ -83,7 +94,8 @@ describe('sameContent and removeDeadParts', () => {
     const data = readFileSync(a);
     writeFileSync(b, data);
     expect(await sameContent(a, b)).toBe(true);
-    data[(3 << 20) - 5] ^= 1;
+    const at = (3 << 20) - 5;
+    data[at] = data[at]! ^ 1;
     writeFileSync(b, data);
     expect(await sameContent(a, b)).toBe(false);
   });

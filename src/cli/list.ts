@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { groupsOf } from '../db/groups.js';
 import { Library } from '../db/library.js';
 import { COLOR_LABELS, SORT_KEYS, type CollectionQuery, type ColorLabel, type ImageRecord, type SortKey } from '../db/types.js';
 import { sanitizeText } from '../util/sanitize.js';
@@ -58,7 +59,8 @@ export function registerList(program: Command, _ctx: CommandContext): void {
       }
       const lib = Library.open(libraryPathFrom(cmd));
       try {
-        const query: CollectionQuery = { sort: opts.sort ?? 'taken' };
+        // Every file, a pair's raw too: `group` and `members` say which files make one item.
+        const query: CollectionQuery = { sort: opts.sort ?? 'taken', groupPairs: false };
         if (opts.film !== undefined) {
           query.filmRoll = path.resolve(opts.film);
           if (!lib.filmRolls().some((f) => f.path === query.filmRoll)) {
@@ -74,7 +76,9 @@ export function registerList(program: Command, _ctx: CommandContext): void {
         }
         for (let offset = 0; offset < total; offset += PAGE) {
           const rows = lib.page(query, offset, PAGE);
-          const text = rows.map((r) => (opts.json ? JSON.stringify(r) : formatRow(r))).join('\n');
+          const groups = opts.json ? groupsOf(lib, rows.map((r) => r.id)) : undefined;
+          const json = (r: ImageRecord) => JSON.stringify({ ...r, group: groups?.get(r.id)?.group ?? r.id, members: groups?.get(r.id)?.members ?? [r.id] });
+          const text = rows.map((r) => (opts.json ? json(r) : formatRow(r))).join('\n');
           if (text) process.stdout.write(`${text}\n`);
         }
       } finally {

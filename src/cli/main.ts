@@ -51,6 +51,24 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./remove.js')).registerRemove,
   },
   {
+    name: 'history',
+    usage: '[options]',
+    description: 'list the culling changes of the library, newest first (what undo and redo walk through)',
+    load: async () => (await import('./history.js')).registerHistory,
+  },
+  {
+    name: 'undo',
+    usage: '[n]',
+    description: 'undo the last N culling changes (rating, reject, labels, rotation, remove), library and sidecars',
+    load: async () => (await import('./undo.js')).registerUndo,
+  },
+  {
+    name: 'redo',
+    usage: '[n]',
+    description: 'redo the last N undone culling changes (until a new change drops them)',
+    load: async () => (await import('./undo.js')).registerRedo,
+  },
+  {
     name: 'purge',
     usage: '[options]',
     description: 'remove images whose files no longer exist from the library',

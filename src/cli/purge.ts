@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { removeImages } from '../db/culling.js';
 import { Library } from '../db/library.js';
 import type { ImageRecord } from '../db/types.js';
 import { sanitizeText } from '../util/sanitize.js';
@@ -40,7 +41,7 @@ export function registerPurge(program: Command, _ctx: CommandContext): void {
         if (opts.dryRun) {
           process.stdout.write(`${missing.length} images would be removed (dry run: nothing changed)\n`);
         } else {
-          const removed = lib.remove(missing.map((r) => r.id));
+          const removed = removeImages(lib, missing.map((r) => r.id), { groupPairs: false });
           process.stdout.write(`removed ${removed} images whose files no longer exist\n`);
         }
       } finally {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { removeImages } from '../db/culling.js';
 import { Library } from '../db/library.js';
 import { libraryPathFrom, type CommandContext } from './common.js';
 import { parseIds, requireKnown } from './set.js';
@@ -14,7 +15,7 @@ export function registerRemove(program: Command, _ctx: CommandContext): void {
       const lib = Library.open(libraryPathFrom(cmd));
       try {
         requireKnown(lib, ids);
-        const removed = lib.remove(ids);
+        const removed = removeImages(lib, ids, { groupPairs: false });
         process.stdout.write(`removed ${removed} images from the library (files untouched)\n`);
       } finally {
         lib.close();

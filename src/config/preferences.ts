@@ -14,6 +14,10 @@ export type ProtocolPref = (typeof PROTOCOL_PREFS)[number];
 export const THUMBNAIL_SOURCES = ['never', 'always', 'mip1', 'mip2', 'mip3', 'mip4'] as const;
 export type ThumbnailSourcePref = (typeof THUMBNAIL_SOURCES)[number];
 
+/** RAW+JPEG pairs: one item led by the JPEG (darktable's grouping), or every file on its own. */
+export const RAW_JPEG_PAIRS = ['together', 'separate'] as const;
+export type RawJpegPairsPref = (typeof RAW_JPEG_PAIRS)[number];
+
 export interface Preferences {
   /** Memory cache bound in MB. @default 512 */
   cacheSizeMB: number;
@@ -29,6 +33,8 @@ export interface Preferences {
   protocol: ProtocolPref;
   /** Thumbnail jobs in flight at once. @default the core count */
   concurrency: number;
+  /** @default 'together' */
+  rawJpegPairs: RawJpegPairsPref;
 }
 
 export function defaultPreferences(): Preferences {
@@ -40,6 +46,7 @@ export function defaultPreferences(): Preferences {
     monitorProfile: null,
     protocol: 'auto',
     concurrency: Math.max(1, os.availableParallelism()),
+    rawJpegPairs: 'together',
   };
 }
 
@@ -86,6 +93,12 @@ export function validatePreferences(raw: unknown): { prefs: Preferences; problem
     const v = r.concurrency;
     if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 64) prefs.concurrency = v;
     else bad('concurrency');
+  }
+  if ('rawJpegPairs' in r) {
+    const v = r.rawJpegPairs;
+    if (typeof v === 'string' && (RAW_JPEG_PAIRS as readonly string[]).includes(v)) {
+      prefs.rawJpegPairs = v as RawJpegPairsPref;
+    } else bad('rawJpegPairs');
   }
   return { prefs, problems };
 }

@@ -1,3 +1,5 @@
+import { withPairs } from './groups.js';
+import { filenamesOf, recordEntry, snapshotRows, type CullingState } from './history.js';
 import type { Library } from './library.js';
 import { COLOR_LABELS, type ColorLabel, type CullingChange, type CullingSnapshot, type ImageRecord } from './types.js';
 import { writeImageSidecar } from './sidecar-sync.js';
@@ -48,7 +50,7 @@ const sameCulling = (a: ImageRecord, b: ImageRecord) =>
  * first; so after writing we look again and rewrite until what we wrote is still current.
  * The last writer then always writes the final state.
  */
-async function writeSidecars(lib: Library, records: readonly ImageRecord[]): Promise<CullingResult['errors']> {
+export async function writeSidecars(lib: Library, records: readonly ImageRecord[]): Promise<CullingResult['errors']> {
   const errors: CullingResult['errors'] = [];
   // Sequential on purpose: a handful of small files, and the order of errors stays stable.
   for (const first of records) {
@@ -66,25 +68,104 @@ async function writeSidecars(lib: Library, records: readonly ImageRecord[]): Pro
   return errors;
 }
 
+export interface CullingOptions {
+  /**
+   * A RAW+JPEG pair is one item: a decision on either file is made on both (and both
+   * sidecars); false for preference `rawJpegPairs: 'separate'`. @default true
+   */
+  groupPairs?: boolean;
+}
+
+const targetsOf = (lib: Library, ids: readonly number[], opts: CullingOptions) =>
+  opts.groupPairs === false ? [...ids] : withPairs(lib, ids);
+
 /**
- * THE culling path, for `termtable set` and the TUI's keys alike: one short transaction in
- * the library, then each changed image's `FILE.EXT.xmp` sidecar. Unknown ids are ignored;
- * images whose state does not change are not rewritten.
+ * Changes culling state in one transaction together with its undo journal entry
+ * (src/db/history.ts), then writes each changed image's sidecar.
  */
-export async function applyCulling(lib: Library, ids: readonly number[], change: CullingChange): Promise<CullingResult> {
-  checkChange(change);
-  const { before, changedIds } = lib.updateCulling(ids, (old) => nextCulling(old, change));
+async function changeCulling(
+  lib: Library,
+  ids: readonly number[],
+  next: (old: CullingSnapshot) => CullingState,
+): Promise<CullingResult> {
+  const { before, changedIds } = lib
+    .connection()
+    .transaction(() => {
+      const after = new Map<number, CullingState>();
+      const result = lib.updateCulling(ids, (old) => {
+        const now = next(old);
+        after.set(old.id, now);
+        return now;
+      });
+      const names = filenamesOf(lib, result.changedIds);
+      recordEntry(
+        lib,
+        'culling',
+        result.before.map(({ id, ...state }) => ({ id, filename: names.get(id) ?? `image ${id}`, before: state, after: after.get(id)! })),
+      );
+      return result;
+    })
+    .immediate();
   const changed = lib.getMany(changedIds);
   return { changed, before, errors: await writeSidecars(lib, changed) };
 }
 
-/** Undo: puts images back to the states applyCulling returned as `before`. */
+/**
+ * THE culling path, for `termtable set` and the TUI's keys alike: one short transaction in
+ * the library (the change and its journal entry), then each changed image's `FILE.EXT.xmp`
+ * sidecar. Unknown ids are ignored; images whose state does not change are not rewritten.
+ */
+export async function applyCulling(
+  lib: Library,
+  ids: readonly number[],
+  change: CullingChange,
+  opts: CullingOptions = {},
+): Promise<CullingResult> {
+  checkChange(change);
+  return changeCulling(lib, targetsOf(lib, ids, opts), (old) => nextCulling(old, change));
+}
+
+/** Puts images back to states applyCulling returned as `before` (itself a journaled change). */
 export async function restoreCulling(lib: Library, snapshots: readonly CullingSnapshot[]): Promise<CullingResult> {
   const byId = new Map(snapshots.map((s) => [s.id, s]));
-  const { before, changedIds } = lib.updateCulling([...byId.keys()], (old) => {
+  return changeCulling(lib, [...byId.keys()], (old) => {
     const s = byId.get(old.id) ?? old;
     return { rating: s.rating, rejected: s.rejected, labels: s.labels };
   });
-  const changed = lib.getMany(changedIds);
-  return { changed, before, errors: await writeSidecars(lib, changed) };
+}
+
+/** Rotates images a quarter turn (and their pairs), journaled; returns them as they are now. */
+export function rotateImages(lib: Library, ids: readonly number[], delta: 1 | -1, opts: CullingOptions = {}): ImageRecord[] {
+  const targets = targetsOf(lib, ids, opts);
+  return lib
+    .connection()
+    .transaction(() => {
+      const before = lib.getMany(targets);
+      const after = lib.rotate(targets, delta);
+      const now = new Map(after.map((r) => [r.id, r.rotation]));
+      recordEntry(
+        lib,
+        'rotation',
+        before.map((r) => ({ id: r.id, filename: r.filename, before: { rotation: r.rotation }, after: { rotation: now.get(r.id)! } })),
+      );
+      return after;
+    })
+    .immediate();
+}
+
+/**
+ * Removes images from the library (never their files), with their pairs, journaled with
+ * their whole rows so undo puts them back under the same ids. Returns how many were removed.
+ */
+export function removeImages(lib: Library, ids: readonly number[], opts: CullingOptions = {}): number {
+  const targets = targetsOf(lib, ids, opts);
+  return lib
+    .connection()
+    .transaction(() => {
+      const rows = snapshotRows(lib, targets);
+      const removed = lib.remove(targets);
+      recordEntry(lib, 'remove', rows);
+      return removed;
+    })
+    .immediate();
 }

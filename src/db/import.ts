@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readExifReport, VanishedError } from './exif.js';
+import { regroupFolders } from './groups.js';
 import type { ImageFacts, ImportWrite, Library } from './library.js';
 import { walkFolders } from './walk.js';
 import { readSidecar } from './xmp.js';
@@ -149,5 +150,7 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       }
     });
   }
+  // RAW+JPEG pairs, from the names now in each folder (new, and gone since the last import).
+  regroupFolders(lib, walk.folders.map((f) => f.dir));
   return summary;
 }

@@ -103,6 +103,10 @@ function whereOf(q: CollectionQuery): { sql: string; params: (string | number)[]
     terms.push('(i.labels & ?) != 0');
     params.push(labelsToMask([q.label]));
   }
+  if (q.groupPairs !== false) {
+    // A RAW+JPEG pair is one item: only its leader (src/db/groups.ts) is collected.
+    terms.push('NOT EXISTS (SELECT 1 FROM image_groups g WHERE g.image_id = i.id AND g.leader_id <> i.id)');
+  }
   if (q.text !== undefined && q.text !== '') {
     terms.push("i.filename LIKE ? ESCAPE '\\'");
     params.push(`%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -118,6 +122,7 @@ function queryKey(q: CollectionQuery): string {
     q.label ?? null,
     q.text ?? null,
     q.sort ?? 'taken',
+    q.groupPairs !== false,
   ]);
 }
 
@@ -430,6 +435,16 @@ export class Library {
     // 100,000-image collection on every rating key would cost tens of milliseconds).
     if (changedIds.length && this.collectedUsesCulling) this.invalidate();
     return { before, changedIds };
+  }
+
+  /** The connection, for src/db modules that keep tables of their own (history.ts, groups.ts). */
+  connection(): Database.Database {
+    return this.db;
+  }
+
+  /** After a write through connection() that changes which images a collection holds. */
+  collectionChanged(): void {
+    this.invalidate();
   }
 
   /** Film roll id of a folder, created if new; only inside a write transaction. */

@@ -61,10 +61,39 @@ const STEPS: readonly string[] = [
   ALTER TABLE images ADD COLUMN sidecar_blocked TEXT;
   CREATE INDEX images_sidecar_pending ON images (id) WHERE sidecar_pending = 1;
   `,
-  // 3: the undo journal.
-  `SELECT 1;`,
-  // 4: RAW+JPEG groups.
-  `SELECT 1;`,
+  // 3: the undo journal: one entry per culling change (all its images in one transaction),
+  // each image's state before and after as JSON. Undone entries stay until a new change drops
+  // them (vim's linear undo). Items do not reference images: an entry outlives the image it
+  // removed, which is what lets undo put the row back under the same id.
+  `
+  CREATE TABLE history (
+    -- AUTOINCREMENT: an entry dropped from the redo branch never lends its id to a new one.
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('culling', 'rotation', 'remove')),
+    description TEXT NOT NULL,
+    image_count INTEGER NOT NULL,
+    undone      INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1))
+  );
+  CREATE INDEX history_by_undone ON history (undone, id);
+  CREATE TABLE history_items (
+    entry_id INTEGER NOT NULL REFERENCES history(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    before   TEXT,
+    after    TEXT,
+    PRIMARY KEY (entry_id, image_id)
+  ) WITHOUT ROWID;
+  `,
+  // 4: RAW+JPEG groups: one row per member (the leader too, image_id = leader_id); an image
+  // with no row is an item of its own. Removing the leader dissolves the group.
+  `
+  CREATE TABLE image_groups (
+    image_id  INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    leader_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE
+  );
+  CREATE INDEX image_groups_by_leader ON image_groups (leader_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

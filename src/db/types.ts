@@ -59,6 +59,11 @@ export interface CollectionQuery {
   text?: string;
   /** @default 'taken' */
   sort?: SortKey;
+  /**
+   * RAW+JPEG pairs as one item: only each group's leader (the JPEG) is collected; false lists
+   * every file (preference `rawJpegPairs: 'separate'`). @default true
+   */
+  groupPairs?: boolean;
 }
 
 /** A culling change, as made by a key in the TUI or `termtable set`. */

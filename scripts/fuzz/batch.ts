@@ -24,7 +24,7 @@ export interface BatchFailure {
 }
 
 export interface BatchOptions {
-  /** Wall-clock budget of one child process. */
+  /** Longest wait for the child's next finished file (its start-up included); then it is killed as hung. */
   budgetMs: number;
   /** Peak resident memory of the child and its subprocesses (dcraw_emu). */
   rssLimitBytes: number;
@@ -102,7 +102,11 @@ function runChild(dir: string, root: string, opts: BatchOptions): Promise<ChildR
         // already gone
       }
     };
+    // The budget is the longest wait for the next finished file, not for the whole batch: a
+    // batch of big HEICs may take a while, a file that never finishes is the hang.
+    const timer = setTimeout(() => kill('hang'), opts.budgetMs);
     child.stdout.on('data', (d: Buffer) => {
+      timer.refresh();
       out += d.toString('utf8');
       let nl: number;
       while ((nl = out.indexOf('\n')) !== -1) {
@@ -118,7 +122,6 @@ function runChild(dir: string, root: string, opts: BatchOptions): Promise<ChildR
     child.stderr.on('data', (d: Buffer) => {
       err = (err + d.toString('utf8')).slice(-STDERR_TAIL);
     });
-    const timer = setTimeout(() => kill('hang'), opts.budgetMs);
     const poll = setInterval(() => {
       const rss = treeRss(child.pid!);
       peak = Math.max(peak, rss);
@@ -130,7 +133,7 @@ function runChild(dir: string, root: string, opts: BatchOptions): Promise<ChildR
       const done = events.find((e) => e.ev === 'done');
       if (done?.ev === 'done') peak = Math.max(peak, done.hwmBytes);
       const tail = err.trim().split('\n').slice(-12).join('\n');
-      if (killedFor === 'hang') resolve({ events, outcome: 'hang', detail: `no result within ${opts.budgetMs} ms`, peakRssBytes: peak });
+      if (killedFor === 'hang') resolve({ events, outcome: 'hang', detail: `no file finished within ${opts.budgetMs} ms`, peakRssBytes: peak });
       else if (killedFor === 'memory')
         resolve({ events, outcome: 'memory', detail: `resident memory above ${opts.rssLimitBytes} bytes`, peakRssBytes: peak });
       else if (done && code === 0) resolve({ events, outcome: 'ok', detail: '', peakRssBytes: peak });

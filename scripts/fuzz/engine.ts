@@ -28,18 +28,21 @@ export interface FuzzFailure extends MutantId {
   sha256: string;
 }
 
-export interface FuzzOptions extends BatchOptions {
+export interface RunOptions extends BatchOptions {
+  /** Mutants per child process. @default 24 */
+  batchSize?: number;
+  /** Child processes at once. @default 2 */
+  jobs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface FuzzOptions extends RunOptions {
   seed: number;
   /** Mutants per source. */
   count: number;
   sources: readonly SeedSource[];
   /** Formats to fuzz. @default every format with a seed */
   formats?: readonly string[];
-  /** Mutants per child process. @default 24 */
-  batchSize?: number;
-  /** Child processes at once. @default 2 */
-  jobs?: number;
-  onProgress?: (done: number, total: number) => void;
 }
 
 export interface FuzzFigures {
@@ -117,7 +120,7 @@ function figuresOf(results: BatchResult[], mutants: Map<string, MadeMutant>, sta
 }
 
 /** Runs mutants in batches, `jobs` child processes at a time. */
-export async function runMutants(made: readonly MadeMutant[], opts: FuzzOptions): Promise<FuzzFigures> {
+export async function runMutants(made: readonly MadeMutant[], opts: RunOptions): Promise<FuzzFigures> {
   const started = Date.now();
   const batchSize = opts.batchSize ?? 24;
   const jobs = opts.jobs ?? 2;

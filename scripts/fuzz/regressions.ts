@@ -19,6 +19,8 @@ export interface RegressionCase extends MutantId {
   date: string;
   /** Who is fixing it, while it still fails: the test then expects the failure. */
   pending?: string;
+  /** What the cause turned out to be and what fixed it. */
+  note?: string;
 }
 
 export const REGRESSIONS_FILE = path.resolve(fileURLToPath(new URL('../../test/fuzz/regressions.json', import.meta.url)));

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { makeMutant, runMutants, sha256, type MadeMutant } from '../../scripts/fuzz/engine.js';
+import { readRegressions } from '../../scripts/fuzz/regressions.js';
+import { corpusSeeds, seedsOf, type SeedSource } from '../../scripts/fuzz/seeds.js';
+
+/** Skip note shared with the rest of the suite (test/helpers/corpus.ts). */
+const NEEDS_SHARED = 'needs ../shared beside the clone';
+const cases = readRegressions();
+const key = (c: { source: string; format: string; index: number; seed: number }) => `${c.source}-${c.format}-${c.index}@${c.seed}`;
+
+describe('fuzz regressions (test/fuzz/regressions.json, re-made from their seeds)', () => {
+  it('are well-formed', () => {
+    for (const c of cases) {
+      expect(Number.isInteger(c.seed) && Number.isInteger(c.index), key(c)).toBe(true);
+      expect(['made', 'corpus']).toContain(c.source);
+      expect(c.sha256, key(c)).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(new Set(cases.map(key)).size).toBe(cases.length);
+  });
+
+  for (const source of ['made', 'corpus'] as SeedSource[]) {
+    const mine = cases.filter((c) => c.source === source);
+    it.skipIf(mine.length === 0)(`${mine.length} ${source}-seeded cases: fixed ones pass, pending ones still fail`, async (ctx) => {
+      if (source === 'corpus' && corpusSeeds().size === 0) ctx.skip(NEEDS_SHARED);
+      const seeds = await seedsOf(source);
+      const made: MadeMutant[] = [];
+      for (const c of mine) {
+        const m = makeMutant(c, seeds);
+        if (!m) {
+          // Without ../shared/tools there is no DNG maker, so the TIFF-raw family has no made seed.
+          console.warn(`fuzz regression ${key(c)}: no ${c.format} seed here, not replayed`);
+          continue;
+        }
+        if (sha256(m.bytes) !== c.sha256) {
+          console.warn(`fuzz regression ${key(c)}: re-made mutant differs from the one recorded (seeds changed: a new libvips or corpus?)`);
+        }
+        made.push(m);
+      }
+      const f = await runMutants(made, { budgetMs: 15_000, rssLimitBytes: 1536 * 1024 * 1024, batchSize: 12, jobs: 2 });
+      const failed = new Map(f.failures.map((x) => [key(x), x]));
+      const problems: string[] = [];
+      for (const c of mine) {
+        if (!made.some((m) => key(m) === key(c))) continue;
+        const now = failed.get(key(c));
+        if (!c.pending && now) problems.push(`${key(c)} fails again: ${now.kind} in ${now.phase}: ${now.detail}`);
+        if (c.pending && !now) problems.push(`${key(c)} passes now: drop its "pending" (${c.pending}) in test/fuzz/regressions.json`);
+      }
+      expect(problems).toEqual([]);
+    }, 170_000);
+  }
+});

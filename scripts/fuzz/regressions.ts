@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomically } from '../../src/util/atomic-write.js';
 import type { FuzzFailure, MutantId } from './engine.js';
 
 /** A mutant that once failed, re-made from its identity by the regression test (no image is stored). */
@@ -50,6 +50,6 @@ export async function recordRegressions(failures: readonly FuzzFailure[], file =
     });
     added++;
   }
-  if (added) await writeFileAtomic(file, `${JSON.stringify(cases, null, 2)}\n`);
+  if (added) await writeFileAtomically(file, `${JSON.stringify(cases, null, 2)}\n`);
   return added;
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { groupsOf } from '../db/groups.js';
 import { Library } from '../db/library.js';
 import { COLOR_LABELS, SORT_KEYS, type CollectionQuery, type ColorLabel, type ImageRecord, type SortKey } from '../db/types.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { choiceArg, intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
 interface ListOptions {
@@ -46,7 +46,7 @@ export function registerList(program: Command, _ctx: CommandContext): void {
   program
     .command('list')
     .description('list the images of the library (or of a film roll)')
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'one JSON object per line (control and bidi characters written as \\u escapes)')
     .option('--film <path>', 'only the film roll (folder) at this path')
     .option('--min-rating <n>', 'only images rated at least n (0-5; hides rejected ones)', intArg(0, 5))
     .option('--rejected', 'only rejected images')
@@ -77,7 +77,7 @@ export function registerList(program: Command, _ctx: CommandContext): void {
         for (let offset = 0; offset < total; offset += PAGE) {
           const rows = lib.page(query, offset, PAGE);
           const groups = opts.json ? groupsOf(lib, rows.map((r) => r.id)) : undefined;
-          const json = (r: ImageRecord) => JSON.stringify({ ...r, group: groups?.get(r.id)?.group ?? r.id, members: groups?.get(r.id)?.members ?? [r.id] });
+          const json = (r: ImageRecord) => terminalSafeJson({ ...r, group: groups?.get(r.id)?.group ?? r.id, members: groups?.get(r.id)?.members ?? [r.id] });
           const text = rows.map((r) => (opts.json ? json(r) : formatRow(r))).join('\n');
           if (text) process.stdout.write(`${text}\n`);
         }

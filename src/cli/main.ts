@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Help } from 'commander';
 import { sanitizeText } from '../util/sanitize.js';
 import { UsageError, type CommandContext } from './common.js';
@@ -46,7 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'remove',
-    usage: '<id...>',
+    usage: '[options] <id...>',
     description: 'remove images from the library (the files and sidecars are left alone)',
     load: async () => (await import('./remove.js')).registerRemove,
   },
@@ -131,7 +132,7 @@ export function commandFor(args: readonly string[]): string | null {
       continue;
     }
     if ([...VALUE_OPTIONS].some((o) => arg.startsWith(`${o}=`))) continue;
-    if (arg === '-h' || arg === '--help') return null;
+    if (arg === '-h' || arg === '--help' || arg === '-V' || arg === '--version') return null;
     if (arg === 'help') {
       const topic = args[i + 1];
       return topic !== undefined && names.has(topic) ? topic : null;
@@ -163,6 +164,8 @@ export async function buildProgram(ctx: CommandContext, load: string | null | 'a
   const program = new Command('termtable')
     .description('A terminal lighttable: browse and cull photos (raw files included), locally or over SSH.')
     .option('--library <file>', 'library database (default: $XDG_DATA_HOME/termtable/library.db)')
+    // package.json is two folders up from both src/cli and dist/cli.
+    .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.createHelp = () => Object.assign(new ListingHelp(), program.configureHelp());

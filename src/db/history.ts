@@ -178,8 +178,11 @@ export interface StepResult {
   entry: HistoryEntry;
   /** Every image of the entry. */
   entryIds: number[];
-  /** Images whose culling (rating, reject, labels) the step changed: their sidecars need writing. */
-  cullingChanged: number[];
+  /**
+   * Images whose culling or rotation the step changed: their sidecars are rewritten from the
+   * library (a rotation too, for sidecars that carry the orientation).
+   */
+  sidecarIds: number[];
   /** Images of the entry that could not be put back, and why (raw file names). */
   skipped: { id: number; filename: string; reason: string }[];
   /** Folders of images put back into the library (their pairs need recomputing). */
@@ -245,7 +248,7 @@ export function stepHistory(lib: Library, direction: 'undo' | 'redo'): StepResul
           filename: i.filename,
           to: JSON.parse((direction === 'undo' ? i.before : i.after) ?? 'null') as ItemState,
         }));
-      const out: StepResult = { entry: toEntry(row), entryIds: items.map((i) => i.id), cullingChanged: [], skipped: [], restoredFolders: [] };
+      const out: StepResult = { entry: toEntry(row), entryIds: items.map((i) => i.id), sidecarIds: [], skipped: [], restoredFolders: [] };
       const present = new Set(
         db.prepare<[string], number>('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(items.map((i) => i.id))),
       );
@@ -258,14 +261,17 @@ export function stepHistory(lib: Library, direction: 'undo' | 'redo'): StepResul
           else {
             const s = i.to as CullingState;
             set.run(s.rating, s.rejected ? 1 : 0, labelsToMask(s.labels), i.id);
-            out.cullingChanged.push(i.id);
+            out.sidecarIds.push(i.id);
           }
         }
       } else if (row.kind === 'rotation') {
         const set = db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?');
         for (const i of items) {
           if (!present.has(i.id)) gone(i);
-          else set.run((i.to as { rotation: number }).rotation, i.id);
+          else {
+            set.run((i.to as { rotation: number }).rotation, i.id);
+            out.sidecarIds.push(i.id);
+          }
         }
       } else if (direction === 'undo') {
         const restore = rowRestorer(db);

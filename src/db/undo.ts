@@ -22,13 +22,13 @@ async function step(lib: Library, direction: 'undo' | 'redo'): Promise<UndoResul
   if (!result) return undefined;
   if (result.restoredFolders.length) regroupFolders(lib, result.restoredFolders);
   // The same sidecar write path as applyCulling: the sidecar ends up saying what the library says.
-  const errors = await writeSidecars(lib, lib.getMany(result.cullingChanged));
+  const errors = await writeSidecars(lib, lib.getMany(result.sidecarIds));
   const skipped = result.skipped;
   const verb = direction === 'undo' ? 'undid' : 'redid';
   const note = skipped.length
     ? ` (${skipped.length} not ${direction === 'undo' ? 'restored' : 'redone'}: ${sanitizeText(skipped[0]!.filename)}: ${skipped[0]!.reason})`
     : '';
-  const ids = lib.getMany([...new Set([...result.cullingChanged, ...result.entryIds])]).map((r) => r.id);
+  const ids = lib.getMany([...new Set([...result.sidecarIds, ...result.entryIds])]).map((r) => r.id);
   return { message: `${verb}: ${result.entry.description}${note}`, entry: result.entry, ids, errors, skipped };
 }
 

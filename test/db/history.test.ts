@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyCulling, removeImages, rotateImages } from '../../src/db/culling.js';
-import { listHistory } from '../../src/db/history.js';
+import { HISTORY_LIMIT, listHistory, recordEntry } from '../../src/db/history.js';
 import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 import { readSidecar } from '../../src/db/xmp.js';
@@ -182,6 +182,22 @@ describe('undo and redo', () => {
     const step = await undo(lib);
     expect(step!.skipped).toEqual([{ id: ids[0], filename: 'a.jpg', reason: 'no longer in the library' }]);
     expect(lib.get(ids[1]!)!.rating).toBe(0);
+  });
+
+  it('keeps the newest HISTORY_LIMIT entries: the journal does not grow without bound', async () => {
+    const { lib, ids } = await libraryWith(['a.jpg']);
+    const id = ids[0]!;
+    const state = (rating: number) => ({ rating, rejected: false, labels: [] });
+    lib.connection().transaction(() => {
+      for (let i = 0; i < HISTORY_LIMIT + 5; i++) {
+        recordEntry(lib, 'culling', [{ id, filename: 'a.jpg', before: state(i % 5), after: state((i % 5) + 1) }]);
+      }
+    })();
+    const db = lib.connection();
+    expect(db.prepare('SELECT count(*) FROM history').pluck().get()).toBe(HISTORY_LIMIT);
+    expect(db.prepare('SELECT count(*) FROM history_items').pluck().get()).toBe(HISTORY_LIMIT);
+    expect(db.prepare('SELECT min(id) FROM history').pluck().get()).toBe(6);
+    expect(() => recordEntry(lib, 'culling', [])).toThrow(/inside the transaction/);
   });
 
   it('names from files reach the description without control characters', async () => {

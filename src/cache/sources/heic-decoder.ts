@@ -1,7 +1,5 @@
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { WorkerAbortError, WorkerCrashError, WorkerPool, WorkerTimeoutError, workerModule } from '../../util/worker-pool.js';
 import { ThumbError } from './causes.js';
 
 export interface DecodedPixels {
@@ -17,117 +15,36 @@ export interface HeicDecodeOptions {
   signal?: AbortSignal;
 }
 
+interface WorkerResult {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
 /**
- * The compiled worker beside this module; when this module runs from TypeScript sources
- * (vitest, tsx) the worker comes from dist/, which the test setup builds, since a worker
- * thread has no TypeScript loader.
+ * Idle decoders are unref'd (they never keep the process alive) and terminated after this
+ * long; a worker costs ~40 MB, and its wasm start-up is worth keeping across a page of HEICs.
  */
-function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return path.join(path.dirname(here), 'heic-worker.js');
-  return path.resolve(path.dirname(here), '..', '..', '..', 'dist', 'cache', 'sources', 'heic-worker.js');
-}
-
-interface Job {
-  data: Uint8Array;
-  resolve: (value: DecodedPixels) => void;
-  reject: (err: Error) => void;
-  options: HeicDecodeOptions;
-}
-
-interface Slot {
-  worker: Worker;
-  busy: boolean;
-  idleTimer: NodeJS.Timeout | null;
-}
-
 const IDLE_MS = 30_000;
-let nextId = 1;
-const slots: Slot[] = [];
-const waiting: Job[] = [];
-const maxWorkers = () => Math.max(1, Math.min(4, os.availableParallelism()));
 
-function retire(slot: Slot): void {
-  const i = slots.indexOf(slot);
-  if (i !== -1) slots.splice(i, 1);
-  if (slot.idleTimer) clearTimeout(slot.idleTimer);
-  void slot.worker.terminate().catch(() => undefined);
+let pool: WorkerPool<Uint8Array, WorkerResult> | undefined;
+function heicPool(): WorkerPool<Uint8Array, WorkerResult> {
+  pool ??= new WorkerPool({
+    file: workerModule(import.meta.url, 'heic-worker'),
+    size: Math.max(1, Math.min(4, os.availableParallelism())),
+    idleMs: IDLE_MS,
+  });
+  return pool;
 }
 
-function newSlot(): Slot {
-  // libheif prints parse errors with console.log: kept off the parent's stdout, where a TUI is drawing.
-  const worker = new Worker(workerPath(), { stdout: true, stderr: true });
-  worker.stdout.resume();
-  worker.stderr.resume();
-  worker.unref(); // an idle decoder must not keep the process alive
-  const slot: Slot = { worker, busy: false, idleTimer: null };
-  slots.push(slot);
-  return slot;
-}
-
-function pump(): void {
-  while (waiting.length > 0) {
-    let slot = slots.find((s) => !s.busy);
-    if (!slot) {
-      if (slots.length >= maxWorkers()) return;
-      try {
-        slot = newSlot();
-      } catch (err) {
-        const job = waiting.shift();
-        job?.reject(new ThumbError('unsupported', `HEIC decoder worker did not start: ${(err as Error).message}`));
-        continue;
-      }
-    }
-    const job = waiting.shift();
-    if (!job) continue;
-    if (job.options.signal?.aborted) job.reject(new ThumbError('unsupported', 'aborted'));
-    else run(slot, job);
+function asThumbError(err: unknown, timeoutMs: number): ThumbError {
+  if (err instanceof WorkerTimeoutError) return new ThumbError('unsupported', `HEIC decoder timed out after ${timeoutMs} ms`);
+  if (err instanceof WorkerAbortError) return new ThumbError('unsupported', 'aborted');
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof WorkerCrashError) {
+    return new ThumbError(/memory|alloc/i.test(message) ? 'memory' : 'unsupported', `HEIC decoder crashed: ${message}`);
   }
-}
-
-function run(slot: Slot, job: Job): void {
-  slot.busy = true;
-  if (slot.idleTimer) clearTimeout(slot.idleTimer);
-  const id = nextId++;
-  const { worker } = slot;
-  let done = false;
-  const settle = (crashed: boolean, fn: () => void) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    job.options.signal?.removeEventListener('abort', onAbort);
-    worker.off('message', onMessage);
-    worker.off('error', onError);
-    worker.off('exit', onExit);
-    if (crashed) retire(slot);
-    else {
-      slot.busy = false;
-      slot.idleTimer = setTimeout(() => retire(slot), IDLE_MS);
-      slot.idleTimer.unref();
-    }
-    fn();
-    pump();
-  };
-  const onMessage = (msg: { id: number; width?: number; height?: number; pixels?: Uint8Array; error?: string }) => {
-    if (msg.id !== id) return;
-    if (msg.error !== undefined || !msg.pixels || !msg.width || !msg.height) {
-      settle(false, () => job.reject(new ThumbError('unsupported', `HEIC decoder: ${msg.error ?? 'no image'}`)));
-      return;
-    }
-    const pixels = Buffer.from(msg.pixels.buffer, msg.pixels.byteOffset, msg.pixels.byteLength);
-    const out = { width: msg.width, height: msg.height, pixels };
-    settle(false, () => job.resolve(out));
-  };
-  const onError = (err: Error) => settle(true, () => job.reject(new ThumbError(/memory|alloc/i.test(err.message) ? 'memory' : 'unsupported', `HEIC decoder crashed: ${err.message}`)));
-  const onExit = (code: number) => settle(true, () => job.reject(new ThumbError('unsupported', `HEIC decoder exited (code ${code})`)));
-  const onAbort = () => settle(true, () => job.reject(new ThumbError('unsupported', 'aborted')));
-  const timeoutMs = job.options.timeoutMs ?? 60_000;
-  const timer = setTimeout(() => settle(true, () => job.reject(new ThumbError('unsupported', `HEIC decoder timed out after ${timeoutMs} ms`))), timeoutMs);
-  worker.on('message', onMessage);
-  worker.on('error', onError);
-  worker.on('exit', onExit);
-  job.options.signal?.addEventListener('abort', onAbort, { once: true });
-  worker.postMessage({ id, data: job.data }, [job.data.buffer as ArrayBuffer]);
+  return new ThumbError('unsupported', `HEIC decoder: ${message}`);
 }
 
 /**
@@ -135,12 +52,17 @@ function run(slot: Slot, job: Job): void {
  * the result is already upright). Crashed or timed-out workers are replaced by new ones.
  * `data` is transferred to the worker: do not use it afterwards.
  */
-export function decodeHeic(data: Uint8Array, options: HeicDecodeOptions = {}): Promise<DecodedPixels> {
-  if (options.signal?.aborted) return Promise.reject(new ThumbError('unsupported', 'aborted'));
+export async function decodeHeic(data: Uint8Array, options: HeicDecodeOptions = {}): Promise<DecodedPixels> {
+  if (options.signal?.aborted) throw new ThumbError('unsupported', 'aborted');
   // Only a buffer that owns its whole ArrayBuffer may be transferred.
   const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
-  return new Promise<DecodedPixels>((resolve, reject) => {
-    waiting.push({ data: own, resolve, reject, options });
-    pump();
-  });
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  let out: WorkerResult;
+  try {
+    out = await heicPool().run(own, { timeoutMs, signal: options.signal, transfer: [own.buffer as ArrayBuffer] });
+  } catch (err) {
+    throw asThumbError(err, timeoutMs);
+  }
+  if (!out || !out.pixels || !out.width || !out.height) throw new ThumbError('unsupported', 'HEIC decoder: no image');
+  return { width: out.width, height: out.height, pixels: Buffer.from(out.pixels.buffer, out.pixels.byteOffset, out.pixels.byteLength) };
 }

@@ -11,6 +11,7 @@ import { App } from './components/App.js';
 import { createGraphicsLayer } from './graphics-layer.js';
 import { KeypressProvider } from './hooks/use-keypress.js';
 import { LighttableStore } from './store.js';
+import { applyColourLevel } from './theme.js';
 import { drainReplies, ENTER_TERMINAL, LEAVE_TERMINAL, setBlockingWrites } from './terminal.js';
 import { watchReattach } from './reattach.js';
 
@@ -52,6 +53,8 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
   });
   const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs });
   const detectedCaps = detection.caps;
+  // Text colour follows what was detected, not chalk's TERM allow-list (TERM=mlterm had none).
+  applyColourLevel(detectedCaps);
   const { services, renderers } = realServices({
     library: opts.library,
     cache,

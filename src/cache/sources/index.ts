@@ -106,6 +106,8 @@ async function make(subject: ThumbSubject, opts: MakeThumbnailsOptions): Promise
   }
 }
 
+const isJpegStart = (b: Buffer): boolean => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+
 /** Renders levels from one embedded preview (bytes read now, bounds-checked). */
 async function fromPreview(
   reader: FileReader,
@@ -116,9 +118,9 @@ async function fromPreview(
   color: ColorOptions,
 ): Promise<MadeThumb[]> {
   const bytes = await reader.readExactly(preview.offset, preview.length);
-  // Validate with sharp before trusting the header we parsed ourselves.
-  const meta = await sharp(bytes).metadata();
-  if (meta.format !== 'jpeg' || !meta.width || !meta.height) throw new ThumbError('unsupported', `embedded preview is not a JPEG (${preview.origin})`);
+  // A JPEG's start marker is all we check here: the decode itself (failOn 'error') refuses a
+  // corrupt one, and a separate sharp().metadata() pass cost a second header parse per file.
+  if (!isJpegStart(bytes)) throw new ThumbError('unsupported', `embedded preview is not a JPEG (${preview.origin})`);
   return renderLevels({ input: bytes }, levels, uprightTransform(orientation, rotation), color, 'embedded');
 }
 

@@ -67,13 +67,16 @@ export async function renderLevels(
   const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
 
-  const out: MadeThumb[] = [];
-  for (const level of sorted) {
-    const edge = LEVEL_SIZES[level];
-    let pipeline = sharp(data, { raw });
-    if (Math.max(raw.width, raw.height) > edge) pipeline = pipeline.resize(edge, edge, { fit: 'inside' });
-    const jpeg = await pipeline.jpeg({ quality: JPEG_QUALITY }).toBuffer({ resolveWithObject: true });
-    out.push({ level, jpeg: jpeg.data, width: jpeg.info.width, height: jpeg.info.height, source });
-  }
+  // The levels' resizes and encodes run side by side on libvips' threads: awaited one after
+  // another, the small ones left cores idle.
+  const out = await Promise.all(
+    sorted.map(async (level): Promise<MadeThumb> => {
+      const edge = LEVEL_SIZES[level];
+      let pipeline = sharp(data, { raw });
+      if (Math.max(raw.width, raw.height) > edge) pipeline = pipeline.resize(edge, edge, { fit: 'inside' });
+      const jpeg = await pipeline.jpeg({ quality: JPEG_QUALITY }).toBuffer({ resolveWithObject: true });
+      return { level, jpeg: jpeg.data, width: jpeg.info.width, height: jpeg.info.height, source };
+    }),
+  );
   return out.sort((a, b) => a.level - b.level);
 }

@@ -1,4 +1,4 @@
-import { withPairs } from './groups.js';
+import { groupsOf, withPairs } from './groups.js';
 import { filenamesOf, recordEntry, snapshotRows, type CullingState } from './history.js';
 import type { Library } from './library.js';
 import { COLOR_LABELS, type ColorLabel, type CullingChange, type CullingSnapshot, type ImageRecord } from './types.js';
@@ -86,11 +86,13 @@ const targetsOf = (lib: Library, ids: readonly number[], opts: CullingOptions) =
 async function changeCulling(
   lib: Library,
   ids: readonly number[],
-  next: (old: CullingSnapshot) => CullingState,
+  /** Called inside the transaction, so what it reads is what the change is made on. */
+  makeNext: () => (old: CullingSnapshot) => CullingState,
 ): Promise<CullingResult> {
   const { before, changedIds } = lib
     .connection()
     .transaction(() => {
+      const next = makeNext();
       const after = new Map<number, CullingState>();
       const result = lib.updateCulling(ids, (old) => {
         const now = next(old);
@@ -122,13 +124,39 @@ export async function applyCulling(
   opts: CullingOptions = {},
 ): Promise<CullingResult> {
   checkChange(change);
-  return changeCulling(lib, targetsOf(lib, ids, opts), (old) => nextCulling(old, change));
+  if (opts.groupPairs === false) return changeCulling(lib, ids, () => (old) => nextCulling(old, change));
+  // Each file of a pair follows the image it was given for (its anchor): a toggle on a pair
+  // culled apart (rawJpegPairs: separate) sets both to the toggled state of the anchor
+  // instead of swapping them.
+  const groups = groupsOf(lib, ids);
+  const anchorOf = new Map<number, number>();
+  for (const id of ids) for (const m of groups.get(id)?.members ?? [id]) if (!anchorOf.has(m)) anchorOf.set(m, id);
+  const toggles = change.toggleReject === true || (change.toggleLabels?.length ?? 0) > 0;
+  return changeCulling(lib, [...anchorOf.keys()], () => {
+    if (!toggles) return (old) => nextCulling(old, change);
+    const anchors = new Map(lib.getMany([...new Set(anchorOf.values())]).map((r) => [r.id, r]));
+    return (old) => {
+      const anchor = anchors.get(anchorOf.get(old.id)!);
+      return nextCulling(old, anchor ? withoutToggles(change, anchor) : change);
+    };
+  });
+}
+
+/** The change with its toggles made absolute against one image's state. */
+function withoutToggles(change: CullingChange, state: CullingState): CullingChange {
+  const { toggleReject, toggleLabels, ...out } = change;
+  if (toggleReject) out.reject = !state.rejected;
+  if (toggleLabels?.length) {
+    out.addLabels = [...(out.addLabels ?? []), ...toggleLabels.filter((l) => !state.labels.includes(l))];
+    out.removeLabels = [...(out.removeLabels ?? []), ...toggleLabels.filter((l) => state.labels.includes(l))];
+  }
+  return out;
 }
 
 /** Puts images back to states applyCulling returned as `before` (itself a journaled change). */
 export async function restoreCulling(lib: Library, snapshots: readonly CullingSnapshot[]): Promise<CullingResult> {
   const byId = new Map(snapshots.map((s) => [s.id, s]));
-  return changeCulling(lib, [...byId.keys()], (old) => {
+  return changeCulling(lib, [...byId.keys()], () => (old) => {
     const s = byId.get(old.id) ?? old;
     return { rating: s.rating, rejected: s.rejected, labels: s.labels };
   });

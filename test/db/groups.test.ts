@@ -101,6 +101,14 @@ describe('RAW+JPEG pairs in the library', () => {
     expect(lib.get(raw.id)!.rating).toBe(0);
     expect(rotateImages(lib, [raw.id], 1).map((r) => r.id).sort()).toEqual([jpeg.id, raw.id].sort());
 
+    // A pair culled apart: a toggle on the leader sets both to the leader's toggled state.
+    await applyCulling(lib, [raw.id], { reject: true, addLabels: ['blue'] }, { groupPairs: false });
+    await applyCulling(lib, [jpeg.id], { toggleReject: true, toggleLabels: ['blue', 'green'] });
+    expect([lib.get(jpeg.id)!, lib.get(raw.id)!].map((r) => [r.rejected, r.labels])).toEqual([
+      [true, ['green', 'blue']],
+      [true, ['green', 'blue']],
+    ]);
+
     // Removing the pair removes both; undo brings both back, still paired.
     expect(removeImages(lib, [jpeg.id])).toBe(2);
     expect(lib.count({})).toBe(1);

@@ -1,0 +1,107 @@
+/**
+ * The one scheduler for encoding pictures: what is visible first, then the neighbours the
+ * cursor will move to, then the next page; a job whose slot left the screen is dropped before
+ * it starts. Lower-priority work starts only when nothing visible is waiting or running, since
+ * the sixel worker pool is first-come first-served and an early next-page encode made the
+ * visible page wait for it (launch took twice as long).
+ */
+export const PRIORITIES = ['visible', 'neighbour', 'next'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export interface EncodeJob {
+  /** Identity: a second job with the same key while one is queued is merged into it. */
+  key: string;
+  priority: Priority;
+  run(): Promise<void>;
+}
+
+export interface EncodeQueueOptions {
+  /** Jobs running at once. @default 4 */
+  concurrency?: number;
+  /** Whether visible work is in flight elsewhere (fetches): holds back lower priorities. */
+  visibleBusy?: () => boolean;
+}
+
+export class EncodeQueue {
+  readonly #concurrency: number;
+  readonly #visibleBusy: () => boolean;
+  #queued = new Map<string, EncodeJob>();
+  #running = new Map<string, Priority>();
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: EncodeQueueOptions = {}) {
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    this.#visibleBusy = options.visibleBusy ?? (() => false);
+  }
+
+  get size(): number {
+    return this.#queued.size + this.#running.size;
+  }
+
+  push(job: EncodeJob): void {
+    const prev = this.#queued.get(job.key);
+    if (prev && PRIORITIES.indexOf(prev.priority) <= PRIORITIES.indexOf(job.priority)) return;
+    if (this.#running.has(job.key)) return;
+    this.#queued.set(job.key, job);
+    this.pump();
+  }
+
+  /** Moves queued jobs `match` picks to another priority (a next-page slot came on screen). */
+  reprioritize(match: (key: string) => boolean, priority: Priority): void {
+    for (const job of this.#queued.values()) if (match(job.key)) job.priority = priority;
+    this.pump();
+  }
+
+  /** Drops queued jobs `keep` says no to (their slot left the screen). */
+  retain(keep: (key: string) => boolean): void {
+    for (const key of this.#queued.keys()) if (!keep(key)) this.#queued.delete(key);
+    this.#settle();
+  }
+
+  clear(): void {
+    this.#queued.clear();
+    this.#settle();
+  }
+
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Starts what may start now (call again when outside conditions change). */
+  pump(): void {
+    while (this.#running.size < this.#concurrency) {
+      const job = this.#pick();
+      if (!job) break;
+      this.#queued.delete(job.key);
+      this.#running.set(job.key, job.priority);
+      void job
+        .run()
+        .catch(() => undefined)
+        .finally(() => {
+          this.#running.delete(job.key);
+          this.pump();
+          this.#settle();
+        });
+    }
+  }
+
+  #pick(): EncodeJob | undefined {
+    let best: EncodeJob | undefined;
+    for (const job of this.#queued.values()) {
+      if (!best || PRIORITIES.indexOf(job.priority) < PRIORITIES.indexOf(best.priority)) best = job;
+      if (best.priority === 'visible') break;
+    }
+    if (!best || best.priority === 'visible') return best;
+    const visibleRunning = [...this.#running.values()].includes('visible');
+    return visibleRunning || this.#visibleBusy() ? undefined : best;
+  }
+
+  #settle(): void {
+    if (this.size > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -102,6 +102,48 @@ describe('undo and redo', () => {
     expect(lib.get(a)).toMatchObject({ rating: 0, rejected: true, labels: ['red', 'blue'] });
     expect(lib.get(b)!.rotation).toBe(1);
     expect(exifXmp(file)).toEqual({ rating: -1, labels: [0, 3] });
+  });
+
+  it('undo leaves a sidecar byte for byte as it was, other tools\' data included', async () => {
+    const { lib, ids } = await libraryWith(['IMG_0001.jpg']);
+    const [id] = ids as [number];
+    const sidecar = `${lib.get(id)!.path}.xmp`;
+    // As darktable writes one: its edit history must survive our edits and their undo.
+    writeFileSync(
+      sidecar,
+      `<?xml version="1.0" encoding="UTF-8"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 4.4.0-Exiv2">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:darktable="http://darktable.sf.net/"
+   xmp:Rating="2"
+   darktable:history_end="1">
+   <darktable:colorlabels>
+    <rdf:Seq>
+     <rdf:li>0</rdf:li>
+    </rdf:Seq>
+   </darktable:colorlabels>
+   <darktable:history>
+    <rdf:Seq>
+     <rdf:li darktable:operation="exposure" darktable:enabled="1" darktable:params="0000000000"/>
+    </rdf:Seq>
+   </darktable:history>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+`,
+    );
+    await applyCulling(lib, [id], { rating: 2, addLabels: ['red'] }); // the library learns the sidecar's state
+    const before = readFileSync(sidecar, 'utf8');
+    const changes = [{ rating: 4 }, { toggleLabels: ['blue' as const] }, { toggleLabels: ['red' as const] }, { toggleReject: true }];
+    for (const change of changes) {
+      await applyCulling(lib, [id], change);
+      expect(readFileSync(sidecar, 'utf8')).not.toBe(before);
+      await undo(lib);
+      expect(readFileSync(sidecar, 'utf8'), JSON.stringify(change)).toBe(before);
+    }
+    expect(readFileSync(sidecar, 'utf8')).toContain('darktable:operation="exposure"');
   });
 
   it('a change after an undo drops the redo branch (vim)', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { PROTOCOL_PREFS, type ProtocolPref } from '../config/preferences.js';
 import { Library } from '../db/library.js';
+import type { CollectionQuery } from '../db/types.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { choiceArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 import { importWithProgress } from './import.js';
@@ -24,16 +25,30 @@ async function checkFolder(dir: string): Promise<string> {
   return abs;
 }
 
+/**
+ * The collection the lighttable opens on: the film roll of DIR when one folder is given, or
+ * of the current folder when none is; all film rolls when several are given, or when that
+ * folder holds no photos of its own (only sub-folders that do). `c` picks another.
+ */
+export function initialQuery(lib: Library, dirs: readonly string[], cwd = process.cwd()): CollectionQuery {
+  const folder = dirs.length === 1 ? path.resolve(cwd, dirs[0]!) : dirs.length === 0 ? path.resolve(cwd) : undefined;
+  if (folder !== undefined && lib.count({ filmRoll: folder, sort: 'taken' }) > 0) return { filmRoll: folder, sort: 'taken' };
+  return { sort: 'taken' };
+}
+
 export function registerLighttable(program: Command, ctx: CommandContext): void {
   program
     .command('lighttable', { isDefault: true })
     .description('open the lighttable (the default command): import DIR first if given, else the current folder')
-    .argument('[dir...]', 'folders to import and open (default: the current folder)')
+    .argument('[dir...]', "folders to import and open (default: the current folder); one folder opens on its film roll")
     .option('--protocol <name>', `graphics protocol: ${PROTOCOL_PREFS.join(', ')}`, choiceArg(PROTOCOL_PREFS))
     .option('--no-import', 'open the library as it is, importing nothing')
     .addHelpText(
       'after',
-      '\nKeys: arrows/hjkl move, 0-5 rate, r reject, F1-F5 colour labels, Space select, w preview,\n' +
+      '\nOpens on the film roll of DIR (or of the current folder, when it holds photos itself);\n' +
+        'with several folders, or a folder whose photos are all in sub-folders, on all film rolls.\n' +
+        '`c` picks another film roll.\n' +
+        '\nKeys: arrows/hjkl move, 0-5 rate, r reject, F1-F5 colour labels, Space select, w preview,\n' +
         'x culling, / filter, p preferences, ? every key, q quit.\n\n' +
         'Examples:\n  termtable ~/Pictures/2025-iceland\n  termtable --no-import\n  termtable --protocol blocks .',
     )
@@ -60,7 +75,8 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         // user's shell, or a test run by CI, must not blank the screen.
         for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[key];
         const { runLighttable } = await import('../tui/run.js');
-        const exit = await runLighttable({ library: lib, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
+        const query = initialQuery(lib, dirs);
+        const exit = await runLighttable({ library: lib, query, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
         ctx.setExitCode(exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 15) : 0);
       } finally {
         lib.close();

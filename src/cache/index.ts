@@ -14,6 +14,7 @@ export {
   type QueueProgress,
 } from './mipmap-cache.js';
 export { subjectFromRecord } from './subject.js';
+export type { DiskProblem } from './disk-health.js';
 export type { DeadEntry } from './entry.js';
 export * from './types.js';
 export { forgetThumbnails, type ForgetSummary } from './forget.js';

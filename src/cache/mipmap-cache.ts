@@ -4,6 +4,7 @@ import { mipmapCacheFile, mipmapDir } from '../config/paths.js';
 import type { Preferences } from '../config/preferences.js';
 import { readCacheFile, writeCacheFile, writeCacheFileSync, type CacheFileMeta } from './cache-file.js';
 import { DiskCache, type DiskStats } from './disk-cache.js';
+import { DiskHealth, type DiskProblem } from './disk-health.js';
 import {
   colorKey,
   deadStillApplies,
@@ -57,6 +58,8 @@ export interface QueueProgress {
   running: number;
   done: number;
   failed: number;
+  /** The disk cache cannot be written (full, read-only): one message for the whole cache. */
+  diskProblem: DiskProblem | null;
 }
 
 export interface MemoryStats {
@@ -97,7 +100,8 @@ export interface GenerateProgress {
 export interface GenerateFailure {
   id: number;
   path: string;
-  cause: ThumbFailure['cause'];
+  /** `disk`: made, but the disk cache could not be written (the message says why: ENOSPC, …). */
+  cause: ThumbFailure['cause'] | 'disk';
   message: string;
 }
 
@@ -185,7 +189,8 @@ export class MipmapCache {
   #runEnded = false;
 
   #listeners = new Set<() => void>();
-  #snapshot: QueueProgress = { queued: 0, running: 0, done: 0, failed: 0 };
+  #snapshot: QueueProgress = { queued: 0, running: 0, done: 0, failed: 0, diskProblem: null };
+  #diskHealth = new DiskHealth();
   #notifyTimer: NodeJS.Timeout | undefined;
   #lastNotify = 0;
 
@@ -211,6 +216,15 @@ export class MipmapCache {
       for (const entry of loaded.entries.reverse()) cache.#lru.set(entryKey(entry.id, entry.level), entry);
     }
     return cache;
+  }
+
+  /**
+   * Set while the disk cache cannot be written (a full or read-only disk): the first error
+   * since the last good write. Thumbnails are still made and kept in memory. Also in
+   * getSnapshot(), so a subscriber (the lighttable's status line) shows it once.
+   */
+  get diskProblem(): DiskProblem | null {
+    return this.#diskHealth.problem;
   }
 
   get diskDir(): string {
@@ -320,7 +334,7 @@ export class MipmapCache {
     let seen = 0;
     const report = () =>
       opts.onProgress?.({ seen, generated: summary.generated, present: summary.present, failed: summary.failed.length });
-    const addFailure = (subject: ThumbSubject, f: Pick<DeadEntry, 'cause' | 'detail'>) =>
+    const addFailure = (subject: ThumbSubject, f: { cause: GenerateFailure['cause']; detail: string }) =>
       summary.failed.push({ id: subject.id, path: subject.path, cause: f.cause, message: f.detail });
 
     const pending = new Set<Promise<void>>();
@@ -365,7 +379,10 @@ export class MipmapCache {
       const task = this.#request(subject, missing, new Set(missing), false, 'batch', undefined, group).then(
         (results) => {
           const bad = results.find((r): r is ThumbFailure => !r.ok);
+          // Made but not written: on a full disk nothing is there for the next run either.
+          const unwritten = this.#diskHealth.take(subject.id);
           if (bad) addFailure(subject, bad);
+          else if (unwritten !== undefined) addFailure(subject, { cause: 'disk', detail: `cannot write the disk cache: ${unwritten}` });
           else summary.generated++;
           report();
         },
@@ -799,11 +816,14 @@ export class MipmapCache {
       }
       // Write-through: with the disk backend on, nothing made in memory is lost at exit.
       if (this.#prefs.diskBackend) {
-        await Promise.all(
-          [...made.values()].map((e) =>
-            this.#disk.write(e).catch((err: Error) => this.#warnOnce(`cannot write disk cache: ${err.message}`)),
-          ),
-        );
+        const errors = await Promise.all([...made.values()].map((e) => this.#disk.write(e).then(() => null, (err: unknown) => err)));
+        const error = errors.find((e) => e !== null);
+        if (error === undefined) {
+          if (this.#diskHealth.succeeded(subject.id)) this.#notify();
+        } else {
+          if (this.#diskHealth.failed(subject.id, error)) this.#notify();
+          this.#warnOnce(`cannot write the disk cache ${this.#disk.dir}: ${this.#diskHealth.problem?.message}`);
+        }
       }
       // Another process may have recorded a failure of this image: it is wrong now.
       if (made.size > 0) {
@@ -850,7 +870,7 @@ export class MipmapCache {
 
   #progressNow(): QueueProgress {
     const c = this.#queue.counts();
-    return { queued: c.queued, running: c.running, done: this.#done, failed: this.#failed };
+    return { queued: c.queued, running: c.running, done: this.#done, failed: this.#failed, diskProblem: this.#diskHealth.problem };
   }
 
   #notify(): void {
@@ -861,7 +881,12 @@ export class MipmapCache {
       this.#lastNotify = Date.now();
       const now = this.#progressNow();
       const s = this.#snapshot;
-      if (now.queued === s.queued && now.running === s.running && now.done === s.done && now.failed === s.failed) return;
+      if (
+        now.queued === s.queued && now.running === s.running && now.done === s.done && now.failed === s.failed &&
+        now.diskProblem === s.diskProblem
+      ) {
+        return;
+      }
       this.#snapshot = now;
       for (const listener of this.#listeners) listener();
     }, wait);

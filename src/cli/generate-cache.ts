@@ -24,7 +24,7 @@ function printSummary(summary: GenerateSummary, json: boolean): void {
   }
   for (const f of summary.failed) {
     process.stderr.write(
-      `termtable: image ${f.id} ${sanitizeText(f.path)}: ${CAUSE_LABELS[f.cause]}: ${sanitizeText(f.message)}\n`,
+      `termtable: image ${f.id} ${sanitizeText(f.path)}: ${f.cause === 'disk' ? 'not saved' : CAUSE_LABELS[f.cause]}: ${sanitizeText(f.message)}\n`,
     );
   }
   process.stdout.write(

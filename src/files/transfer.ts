@@ -3,9 +3,12 @@ import { constants, type Stats } from 'node:fs';
 import { copyFile, link, lstat, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Names of copies in progress: hidden, with the writer's pid so a dead writer's leftovers can go. */
+/**
+ * Names of copies in progress: hidden, with the writer's pid so a dead writer's leftovers can
+ * go; without the photo's own name, so a name near the 255-byte limit still has a temp name.
+ */
 export const PART_PREFIX = '.termtable-part-';
-const PART_NAME = /^\.termtable-part-(\d+)-[0-9a-f]{8}-/;
+const PART_NAME = /^\.termtable-part-(\d+)-[0-9a-f]{16}$/;
 
 /** The destination name is taken: nothing was replaced. */
 export class ClashError extends Error {
@@ -61,7 +64,7 @@ export async function renameNoReplace(from: string, to: string): Promise<void> {
 
 /** `to`'s temporary name while it is being written, in `to`'s folder (so the final rename stays on one filesystem). */
 export function partName(to: string): string {
-  return path.join(path.dirname(to), `${PART_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(to)}`);
+  return path.join(path.dirname(to), `${PART_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
 }
 
 /**

@@ -44,6 +44,14 @@ describe('copyNoReplace', () => {
     }
   });
 
+  it('copies a file whose name is 255 bytes long (the temporary name does not grow with it)', async () => {
+    const dir = tempDir('tt-copy-');
+    const src = photo(dir, 'a.jpg', 1000);
+    const dest = path.join(dir, `${'x'.repeat(251)}.jpg`);
+    await copyNoReplace(src, dest);
+    expect(readFileSync(dest).equals(readFileSync(src))).toBe(true);
+  });
+
   it('never replaces an existing file and leaves no temporary file behind', async () => {
     const dir = tempDir('tt-copy-');
     const src = photo(dir, 'a.jpg');
@@ -104,10 +112,10 @@ describe('sameContent and removeDeadParts', () => {
     const dir = tempDir('tt-parts-');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const deadPid = Number(dead.stdout);
-    writeFileSync(path.join(dir, `${PART_PREFIX}${deadPid}-0badf00d-IMG_1.CR3`), 'half');
-    writeFileSync(path.join(dir, `${PART_PREFIX}${process.pid}-0badf00d-IMG_2.CR3`), 'in progress');
+    writeFileSync(path.join(dir, `${PART_PREFIX}${deadPid}-0badf00d0badf00d`), 'half');
+    writeFileSync(path.join(dir, `${PART_PREFIX}${process.pid}-0badf00d0badf00d`), 'in progress');
     writeFileSync(path.join(dir, 'IMG_3.CR3'), 'photo');
     expect(await removeDeadParts(dir)).toBe(1);
-    expect(readdirSync(dir).sort()).toEqual([`${PART_PREFIX}${process.pid}-0badf00d-IMG_2.CR3`, 'IMG_3.CR3']);
+    expect(readdirSync(dir).sort()).toEqual([`${PART_PREFIX}${process.pid}-0badf00d0badf00d`, 'IMG_3.CR3']);
   });
 });

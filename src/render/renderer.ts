@@ -26,6 +26,10 @@ export interface Renderer {
   readonly caps: TerminalCaps;
   readonly encoder: Encoder;
   readonly painter: Painter;
+  /** Bytes and entries of encoded output held, and the bound. */
+  stats(): { entries: number; bytes: number; maxBytes: number };
+  /** Changes the bound on encoded output (the preference changed); the most recent are kept. */
+  setCacheBytes(bytes: number): void;
   /** Encodes a thumbnail for a box, or returns the cached encoding; concurrent calls are merged. */
   render(input: ImageInput, box: CellBox, options?: EncodeOptions): Promise<RenderedImage>;
   /** Stops the worker. */
@@ -56,15 +60,21 @@ export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}
     ...(options.maxTransmitted !== undefined ? { maxTransmitted: options.maxTransmitted } : {}),
     textErases: options.textErases ?? false,
   });
-  const done = new LRUCache<string, RenderedImage>({
-    maxSize: options.cacheBytes ?? 64 * 1024 * 1024,
-    sizeCalculation: (img) => Math.max(1, img.byteLength),
-  });
+  const newLru = (maxSize: number) =>
+    new LRUCache<string, RenderedImage>({ maxSize: Math.max(1, Math.floor(maxSize)), sizeCalculation: (img) => Math.max(1, img.byteLength) });
+  let done = newLru(options.cacheBytes ?? 64 * 1024 * 1024);
   const inFlight = new Map<string, Promise<RenderedImage>>();
   return {
     caps,
     encoder,
     painter,
+    stats: () => ({ entries: done.size, bytes: done.calculatedSize, maxBytes: done.maxSize }),
+    setCacheBytes(bytes) {
+      const next = newLru(bytes);
+      // Oldest first, so the most recently used end up most recent (and survive a smaller bound).
+      for (const [k, v] of [...done.entries()].reverse()) next.set(k, v);
+      done = next;
+    },
     render(input, rawBox, opts) {
       const box = clampBox(rawBox);
       const key = `${input.key}@${box.cols}x${box.rows}`;

@@ -5,6 +5,7 @@ import type { MipmapCache } from '../cache/mipmap-cache.js';
 import { applyCulling } from '../db/culling.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
+import { memoryBudget, thumbnailPrefs } from './memory-budget.js';
 import { TextPainter } from './text-painter.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
 
@@ -26,8 +27,11 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** The real MipmapCache behind the lighttable's CachePort. */
-export function cachePort(cache: MipmapCache): CachePort {
+/**
+ * The real MipmapCache behind the lighttable's CachePort. The cache gets its share of the memory
+ * bound (memory-budget.ts); `pictures` reports the encoded-picture cache for the pane.
+ */
+export function cachePort(cache: MipmapCache, pictures: () => { entries: number; bytes: number; maxBytes: number } = () => ({ entries: 0, bytes: 0, maxBytes: 0 })): CachePort {
   return {
     get: (subject, level, opts) => cache.get(subject, level, opts),
     bestEffort: (subject, level) => cache.peek(subject, level) ?? cache.bestEffort(subject, level),
@@ -40,12 +44,13 @@ export function cachePort(cache: MipmapCache): CachePort {
         signal: opts.signal,
         onProgress: (p) => opts.onProgress({ done: p.seen, total: 0, failed: p.failed }),
       }),
-    setPreferences: (prefs) => cache.setPreferences(prefs),
+    setPreferences: (prefs) => cache.setPreferences(thumbnailPrefs(prefs)),
     describeStats() {
       const s = cache.memoryStats();
       const lookups = s.hits + s.misses;
       return [
         `memory: ${s.entries} thumbnails, ${mb(s.bytes)} of ${mb(s.maxBytes)}; hit rate ${lookups ? Math.round((s.hits / lookups) * 100) : 0}% (${s.hits}/${lookups}), ${s.evictions} evicted`,
+        `encoded pictures: ${pictures().entries}, ${mb(pictures().bytes)} of ${mb(pictures().maxBytes)}`,
         `failed thumbnails remembered: ${s.deadEntries}; queue: ${s.queue.queued} waiting, ${s.queue.running} running`,
         `disk backend: ${cache.preferences.diskBackend ? cache.diskDir : 'off'}`,
       ];
@@ -107,10 +112,20 @@ export interface RealServicesOptions {
 
 /** Everything the lighttable needs, from the real layers. `renderers` collects them for closing. */
 export function realServices(opts: RealServicesOptions): { services: LighttableServices; renderers: Renderer[] } {
-  const renderers: Renderer[] = [createRenderer(opts.caps, { textErases: true })];
+  const pictureBytes = () => memoryBudget(services.prefs.cacheSizeMB).pictures;
+  const renderers: Renderer[] = [createRenderer(opts.caps, { textErases: true, cacheBytes: memoryBudget(opts.prefs.cacheSizeMB).pictures })];
+  const current = () => renderers[renderers.length - 1]!;
+  const cache = cachePort(opts.cache, () => current().stats());
   const services: LighttableServices = {
     library: libraryPort(opts.library),
-    cache: cachePort(opts.cache),
+    cache: {
+      ...cache,
+      setPreferences(prefs) {
+        services.prefs = prefs;
+        cache.setPreferences(prefs);
+        current().setCacheBytes(pictureBytes());
+      },
+    },
     graphics: graphicsPort(renderers[0]!),
     prefs: opts.prefs,
     savePreferences: (p) => savePreferences(p),
@@ -120,7 +135,7 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
   if (opts.capsFor) {
     const capsFor = opts.capsFor;
     services.switchProtocol = (pref) => {
-      const renderer = createRenderer(capsFor(pref), { textErases: true });
+      const renderer = createRenderer(capsFor(pref), { textErases: true, cacheBytes: pictureBytes() });
       renderers.push(renderer);
       services.graphics = graphicsPort(renderer);
     };

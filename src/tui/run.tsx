@@ -14,6 +14,7 @@ import { LighttableStore } from './store.js';
 import { applyColourLevel } from './theme.js';
 import { drainReplies, ENTER_TERMINAL, LEAVE_TERMINAL, setBlockingWrites } from './terminal.js';
 import { watchReattach } from './reattach.js';
+import { thumbnailPrefs } from './memory-budget.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -51,7 +52,8 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     ...(opts.protocol ? { flag: opts.protocol } : {}),
     preference: prefs.protocol,
   });
-  const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs });
+  // The cache's share of the memory bound; encoded pictures get the rest (memory-budget.ts).
+  const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs: thumbnailPrefs(prefs) });
   const detectedCaps = detection.caps;
   // Text colour follows what was detected, not chalk's TERM allow-list (TERM=mlterm had none).
   applyColourLevel(detectedCaps);

@@ -1,0 +1,29 @@
+import type { Preferences } from '../config/preferences.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * How the lighttable shares the one `cacheSizeMB` preference between the caches that hold
+ * pictures: the mipmap cache's thumbnails (JPEG buffers) and the renderer's encoded pictures
+ * (kitty PNGs, sixel strings, half-block text), each bounded in bytes. Encoded pictures are
+ * several times a thumbnail's size (a kitty base64 PNG ≈ 330 kB at 160×48), but only the pages
+ * near the cursor need them, so they get a quarter, with a floor of two 160×48 kitty pages.
+ * Pure.
+ */
+export interface MemoryBudget {
+  /** Bytes for the mipmap cache's thumbnails. */
+  thumbnails: number;
+  /** Bytes for encoded pictures. */
+  pictures: number;
+}
+
+export function memoryBudget(cacheSizeMB: number): MemoryBudget {
+  const total = Math.max(1, cacheSizeMB) * MiB;
+  const pictures = Math.min(Math.max(total / 4, 16 * MiB), total / 2);
+  return { thumbnails: Math.floor(total - pictures), pictures: Math.floor(pictures) };
+}
+
+/** The preferences as the mipmap cache should see them: its share of the memory bound. */
+export function thumbnailPrefs(prefs: Preferences): Preferences {
+  return { ...prefs, cacheSizeMB: memoryBudget(prefs.cacheSizeMB).thumbnails / MiB };
+}

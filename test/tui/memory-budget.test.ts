@@ -1,0 +1,46 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { createRenderer, testCaps } from '../../src/render/index.js';
+import { memoryBudget } from '../../src/tui/memory-budget.js';
+
+describe('memory budget', () => {
+  it('shares cacheSizeMB between thumbnails and encoded pictures, never more than the preference', () => {
+    for (const mb of [1, 16, 64, 512, 4096]) {
+      const b = memoryBudget(mb);
+      expect(b.thumbnails + b.pictures).toBeLessThanOrEqual(mb * 1024 * 1024);
+      expect(b.pictures).toBeGreaterThan(0);
+      expect(b.thumbnails).toBeGreaterThan(0);
+    }
+  });
+
+  it('the encoded-picture cache evicts by bytes, keeping the most recent when the bound shrinks', async () => {
+    const r = createRenderer(testCaps('kitty'), { cacheBytes: 64 * 1024 * 1024 });
+    const inputs = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => ({
+        key: `grain-${i}`,
+        data: await sharp({ create: { width: 400, height: 300, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 100 + i, sigma: 50 } } })
+          .jpeg()
+          .toBuffer(),
+        width: 400,
+        height: 300,
+      })),
+    );
+    const sizes: number[] = [];
+    const images = [];
+    for (const input of inputs) {
+      const img = await r.render(input, { cols: 30, rows: 12 });
+      images.push(img);
+      sizes.push(img.byteLength);
+    }
+    const each = Math.max(...sizes);
+    expect(r.stats().entries).toBe(12);
+    r.setCacheBytes(each * 3.5);
+    const s = r.stats();
+    expect(s.bytes).toBeLessThanOrEqual(each * 3.5);
+    expect(s.entries).toBe(3);
+    // The most recent survive (a hit returns the very same object); the oldest were dropped.
+    expect(await r.render(inputs[11]!, { cols: 30, rows: 12 })).toBe(images[11]);
+    expect(await r.render(inputs[0]!, { cols: 30, rows: 12 })).not.toBe(images[0]);
+    await r.close();
+  });
+});

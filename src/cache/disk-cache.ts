@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CachedThumb, DeadEntry } from './entry.js';
 import { LEVELS, type Level, type ThumbCause } from './types.js';
@@ -19,6 +19,10 @@ const COM_TAG = 'termtable-mip1 ';
 /** Enough for SOI + our COM segment (the JSON is < 200 bytes). */
 const HEADER_PROBE_BYTES = 512;
 const DIR_MODE = 0o700;
+/** Our temp files: `.<name>.<writer pid>-<random>.tmp` (see writeFileThenRename). */
+const TEMP_NAME = /^\..+\.(\d+)-[0-9a-f]+\.tmp$/;
+/** No writer needs this long for one thumbnail: older temp files are leftovers whatever their pid. */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 const FILE_MODE = 0o600;
 
 interface ComFacts {
@@ -168,6 +172,38 @@ export class DiskCache {
   }
 
   /**
+   * Removes the temp files of writers that died mid-write (killed, power cut): those whose
+   * pid is no longer running, and any older than an hour (a pid may have been reused).
+   * Streams each folder, so a folder of 100,000 thumbnails costs no more memory than one.
+   * Returns how many went.
+   */
+  async sweepStaleTemps(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const sub of [...LEVELS.map(String), 'dead']) {
+      const folder = path.join(this.dir, sub);
+      let dir;
+      try {
+        dir = await opendir(folder);
+      } catch {
+        continue;
+      }
+      for await (const ent of dir) {
+        const m = TEMP_NAME.exec(ent.name);
+        if (!m || !ent.isFile()) continue;
+        const file = path.join(folder, ent.name);
+        const pid = Number(m[1]);
+        let stale = pid !== process.pid && !processAlive(pid);
+        if (!stale) {
+          const st = await stat(file).catch(() => undefined);
+          stale = st !== undefined && now - st.mtimeMs > TEMP_MAX_AGE_MS;
+        }
+        if (stale && (await unlink(file).then(() => true, () => false))) removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
    * Removes thumbnails (and leftover temp files) of one level, or of every level plus the
    * remembered failures. Returns how many thumbnail files went.
    */
@@ -189,6 +225,16 @@ export class DiskCache {
     }
     if (level === undefined) await rm(path.join(this.dir, 'dead'), { recursive: true, force: true });
     return removed;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, someone else's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

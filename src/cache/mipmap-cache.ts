@@ -191,6 +191,7 @@ export class MipmapCache {
   #listeners = new Set<() => void>();
   #snapshot: QueueProgress = { queued: 0, running: 0, done: 0, failed: 0, diskProblem: null };
   #diskHealth = new DiskHealth();
+  #swept: Promise<number> | undefined;
   #notifyTimer: NodeJS.Timeout | undefined;
   #lastNotify = 0;
 
@@ -337,6 +338,9 @@ export class MipmapCache {
     const addFailure = (subject: ThumbSubject, f: { cause: GenerateFailure['cause']; detail: string }) =>
       summary.failed.push({ id: subject.id, path: subject.path, cause: f.cause, message: f.detail });
 
+    // Leftovers of writers killed mid-write (once per cache: a batch run is where they pile up).
+    this.#swept ??= this.#disk.sweepStaleTemps().catch(() => 0);
+    await this.#swept;
     const pending = new Set<Promise<void>>();
     const group = new Set<Job>();
     const onAbort = () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -10,8 +10,8 @@ import { choiceArg, intArg, libraryPathFrom, UsageError, type CommandContext } f
 
 interface ExportCommandOptions {
   minRating: number;
-  label: ColorLabel[];
-  selectedFilm: string[];
+  label?: ColorLabel[];
+  selectedFilm?: string[];
   move?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -45,8 +45,8 @@ export function registerExport(program: Command, ctx: CommandContext): void {
     .description("copy (or move) the picks with their sidecars into a folder, keeping the film rolls' sub-folders")
     .argument('<dest>', 'destination folder (created if missing)')
     .option('--min-rating <n>', 'only images rated at least N (rejected images are never exported)', intArg(0, 5), 1)
-    .option('--label <color>', `only images with this colour label (repeat for any of several): ${COLOR_LABELS.join(', ')}`, collect(choiceArg(COLOR_LABELS)), [])
-    .option('--selected-film <path>', 'only this film roll and the film rolls in folders below it (repeatable)', collect((v: string) => path.resolve(v)), [])
+    .option('--label <color>', `only images with this colour label (repeat for any of several): ${COLOR_LABELS.join(', ')}`, collect(choiceArg(COLOR_LABELS)))
+    .option('--selected-film <path>', 'only this film roll and the film rolls in folders below it (repeatable)', collect((v: string) => path.resolve(v)))
     .option('--move', 'move instead of copy; the library follows the files (ratings, history, thumbnails)')
     .option('--dry-run', 'print what would be copied or moved, and where; change nothing')
     .option('--json', 'print one JSON summary object instead of text')
@@ -73,7 +73,15 @@ export function registerExport(program: Command, ctx: CommandContext): void {
       const file = libraryPathFrom(cmd);
       // Not batch.ts's openExistingLibrary: that module loads the thumbnail cache (sharp).
       if (!existsSync(file)) throw new UsageError(`no library at ${file} (import photos first: termtable import DIR)`);
+      if (existsSync(dest) && !statSync(dest).isDirectory()) throw new UsageError(`not a folder: ${dest}`);
       const lib = Library.open(file);
+      const films = opts.selectedFilm ?? [];
+      const rolls = lib.filmRolls().map((r) => r.path);
+      const unknown = films.find((f) => !rolls.some((r) => r === f || r.startsWith(f.endsWith(path.sep) ? f : f + path.sep)));
+      if (unknown !== undefined) {
+        lib.close();
+        throw new UsageError(`no film roll at or below ${unknown} (see termtable list --json, filmRoll)`);
+      }
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
@@ -90,8 +98,8 @@ export function registerExport(program: Command, ctx: CommandContext): void {
         const summary = await exportPicks(lib, {
           dest,
           minRating: opts.minRating,
-          labels: opts.label,
-          films: opts.selectedFilm,
+          labels: opts.label ?? [],
+          films,
           move: opts.move === true,
           dryRun: opts.dryRun === true,
           signal: abort.signal,

@@ -149,6 +149,12 @@ describe('termtable export (copy)', () => {
     expect(tt('export', path.join(root, 'x'), '--label', 'mauve').status).toBe(2);
     expect(tt('export', path.join(root, 'x'), '--min-rating', '9').status).toBe(2);
     expect(tt('export').status).toBe(2);
+    const nowhere = tt('export', path.join(root, 'x'), '--selected-film', path.join(root, 'nowhere'));
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toMatch(/no film roll at or below/);
+    writeFileSync(path.join(root, 'a-file'), '');
+    expect(tt('export', path.join(root, 'a-file')).stderr).toMatch(/not a folder/);
+    expect(existsSync(path.join(root, 'x'))).toBe(false);
   });
 });
 

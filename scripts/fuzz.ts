@@ -54,6 +54,7 @@ function print(f: FuzzFigures): void {
       `thumbnails decoded ${f.thumbnailsChecked}, skulls ${f.skulls}, import errors ${f.importErrors}, peak RSS ${mb(f.peakRssBytes)}\n` +
       `per format: ${Object.entries(f.byFormat).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
   );
+  out.write(`skulls by cause: ${f.skullCauses.slice(0, 8).map(([k, v]) => `${v}× ${sanitizeText(k)}`).join('; ')}\n`);
   if (f.unseeded.length) out.write(`no seed for: ${f.unseeded.join(', ')}\n`);
   for (const x of f.failures) {
     out.write(
@@ -100,10 +101,16 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const tty = process.stderr.isTTY;
+  let shown = 0;
   const figures = await fuzz({
     ...opts,
     onProgress: (done, total) => {
       if (tty) process.stderr.write(`\rfuzz: ${done}/${total}`);
+      else if (done === total || done - shown >= total / 10) {
+        // A log gets a line every tenth of the run, not one per batch.
+        process.stderr.write(`fuzz: ${done}/${total}\n`);
+        shown = done;
+      }
     },
   });
   if (tty) process.stderr.write('\n');

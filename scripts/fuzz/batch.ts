@@ -38,6 +38,8 @@ export interface BatchResult {
   importErrors: number;
   /** Files whose thumbnails could not be made (a skull with its cause, not a failure). */
   skulls: number;
+  /** Skulls by their message, numbers stripped (what the mutants ran into). */
+  skullCauses: Record<string, number>;
   /** Highest VmHWM seen, bytes. */
   peakRssBytes: number;
   /** Child processes started, including the bisection's. */
@@ -193,6 +195,7 @@ export async function runBatch(files: readonly BatchFile[], opts: BatchOptions):
     thumbnailsChecked: 0,
     importErrors: 0,
     skulls: 0,
+    skullCauses: {},
     peakRssBytes: 0,
     children: 0,
     unattributed: [],
@@ -218,7 +221,11 @@ async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: 
       if (e.ev === 'imported') imported.add(e.file);
       else if (e.ev === 'thumb') {
         thumbed.add(e.file);
-        if (e.failed) result.skulls++;
+        if (e.failed) {
+          result.skulls++;
+          const cause = e.failed.replace(/\d+/g, 'N').slice(0, 80);
+          result.skullCauses[cause] = (result.skullCauses[cause] ?? 0) + 1;
+        }
       } else if (e.ev === 'import-done') {
         importDone = true;
         for (const [id, name] of e.ids) names.set(id, name);

@@ -55,6 +55,8 @@ export interface FuzzFigures {
   thumbnailsChecked: number;
   importErrors: number;
   skulls: number;
+  /** Skulls by message, most frequent first. */
+  skullCauses: [string, number][];
   peakRssBytes: number;
   children: number;
   elapsedMs: number;
@@ -86,6 +88,12 @@ export function makeMutant(id: MutantId, seeds: ReadonlyMap<string, readonly See
   };
 }
 
+function mergeCounts(all: Record<string, number>[]): [string, number][] {
+  const out = new Map<string, number>();
+  for (const counts of all) for (const [k, v] of Object.entries(counts)) out.set(k, (out.get(k) ?? 0) + v);
+  return [...out].sort((a, b) => b[1] - a[1]);
+}
+
 function figuresOf(results: BatchResult[], mutants: Map<string, MadeMutant>, started: number): FuzzFigures {
   const failures: FuzzFailure[] = [];
   const byFormat: Record<string, number> = {};
@@ -110,6 +118,7 @@ function figuresOf(results: BatchResult[], mutants: Map<string, MadeMutant>, sta
     thumbnailsChecked: results.reduce((s, r) => s + r.thumbnailsChecked, 0),
     importErrors: results.reduce((s, r) => s + r.importErrors, 0),
     skulls: results.reduce((s, r) => s + r.skulls, 0),
+    skullCauses: mergeCounts(results.map((r) => r.skullCauses)),
     peakRssBytes: Math.max(0, ...results.map((r) => r.peakRssBytes)),
     children: results.reduce((s, r) => s + r.children, 0),
     elapsedMs: Date.now() - started,

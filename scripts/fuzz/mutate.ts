@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import type { Rng } from './prng.js';
 import { findSizeFields, type SizeField } from './structure.js';
 
@@ -163,5 +164,25 @@ export function mutate(rng: Rng, base: Buffer, partner: Buffer): Mutant {
       } else steps.push(bitflip(rng, b));
     }
   }
+  // libpng rejects a critical chunk whose CRC is wrong before reading a single field, so half
+  // the PNG mutants get their CRCs made right again: the lies then reach the decoder.
+  if (b.length > 8 && b.readUInt32BE(0) === 0x89504e47 && rng.chance(0.5) && fixPngCrcs(b)) steps.push('PNG CRCs fixed');
   return { bytes: b, steps };
+}
+
+/** Recomputes each whole chunk's CRC in place; false when nothing was changed. */
+function fixPngCrcs(b: Buffer): boolean {
+  let changed = false;
+  let pos = 8;
+  for (let n = 0; n < 10_000 && pos + 12 <= b.length; n++) {
+    const len = b.readUInt32BE(pos);
+    if (len > b.length - pos - 12) break;
+    const crc = zlib.crc32(b.subarray(pos + 4, pos + 8 + len));
+    if (b.readUInt32BE(pos + 8 + len) !== crc) {
+      b.writeUInt32BE(crc, pos + 8 + len);
+      changed = true;
+    }
+    pos += 12 + len;
+  }
+  return changed;
 }

@@ -59,6 +59,9 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw new UsageError('the lighttable needs a terminal (stdin and stdout must be a TTY); see `termtable list`');
       }
+      // No echo and no lost keys from here on (see holdKeys).
+      const { holdKeys } = await import('../tui/terminal.js');
+      const keys = holdKeys(process.stdin);
       const lib = Library.open(libraryPathFrom(cmd));
       try {
         if (folders.length) {
@@ -75,10 +78,12 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         // user's shell, or a test run by CI, must not blank the screen.
         for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[key];
         const { runLighttable } = await import('../tui/run.js');
+        keys.release();
         const query = initialQuery(lib, dirs);
         const exit = await runLighttable({ library: lib, query, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
         ctx.setExitCode(exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 15) : 0);
       } finally {
+        keys.release();
         lib.close();
       }
     });

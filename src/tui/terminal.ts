@@ -50,3 +50,36 @@ export function drainReplies(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStrea
     stdout.write('\x1b[5n');
   });
 }
+
+/**
+ * Raw mode from the first moment the lighttable owns the terminal (before the import and the
+ * probe), so keys typed during start-up are neither echoed onto the screen (`^[[6~`) nor lost:
+ * they are kept and handed back (unshift) when release() is called, for the probe and then Ink
+ * to read. Ctrl-C still interrupts (raw mode turns off the terminal's own SIGINT).
+ */
+export function holdKeys(stdin: NodeJS.ReadStream): { release(): void } {
+  if (!stdin.isTTY) return { release() {} };
+  const held: Buffer[] = [];
+  const onData = (chunk: Buffer | string) => {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    if (buf.includes(0x03)) {
+      stdin.setRawMode(false);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    held.push(buf);
+  };
+  stdin.setRawMode(true);
+  stdin.on('data', onData);
+  stdin.resume();
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      stdin.off('data', onData);
+      stdin.pause();
+      if (held.length) stdin.unshift(Buffer.concat(held));
+    },
+  };
+}

@@ -6,6 +6,7 @@ import {
   parseXtversion,
   pickProtocol,
   queryTerminal,
+  detectTerminal,
   resolveOverride,
   type QueryInput,
   type TerminalAnswers,
@@ -162,6 +163,20 @@ describe('queryTerminal', () => {
     expect(unshifted).toEqual(['jk']);
     expect(written[0]).toBe(buildQueries(false));
     expect(written[0]?.endsWith('\x1b[c')).toBe(true);
+  });
+
+  it('waits long enough for a slow link: a DA1 answer 1.5 s late still finds sixel, and keys typed meanwhile are kept', async () => {
+    const { input, unshifted } = fakeTty();
+    const output = { isTTY: true, columns: 160, rows: 48, write: () => true };
+    const pending = detectTerminal({ input, output, env: { TERM: 'xterm' }, tmuxInfo: async () => ({ passthrough: false, rgb: false, paneTop: 0, paneLeft: 0 }) });
+    input.write('\x1b[6~'); // PgDn typed while the answers are on their way
+    await new Promise((r) => setTimeout(r, 1500));
+    input.write('\x1bP>|XTerm(379)\x1b\\\x1b[6;19;9t\x1b[?63;1;2;4;6;9;15;16;22;28c');
+    const { caps, timedOut } = await pending;
+    expect(timedOut).toBe(false);
+    expect(caps.protocol).toBe('sixel');
+    expect(caps.cellPx).toEqual({ width: 9, height: 19 });
+    expect(unshifted).toEqual(['\x1b[6~']);
   });
 
   it('gives up after the timeout on a silent terminal', async () => {

@@ -161,6 +161,8 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
     },
     /** Resolves once the graphics layer has written everything the store wants now. */
     painted: () => layer.whenIdle(),
+    /** What a re-attach, a resume or a focus-in in tmux does: everything is sent again. */
+    redrawAll: () => layer.redrawAll(),
     resize(c: number, r: number) {
       stdout.columns = c;
       stdout.rows = r;

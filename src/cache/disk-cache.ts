@@ -3,6 +3,7 @@ import { mkdir, open, opendir, readFile, readdir, rename, rm, stat, unlink, writ
 import path from 'node:path';
 import type { CachedThumb, DeadEntry } from './entry.js';
 import { LEVELS, type Level, type ThumbCause } from './types.js';
+import { decodesWhole } from './verify.js';
 
 /*
  * The disk backend, in darktable's layout: <dir>/<level>/<image id>.jpg.
@@ -54,7 +55,10 @@ export class DiskCache {
     return path.join(this.dir, 'dead', `${id}.json`);
   }
 
-  /** The whole thumbnail, or undefined when absent, foreign or incomplete. */
+  /**
+   * The whole thumbnail, or undefined when absent, foreign, incomplete or not decodable
+   * (checked on every read: a read from disk is what fills memory, once per session).
+   */
   async read(id: number, level: Level): Promise<CachedThumb | undefined> {
     let bytes: Buffer;
     try {
@@ -62,7 +66,8 @@ export class DiskCache {
     } catch {
       return undefined;
     }
-    return decodeDiskFile(bytes, id, level);
+    const entry = decodeDiskFile(bytes, id, level);
+    return entry && (await decodesWhole(entry)) ? entry : undefined;
   }
 
   /** Only the facts (reads the first few hundred bytes): for "is it there and fresh?". */

@@ -588,13 +588,15 @@ export class MipmapCache {
     const mem = this.#lru.peek(key);
     if (facts === null) {
       if (mem) return true;
-      return this.#prefs.diskBackend && (await this.#disk.readFacts(subject.id, level)) !== undefined;
+      return this.#prefs.diskBackend && (await this.#disk.read(subject.id, level)) !== undefined;
     }
     const need = this.#need(subject, level, facts, false);
     if (mem && isFresh(mem, need)) return true;
     if (!this.#prefs.diskBackend) return false;
     const onDisk = await this.#disk.readFacts(subject.id, level);
-    return onDisk !== undefined && isFresh({ ...onDisk, jpeg: Buffer.alloc(0) }, need);
+    if (onDisk === undefined || !isFresh({ ...onDisk, jpeg: Buffer.alloc(0) }, need)) return false;
+    // Fresh by its facts: now check it decodes (truncated or garbage files are remade).
+    return (await this.#disk.read(subject.id, level)) !== undefined;
   }
 
   async #deadFor(id: number): Promise<DeadEntry | undefined> {

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeDiskFile } from '../../src/cache/disk-cache.js';
+import { MipmapCache } from '../../src/cache/mipmap-cache.js';
+import type { Level } from '../../src/cache/types.js';
+import { makePhoto, prefs, subjectOf, tempEnv, testMaker, type TempEnv } from './helpers.js';
+
+const envs: TempEnv[] = [];
+afterEach(() => {
+  for (const e of envs.splice(0)) e.cleanup();
+});
+
+async function openCache(e: TempEnv): Promise<MipmapCache> {
+  return MipmapCache.open({
+    libraryPath: e.libraryPath,
+    prefs: prefs({ diskBackend: true }),
+    makeThumbnails: await testMaker(),
+    diskDir: e.diskDir,
+    cacheFile: e.cacheFile,
+    loadCacheFile: false,
+    saveCacheFile: false,
+  });
+}
+
+/** Cut in half, with an end marker put back: the COM facts and EOI checks still pass. */
+function truncateKeepingEoi(file: string): void {
+  const bytes = readFileSync(file);
+  writeFileSync(file, Buffer.concat([bytes.subarray(0, bytes.length >> 1), Buffer.from([0xff, 0xd9])]));
+}
+
+/** Header intact up to the scan, then random bytes, then the end marker. */
+function garbageScan(file: string): void {
+  const bytes = readFileSync(file);
+  const sos = bytes.indexOf(Buffer.from([0xff, 0xda]));
+  const head = bytes.subarray(0, sos + 16);
+  writeFileSync(file, Buffer.concat([head, randomBytes(bytes.length - head.length - 2), Buffer.from([0xff, 0xd9])]));
+}
+
+describe('the disk cache trusts only thumbnails that decode', () => {
+  it('a truncated or garbage thumbnail is neither present for generate-cache nor served, and is remade', async () => {
+    const e = tempEnv('tt-trust-');
+    envs.push(e);
+    const file = path.join(e.root, 'a.jpg');
+    await makePhoto(file, 1600, 1200, 3);
+    const subject = await subjectOf(1, file);
+    const first = await openCache(e);
+    try {
+      expect(await first.generateMissing({ subjects: [subject] })).toMatchObject({ generated: 1, present: 0, failed: [] });
+    } finally {
+      await first.close();
+    }
+    const disk = (level: Level) => path.join(e.diskDir, String(level), '1.jpg');
+    truncateKeepingEoi(disk(2));
+    garbageScan(disk(1));
+    // Both still look whole to the cheap checks.
+    expect(decodeDiskFile(readFileSync(disk(2)), 1, 2)).toBeDefined();
+    expect(decodeDiskFile(readFileSync(disk(1)), 1, 1)).toBeDefined();
+
+    const counting = await openCache(e);
+    try {
+      expect(await counting.generateMissing({ subjects: [subject] })).toMatchObject({ generated: 1, present: 0, failed: [] });
+    } finally {
+      await counting.close();
+    }
+    for (const level of [0, 1, 2] as Level[]) await sharp(readFileSync(disk(level)), { failOn: 'warning' }).raw().toBuffer();
+
+    // First read in a session: a corrupt file on disk is remade, not served.
+    garbageScan(disk(2));
+    const reading = await openCache(e);
+    try {
+      const thumb = await reading.get(subject, 2);
+      expect(thumb.ok).toBe(true);
+      if (thumb.ok) await sharp(thumb.jpeg, { failOn: 'warning' }).raw().toBuffer();
+      await sharp(readFileSync(disk(2)), { failOn: 'warning' }).raw().toBuffer();
+    } finally {
+      await reading.close();
+    }
+  }, 60_000);
+});

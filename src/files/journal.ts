@@ -54,7 +54,7 @@ export class MoveJournal {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = Number((await readFile(this.lockFile, 'utf8').catch(() => '')).trim());
-      if (holder > 0 && holder !== process.pid && isAlive(holder)) {
+      if (holder > 0 && isAlive(holder)) {
         throw new Error(`another termtable (pid ${holder}) is moving files of this library; try again when it ends`);
       }
       await rm(this.lockFile, { force: true });

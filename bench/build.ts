@@ -1,0 +1,36 @@
+/**
+ * The benchmarks time the real binary, built from the work tree into a folder of their own
+ * (dist/ is rebuilt by every test run, so a shared one can change under a benchmark):
+ * <tmp>/termtable-bench-build/{package.json, bin/termtable.js, dist/, node_modules → the repo's}.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Build {
+  bin: string;
+  dist: string;
+}
+
+/** TERMTABLE_BENCH_BIN (…/bin/termtable.js beside its dist/) measures another build as it is. */
+export function benchBuild(): Build {
+  const given = process.env.TERMTABLE_BENCH_BIN;
+  if (given) return { bin: given, dist: path.resolve(path.dirname(given), '..', 'dist') };
+  const root = path.join(os.tmpdir(), 'termtable-bench-build');
+  const dist = path.join(root, 'dist');
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(path.join(root, 'bin'), { recursive: true });
+  copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'));
+  copyFileSync(path.join(REPO, 'bin', 'termtable.js'), path.join(root, 'bin', 'termtable.js'));
+  if (!existsSync(path.join(root, 'node_modules'))) symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
+  const built = spawnSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) process.stdout.write(`(tsc reported errors; the build was emitted anyway)\n${built.stdout.slice(0, 1500)}`);
+  return { bin: path.join(root, 'bin', 'termtable.js'), dist };
+}

@@ -1,0 +1,93 @@
+/**
+ * Start-up with a saved memory cache bigger than the preference: each load in a child process
+ * of its own (bench/child/load-cache.mjs over dist/), wall time and peak RSS.
+ *  - a 500 MB file under cacheSizeMB 64 against a 64 MB file under cacheSizeMB 64: the bigger
+ *    file must cost what 64 MB costs (reading stops at the bound), in time and memory;
+ *  - the 500 MB file under cacheSizeMB 512 against `fs.readFile` of it, for scale.
+ * Run: npm run bench -- cacheload. TERMTABLE_BENCH_BIN=path/to/bin/termtable.js measures another
+ * build (its dist/ beside bin/).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchBuild } from './build.js';
+import sharp from 'sharp';
+import { CACHE_FILE_VERSION, writeCacheFile } from '../src/cache/cache-file.js';
+import type { CachedThumb } from '../src/cache/entry.js';
+import { report, runOnce } from './proc.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(here, '..');
+const PHOTOS = path.resolve(REPO, '../shared/corpus/photos');
+const WORK = path.join(os.tmpdir(), 'termtable-bench-cacheload');
+const MB = 1024 * 1024;
+const NODE = process.execPath;
+const CHILD = path.join(here, 'child', 'load-cache.mjs');
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** mip0-mip2 of the corpus photos, as real thumbnails are. */
+async function samples(): Promise<Omit<CachedThumb, 'id'>[]> {
+  const out: Omit<CachedThumb, 'id'>[] = [];
+  const files = existsSync(PHOTOS) ? readdirSync(PHOTOS).filter((n) => /\.jpe?g$/i.test(n)).sort() : [];
+  for (const name of files) {
+    for (const [level, size] of [[0, 128], [1, 256], [2, 512]] as const) {
+      const { data, info } = await sharp(path.join(PHOTOS, name)).rotate().resize(size, size, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
+      out.push({ level, jpeg: data, width: info.width, height: info.height, source: 'processed', rotation: 0, processedAsked: false, colorKey: 0, fileSize: 1, mtime: 1 });
+    }
+  }
+  if (out.length === 0) {
+    // No corpus: noise thumbnails of the same sizes.
+    for (const size of [128, 256, 512]) {
+      const data = await sharp({ create: { width: size, height: Math.round((size * 2) / 3), channels: 3, background: '#777', noise: { type: 'gaussian', mean: 120, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
+      out.push({ level: size === 128 ? 0 : size === 256 ? 1 : 2, jpeg: data, width: size, height: Math.round((size * 2) / 3), source: 'processed', rotation: 0, processedAsked: false, colorKey: 0, fileSize: 1, mtime: 1 });
+    }
+  }
+  return out;
+}
+
+/** A cache file of about `mb` MB (written once per format version and kept). */
+async function ensureFile(mb: number, pool: Omit<CachedThumb, 'id'>[]): Promise<string> {
+  const file = path.join(WORK, `v${CACHE_FILE_VERSION}-${mb}mb`, 'mipmaps.cache');
+  if (existsSync(file) && statSync(file).size >= (mb - 2) * MB) return file;
+  function* entries(): Generator<CachedThumb> {
+    let bytes = 0;
+    for (let id = 1; bytes < mb * MB; id++) {
+      const s = pool[id % pool.length]!;
+      bytes += s.jpeg.length + 48;
+      yield { ...s, id };
+    }
+  }
+  await writeCacheFile(file, entries());
+  return file;
+}
+
+const DIST = benchBuild().dist;
+const pool = await samples();
+const big = await ensureFile(500, pool);
+const small = await ensureFile(64, pool);
+log(`files: ${(statSync(big).size / MB).toFixed(0)} MB and ${(statSync(small).size / MB).toFixed(0)} MB (${pool.length} distinct thumbnails); dist: ${DIST}`);
+for (const [file, mb] of [[big, 64], [small, 64], [big, 512]] as const) {
+  const r = spawnSync(NODE, [CHILD, DIST, file, String(mb)], { encoding: 'utf8' });
+  log(`  ${path.basename(path.dirname(file))} under cacheSizeMB ${mb}: ${r.stdout.trim()}${r.stderr ? ` (${r.stderr.trim()})` : ''}`);
+}
+runOnce({ label: 'page cache warm', argv: ['dd', `if=${big}`, 'of=/dev/null', 'bs=8M', 'status=none'] });
+
+log('\n## loading the saved memory cache (whole processes, medians of 5 interleaved runs)');
+report(
+  { label: 'load 500 MB file, cacheSizeMB 64', argv: [NODE, CHILD, DIST, big, '64'] },
+  { label: 'load 64 MB file, cacheSizeMB 64', argv: [NODE, CHILD, DIST, small, '64'] },
+  1.3,
+  5,
+  { rssGoal: 1.2 },
+);
+report(
+  { label: 'load 500 MB file, cacheSizeMB 512', argv: [NODE, CHILD, DIST, big, '512'] },
+  { label: 'node fs.readFile of it', argv: [NODE, '-e', `require('fs').readFileSync(${JSON.stringify(big)})`] },
+  2.5,
+  5,
+);

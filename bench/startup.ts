@@ -1,0 +1,130 @@
+/**
+ * Whole-process start-up and import figures of the real binary (bin/termtable.js over dist/,
+ * rebuilt first), each against a floor run in turn with it (bench/proc.ts):
+ *  - `termtable --help` against node importing commander;
+ *  - `termtable list` (100 images) against node opening the library with commander and
+ *    better-sqlite3 loaded and printing the same page of rows;
+ *  - `generate-cache` with nothing to make against `node -e "require('sharp')"`;
+ *  - `import --no-thumbnails` of 100 camera-sized JPEGs against `exiftool -fast -json`;
+ *  - `import` (mip0-mip2) of 40 DNGs with 1616-px previews against bench/floor/dng-previews.mjs,
+ *    a plain script that finds each preview and makes the three sizes with sharp.
+ * Run: npm run bench -- startup. TERMTABLE_BENCH_BIN=path/to/termtable.js measures another
+ * build (for before/after figures) and skips the rebuild.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchBuild } from './build.js';
+import { report, runOnce, type Cmd } from './proc.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(here, '..');
+const SHARED = path.resolve(REPO, '../shared');
+const WORK = path.join(os.tmpdir(), 'termtable-bench-startup');
+const NODE = process.execPath;
+const JPEGS = 100;
+const DNGS = 40;
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function ensure(cond: boolean, what: string, make: () => ReturnType<typeof spawnSync>): void {
+  if (cond) return;
+  log(`(making ${what}; kept for later runs)`);
+  const r = make();
+  if (r.status !== 0) throw new Error(`making ${what} failed`);
+}
+
+function count(dir: string, ext: string): number {
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(ext)).length : 0;
+}
+
+const home = (name: string) => ({
+  ...process.env,
+  XDG_DATA_HOME: path.join(WORK, name, 'data'),
+  XDG_CACHE_HOME: path.join(WORK, name, 'cache'),
+  XDG_CONFIG_HOME: path.join(WORK, name, 'config'),
+});
+
+/** A shell that clears `dirs` and then execs the command: every run starts from nothing. */
+function fresh(label: string, dirs: string[], argv: string[], env?: NodeJS.ProcessEnv): Cmd {
+  const quoted = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  return { label, env, argv: ['sh', '-c', `rm -rf ${dirs.map(quoted).join(' ')} && exec ${argv.map(quoted).join(' ')}`] };
+}
+
+const BIN = benchBuild().bin;
+log(`binary: ${BIN}`);
+
+const scale = path.join(WORK, 'scale');
+const jpegDir = path.join(scale, 'large');
+ensure(count(jpegDir, '.jpg') >= JPEGS, `${JPEGS} 24 MP JPEGs in ${scale}`, () =>
+  spawnSync('bash', [path.join(SHARED, 'tools/make-scale-set.sh'), scale, String(JPEGS), '0', path.join(SHARED, 'corpus/photos')], { stdio: 'inherit' }),
+);
+const dngDir = path.join(WORK, 'dng');
+ensure(count(dngDir, '.dng') >= DNGS, `${DNGS} DNGs with 1616-px previews in ${dngDir}`, () =>
+  spawnSync(NODE, [path.join(SHARED, 'tools/make-raw-set.mjs'), dngDir, String(DNGS), '--src', path.join(SHARED, 'corpus/photos'), '--preview', '1616'], {
+    stdio: 'inherit',
+    cwd: REPO,
+  }),
+);
+const jpegs = readdirSync(jpegDir).filter((n) => n.endsWith('.jpg')).sort().slice(0, JPEGS).map((n) => path.join(jpegDir, n));
+const dngs = readdirSync(dngDir).filter((n) => n.endsWith('.dng')).sort().slice(0, DNGS).map((n) => path.join(dngDir, n));
+
+// One library of the JPEG set with its thumbnails made, for list and generate-cache.
+const warm = home('warm');
+const warmLib = path.join(WORK, 'warm', 'library.db');
+rmSync(path.join(WORK, 'warm'), { recursive: true, force: true });
+mkdirSync(path.join(WORK, 'warm'), { recursive: true });
+runOnce({ label: 'setup import', env: warm, argv: [NODE, BIN, '--library', warmLib, 'import', '--json', jpegDir] });
+
+let held = 0;
+let total = 0;
+const line = (a: Cmd, b: Cmd, goal: number, runs?: number) => {
+  total++;
+  if (report(a, b, goal, runs)) held++;
+};
+
+log('\n## start-up (whole processes, medians of 7 interleaved runs)');
+line(
+  { label: 'termtable --help', argv: [NODE, BIN, '--help'], env: warm },
+  { label: "node + commander", argv: [NODE, '--input-type=module', '-e', "await import('commander')"] },
+  1.5,
+);
+const listFloor = [
+  "const { Command } = await import('commander');",
+  "const Database = (await import('better-sqlite3')).default;",
+  'new Command("list");',
+  `const db = new Database(${JSON.stringify(warmLib)}, { readonly: true });`,
+  "for (const r of db.prepare('SELECT * FROM images ORDER BY taken_at, id LIMIT 1000').all()) process.stdout.write(`${r.id} ${r.filename}\\n`);",
+].join('\n');
+line(
+  { label: `termtable list (${JPEGS} images)`, argv: [NODE, BIN, '--library', warmLib, 'list'], env: warm },
+  { label: 'node + commander + better-sqlite3 query', argv: [NODE, '--input-type=module', '-e', listFloor] },
+  1.5,
+);
+line(
+  { label: `termtable generate-cache, nothing to make (${JPEGS} images)`, argv: [NODE, BIN, '--library', warmLib, 'generate-cache', '--json'], env: warm },
+  { label: `node -e "require('sharp')"`, argv: [NODE, '-e', "require('sharp')"] },
+  1.5,
+);
+
+log('\n## import (whole processes, each run into an empty library and cache)');
+const imp = home('import');
+line(
+  fresh(`termtable import --no-thumbnails, ${JPEGS} 24 MP JPEGs`, [path.join(WORK, 'import')], [NODE, BIN, 'import', '--json', '--no-thumbnails', jpegDir], imp),
+  { label: 'exiftool -fast -json', argv: ['exiftool', '-fast', '-json', ...jpegs] },
+  1.5,
+  5,
+);
+const raw = home('raw');
+const floorOut = path.join(WORK, 'floor-out');
+line(
+  fresh(`termtable import (mip0-2), ${DNGS} DNGs with 1616-px previews`, [path.join(WORK, 'raw')], [NODE, BIN, 'import', '--json', dngDir], raw),
+  fresh('plain preview-finding script + sharp', [floorOut], [NODE, path.join(here, 'floor', 'dng-previews.mjs'), floorOut, ...dngs]),
+  1.3,
+  5,
+);
+log(`\n${held} of ${total} within their goal`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MipmapCache } from '../../src/cache/mipmap-cache.js';
 import { BIN } from '../helpers/corpus.js';
-import { makePhoto, prefs, subjectOf, tempEnv, testMaker, type TempEnv } from './helpers.js';
+import { makePhoto, prefs, subjectOf, tempEnv, testMaker, waitFor, type TempEnv } from './helpers.js';
 
 /*
  * A full disk must never look like success. The real case is a small tmpfs as the cache
@@ -127,8 +127,8 @@ describe('disk cache writes that fail', () => {
         // Still shown from memory.
         const thumb = await cache.get(files[0]!, 2);
         expect(thumb.ok).toBe(true);
-        await new Promise((r) => setTimeout(r, 250));
-        expect(cache.getSnapshot().diskProblem).toBe(cache.diskProblem);
+        // Subscribers see it in the (throttled) snapshot.
+        await waitFor(() => cache.getSnapshot().diskProblem === cache.diskProblem);
       } finally {
         await cache.close();
       }

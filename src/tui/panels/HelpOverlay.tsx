@@ -1,31 +1,28 @@
 import { Box, Text } from 'ink';
 import { helpSections } from '../keymap.js';
 import { theme } from '../theme.js';
+import { layoutHelp } from './help-layout.js';
 
 export interface HelpOverlayProps {
   height: number;
   columns: number;
 }
 
-/** Every key, generated from the keymap; laid out in as many columns as the width allows. */
+/** Inside the round border: one column of padding on each side. */
+const BORDER_COLS = 4;
+const BORDER_ROWS = 2;
+
+/** Every key, generated from the keymap; laid out in as many columns as the height needs (help-layout.ts). */
 export function HelpOverlay({ height, columns }: HelpOverlayProps) {
-  const lines: { text: string; title: boolean }[] = [];
-  for (const section of helpSections()) {
-    lines.push({ text: section.title, title: true });
-    for (const row of section.rows) lines.push({ text: `${row.keys.padEnd(14)} ${row.description}`, title: false });
-  }
-  const perCol = Math.max(1, height - 2);
-  const cols: (typeof lines)[] = [];
-  for (let i = 0; i < lines.length; i += perCol) cols.push(lines.slice(i, i + perCol));
-  const width = Math.max(20, Math.floor((columns - 2) / Math.max(1, cols.length)));
+  const layout = layoutHelp(helpSections(), Math.max(1, columns - BORDER_COLS), Math.max(1, height - BORDER_ROWS));
   return (
-    <Box flexDirection="column" height={height} width={columns} borderStyle="round" borderColor={theme.accent} overflow="hidden">
+    <Box flexDirection="column" height={height} width={columns} borderStyle="round" borderColor={theme.accent} paddingX={1} overflow="hidden">
       <Box flexDirection="row">
-        {cols.map((col, i) => (
-          <Box key={i} flexDirection="column" width={width}>
+        {layout.columns.map((col, i) => (
+          <Box key={i} flexDirection="column" width={layout.width} flexShrink={0} marginRight={i < layout.columns.length - 1 ? layout.gap : 0}>
             {col.map((l, j) => (
-              <Text key={j} bold={l.title} color={l.title ? theme.accent : undefined} wrap="truncate">
-                {l.text}
+              <Text key={j} bold={l.kind === 'title'} color={l.kind === 'title' ? theme.accent : undefined} wrap="truncate">
+                {l.text || ' '}
               </Text>
             ))}
           </Box>

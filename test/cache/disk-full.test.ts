@@ -119,6 +119,8 @@ describe('disk cache writes that fail', () => {
       try {
         const summary = await cache.generateMissing({ subjects: files });
         expect(summary.generated).toBe(0);
+        // In the order the jobs finished.
+        summary.failed.sort((x, y) => x.id - y.id);
         expect(summary.failed).toEqual(
           files.map((f) => ({ id: f.id, path: f.path, cause: 'disk', message: expect.stringMatching(/^cannot write the disk cache: E[A-Z]+/) })),
         );

@@ -1,10 +1,10 @@
 /**
  * The benchmarks time the real binary, built from the work tree into a folder of their own
  * (dist/ is rebuilt by every test run, so a shared one can change under a benchmark):
- * <tmp>/termtable-bench-build/{package.json, bin/termtable.js, dist/, node_modules → the repo's}.
+ * <tmp>/termtable-bench-build-PID/{package.json, bin/termtable.js, dist/, node_modules → the repo's}.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +20,15 @@ export interface Build {
 export function benchBuild(): Build {
   const given = process.env.TERMTABLE_BENCH_BIN;
   if (given) return { bin: given, dist: path.resolve(path.dirname(given), '..', 'dist') };
-  const root = path.join(os.tmpdir(), 'termtable-bench-build');
+  // One per benchmark process, removed at its exit: two benchmarks at once never share one.
+  const root = path.join(os.tmpdir(), `termtable-bench-build-${process.pid}`);
   const dist = path.join(root, 'dist');
-  rmSync(dist, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   mkdirSync(path.join(root, 'bin'), { recursive: true });
+  process.on('exit', () => rmSync(root, { recursive: true, force: true }));
   copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'));
   copyFileSync(path.join(REPO, 'bin', 'termtable.js'), path.join(root, 'bin', 'termtable.js'));
-  if (!existsSync(path.join(root, 'node_modules'))) symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
+  symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
   const built = spawnSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], {
     cwd: REPO,
     encoding: 'utf8',

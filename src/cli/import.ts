@@ -59,9 +59,9 @@ export async function importWithProgress(lib: Library, dirs: readonly string[]):
 }
 
 function printSummary(summary: ImportSummary, json: boolean): void {
-  const { imported, updated, unchanged, skipped, errors } = summary;
+  const { imported, updated, unchanged, skipped, sidecarsUpdated, errors } = summary;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ imported, updated, unchanged, skipped, errors })}\n`);
+    process.stdout.write(`${JSON.stringify({ imported, updated, unchanged, skipped, sidecarsUpdated, errors })}\n`);
     return;
   }
   for (const e of errors) process.stderr.write(`termtable: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);

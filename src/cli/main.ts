@@ -70,6 +70,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./undo.js')).registerRedo,
   },
   {
+    name: 'sync',
+    usage: '[options]',
+    description: 'bring the library and the XMP sidecars into agreement (read changes made by other tools, retry failed writes)',
+    load: async () => (await import('./sync.js')).registerSync,
+  },
+  {
     name: 'purge',
     usage: '[options]',
     description: 'remove images whose files no longer exist from the library',

@@ -18,6 +18,14 @@ export type ThumbnailSourcePref = (typeof THUMBNAIL_SOURCES)[number];
 export const RAW_JPEG_PAIRS = ['together', 'separate'] as const;
 export type RawJpegPairsPref = (typeof RAW_JPEG_PAIRS)[number];
 
+/**
+ * Which XMP sidecar termtable creates (existing ones are always kept current): 'auto' updates
+ * what exists and creates darktable's FILE.EXT.xmp when there is none; 'darktable' and
+ * 'lightroom' (FILE.xmp) always keep that one; 'both' keeps both.
+ */
+export const SIDECAR_PREFS = ['auto', 'darktable', 'lightroom', 'both'] as const;
+export type SidecarPref = (typeof SIDECAR_PREFS)[number];
+
 export interface Preferences {
   /** Memory cache bound in MB. @default 512 */
   cacheSizeMB: number;
@@ -35,6 +43,8 @@ export interface Preferences {
   concurrency: number;
   /** @default 'together' */
   rawJpegPairs: RawJpegPairsPref;
+  /** @default 'auto' */
+  sidecar: SidecarPref;
 }
 
 export function defaultPreferences(): Preferences {
@@ -47,6 +57,7 @@ export function defaultPreferences(): Preferences {
     protocol: 'auto',
     concurrency: Math.max(1, os.availableParallelism()),
     rawJpegPairs: 'together',
+    sidecar: 'auto',
   };
 }
 
@@ -99,6 +110,11 @@ export function validatePreferences(raw: unknown): { prefs: Preferences; problem
     if (typeof v === 'string' && (RAW_JPEG_PAIRS as readonly string[]).includes(v)) {
       prefs.rawJpegPairs = v as RawJpegPairsPref;
     } else bad('rawJpegPairs');
+  }
+  if ('sidecar' in r) {
+    const v = r.sidecar;
+    if (typeof v === 'string' && (SIDECAR_PREFS as readonly string[]).includes(v)) prefs.sidecar = v as SidecarPref;
+    else bad('sidecar');
   }
   return { prefs, problems };
 }

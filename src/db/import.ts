@@ -3,8 +3,11 @@ import path from 'node:path';
 import { readExifReport, VanishedError } from './exif.js';
 import { regroupFolders } from './groups.js';
 import type { ImageFacts, ImportWrite, Library } from './library.js';
+import { knownSidecarsOfRoll, pendingSidecarIds, rememberSidecar, setSyncedState, type SidecarStat } from './sidecar-store.js';
+import { reconcile } from './sidecar-sync.js';
 import { walkFolders } from './walk.js';
-import { readSidecar } from './xmp.js';
+import { readSidecar, sidecarPaths, statSidecar } from './xmp.js';
+import { rotationBetween } from './xmp/orientation.js';
 
 export interface ImportSummary {
   imported: number;
@@ -12,6 +15,8 @@ export interface ImportSummary {
   unchanged: number;
   /** Files not imported on purpose: unsupported types and hidden files. */
   skipped: number;
+  /** Images whose culling or rotation was replaced from a sidecar changed by another tool. */
+  sidecarsUpdated: number;
   /** Raw paths and messages: sanitise before printing. */
   errors: { path: string; message: string }[];
   /** Images that need thumbnails made: new ones, and changed ones (old thumbnails are stale). */
@@ -40,10 +45,35 @@ interface Job {
   filename: string;
 }
 
+/** A new image's sidecar as import read it, recorded once the image has an id. */
+interface SidecarSeen {
+  file: string;
+  stat: SidecarStat;
+  rotation: number;
+}
+
 type Outcome =
-  | { kind: 'unchanged' }
+  | { kind: 'unchanged'; recheck?: number }
   | { kind: 'error'; path: string; message: string; extra?: undefined }
-  | { kind: 'write'; write: ImportWrite; extra?: { path: string; message: string }; problem?: { path: string; message: string } };
+  | {
+      kind: 'write';
+      write: ImportWrite;
+      extra?: { path: string; message: string };
+      problem?: { path: string; message: string };
+      sidecar?: SidecarSeen;
+      recheck?: number;
+    };
+
+/** Whether any sidecar of a known image differs from what termtable last read or wrote. */
+async function sidecarsChanged(file: string, known: Map<string, SidecarStat> | undefined): Promise<boolean> {
+  const { darktable, lightroom } = sidecarPaths(file);
+  for (const f of darktable === lightroom ? [darktable] : [darktable, lightroom]) {
+    const st = await statSidecar(f).catch(() => null);
+    const k = known?.get(path.basename(f));
+    if (st && !(k && k.size === st.size && k.mtime === st.mtime)) return true;
+  }
+  return false;
+}
 
 /** Runs fn over items with at most `limit` in flight (a few lines; not worth a dependency). */
 async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -76,12 +106,15 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
     skipped: walk.skipped,
     errors: [...walk.errors],
     ids: { new: [], changed: [] },
+    sidecarsUpdated: 0,
   };
 
   const jobs: Job[] = [];
   const known = new Map<string, ReturnType<Library['rollFacts']>>();
+  const knownSidecars = new Map<string, ReturnType<typeof knownSidecarsOfRoll>>();
   for (const folder of walk.folders) {
     known.set(folder.dir, lib.rollFacts(folder.dir));
+    knownSidecars.set(folder.dir, knownSidecarsOfRoll(lib, path.resolve(folder.dir)));
     for (const filename of folder.files) jobs.push({ dir: folder.dir, filename });
   }
 
@@ -94,18 +127,23 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       const fileSize = st.size;
       const mtime = Math.round(st.mtimeMs);
       const existing = known.get(job.dir)?.get(job.filename);
-      if (existing && existing.fileSize === fileSize && existing.mtime === mtime) return { kind: 'unchanged' };
+      // A known image's sidecar changed by another tool is merged in after the batch.
+      const recheck =
+        existing && (await sidecarsChanged(file, knownSidecars.get(job.dir)?.get(existing.id))) ? existing.id : undefined;
+      if (existing && existing.fileSize === fileSize && existing.mtime === mtime) return { kind: 'unchanged', recheck };
       const exif = await readExifReport(file, fileSize);
       const facts: ImageFacts = { fileSize, mtime, ...exif.facts };
       // A metadata reader stopped at its deadline: the file still goes in, and the reason is listed.
       const problem = exif.problem === undefined ? undefined : { path: file, message: exif.problem };
-      if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts }, problem };
+      if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts }, problem, recheck };
       const sidecar = await readSidecar(file);
+      const rotation = sidecar.orientation ? (rotationBetween(facts.orientation ?? 1, sidecar.orientation) ?? 0) : 0;
       return {
         kind: 'write',
         write: { kind: 'insert', folder: job.dir, filename: job.filename, facts, culling: sidecar.culling ?? undefined },
         extra: sidecar.error && sidecar.file ? { path: sidecar.file, message: `${sidecar.error}; sidecar ignored` } : undefined,
         problem,
+        sidecar: sidecar.file && sidecar.stat && sidecar.culling ? { file: sidecar.file, stat: sidecar.stat, rotation } : undefined,
       };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -128,11 +166,15 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
     const batch = jobs.slice(start, start + batchSize);
     const outcomes = await mapBounded(batch, concurrency, handle);
     const writes: ImportWrite[] = [];
+    const seen: (SidecarSeen | undefined)[] = [];
+    const rechecks: number[] = [];
     for (const o of outcomes) {
+      if (o.kind !== 'error' && o.recheck !== undefined) rechecks.push(o.recheck);
       if (o.kind === 'unchanged') summary.unchanged += 1;
       else if (o.kind === 'error') summary.errors.push({ path: o.path, message: o.message });
       else {
         writes.push(o.write);
+        seen.push(o.sidecar);
         if (o.problem) summary.errors.push(o.problem);
         if (o.extra) summary.errors.push(o.extra);
       }
@@ -140,6 +182,8 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
     const ids = lib.writeImportBatch(writes, importedAt);
     writes.forEach((w, i) => {
       const id = ids[i];
+      const sc = seen[i];
+      if (id !== undefined && sc && w.kind === 'insert') recordSidecarSeen(lib, id, sc, w);
       if (id === undefined) summary.unchanged += 1; // another process imported it first
       else if (w.kind === 'insert') {
         summary.imported += 1;
@@ -149,8 +193,30 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
         summary.ids.changed.push(id);
       }
     });
+    await recheckSidecars(lib, rechecks, summary);
   }
+  // A write owed from an earlier failure (disk full) is retried on the next import.
+  await recheckSidecars(lib, pendingSidecarIds(lib), summary);
   // RAW+JPEG pairs, from the names now in each folder (new, and gone since the last import).
   regroupFolders(lib, walk.folders.map((f) => f.dir));
   return summary;
+}
+
+function recordSidecarSeen(lib: Library, id: number, sc: SidecarSeen, w: ImportWrite & { kind: 'insert' }): void {
+  if (sc.rotation) lib.setRotation([id], sc.rotation);
+  rememberSidecar(lib, id, path.basename(sc.file), sc.stat);
+  const c = w.culling ?? { rating: 0, rejected: false, labels: [] };
+  setSyncedState(lib, id, { rating: c.rating, rejected: c.rejected, labels: c.labels, rotation: sc.rotation });
+}
+
+/** Merges sidecars changed elsewhere (and retries owed writes) of known images. */
+async function recheckSidecars(lib: Library, ids: readonly number[], summary: ImportSummary): Promise<void> {
+  for (const record of lib.getMany(ids)) {
+    try {
+      const r = await reconcile(lib, record, { write: false });
+      if (r.updated) summary.sidecarsUpdated += 1;
+    } catch (err) {
+      summary.errors.push({ path: `${record.path}.xmp`, message: `sidecar not written: ${(err as Error).message}` });
+    }
+  }
 }

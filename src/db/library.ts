@@ -30,6 +30,7 @@ interface ImageRow {
   rejected: number;
   labels: number;
   imported_at: string;
+  sidecar_pending: number;
 }
 
 /** What import knows of a file before it writes it: everything but id and culling. */
@@ -82,6 +83,7 @@ function toRecord(row: ImageRow): ImageRecord {
     rejected: row.rejected === 1,
     labels: maskToLabels(row.labels),
     importedAt: row.imported_at,
+    sidecarPending: row.sidecar_pending === 1,
   };
 }
 
@@ -196,8 +198,8 @@ export class Library {
           WHERE id = @id`,
       ),
       updateFileFacts: db.prepare<[number, number, number]>('UPDATE images SET file_size = ?, mtime = ? WHERE id = ?'),
-      cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number }>(
-        'SELECT rating, rejected, labels FROM images WHERE id = ?',
+      cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number; sidecar_pending: number }>(
+        'SELECT rating, rejected, labels, sidecar_pending FROM images WHERE id = ?',
       ),
       setCulling: db.prepare<[number, number, number, number]>(
         'UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?',
@@ -425,7 +427,10 @@ export class Library {
         const old: CullingSnapshot = { id, rating: row.rating, rejected: row.rejected === 1, labels: maskToLabels(row.labels) };
         const now = next(old);
         const mask = labelsToMask(now.labels);
-        if (now.rating === old.rating && now.rejected === old.rejected && mask === row.labels) continue;
+        // An image whose sidecar write is owed counts as changed, so setting the same value
+        // again writes the sidecar instead of saying "changed 0" (issue 10).
+        const same = now.rating === old.rating && now.rejected === old.rejected && mask === row.labels;
+        if (same && row.sidecar_pending !== 1) continue;
         this.stmt.setCulling.run(now.rating, now.rejected ? 1 : 0, mask, id);
         before.push(old);
         changedIds.push(id);

@@ -48,7 +48,8 @@ const STEPS: readonly string[] = [
   `,
   // 2: sidecar tracking: each sidecar file's size and mtime when termtable last read or wrote
   // it (a change made by another tool shows as a difference), a pending flag for a write that
-  // failed (retried later), and why no sidecar can be written at all (a name too long).
+  // failed (retried later), why no sidecar can be written at all (a name too long), and the
+  // culling state (JSON) the library and the sidecars last agreed on: the base of a 3-way merge.
   `
   CREATE TABLE sidecars (
     image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
@@ -59,6 +60,7 @@ const STEPS: readonly string[] = [
   ) WITHOUT ROWID;
   ALTER TABLE images ADD COLUMN sidecar_pending INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE images ADD COLUMN sidecar_blocked TEXT;
+  ALTER TABLE images ADD COLUMN sidecar_synced TEXT;
   CREATE INDEX images_sidecar_pending ON images (id) WHERE sidecar_pending = 1;
   `,
   // 3: the undo journal: one entry per culling change (all its images in one transaction),

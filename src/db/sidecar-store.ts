@@ -29,6 +29,12 @@ function statements(db: Database.Database) {
       'SELECT sidecar_pending, sidecar_blocked FROM images WHERE id = ?',
     ),
     block: db.prepare<[string, number]>('UPDATE images SET sidecar_blocked = ?, sidecar_pending = 0 WHERE id = ?'),
+    synced: db.prepare<[number], string | null>('SELECT sidecar_synced FROM images WHERE id = ?').pluck(),
+    setSynced: db.prepare<[string, number]>('UPDATE images SET sidecar_synced = ?, sidecar_pending = 0 WHERE id = ?'),
+    roll: db.prepare<[string], { image_id: number; name: string; size: number; mtime: number }>(
+      `SELECT s.image_id, s.name, s.size, s.mtime FROM sidecars s JOIN images i ON i.id = s.image_id
+         JOIN film_rolls f ON f.id = i.film_roll_id WHERE f.path = ?`,
+    ),
   };
 }
 
@@ -71,4 +77,38 @@ export function sidecarState(lib: Library, id: number): { pending: boolean; bloc
 /** Records that this image can never have a sidecar (the reason is said once, then kept). */
 export function blockSidecar(lib: Library, id: number, reason: string): void {
   stmts(lib).block.run(reason, id);
+}
+
+/** The culling state the library and its sidecars last agreed on (the base of a merge). */
+export interface SyncedState {
+  rating: number;
+  rejected: boolean;
+  labels: string[];
+  rotation: number;
+}
+
+export function syncedState(lib: Library, id: number): SyncedState | null {
+  const raw = stmts(lib).synced.get(id);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as SyncedState;
+  } catch {
+    return null;
+  }
+}
+
+/** Records the state now in both the library and the sidecars; clears the pending flag. */
+export function setSyncedState(lib: Library, id: number, state: SyncedState): void {
+  stmts(lib).setSynced.run(JSON.stringify(state), id);
+}
+
+/** Known sidecars of every image of a film roll (one query for an import's folder). */
+export function knownSidecarsOfRoll(lib: Library, folder: string): Map<number, Map<string, SidecarStat>> {
+  const out = new Map<number, Map<string, SidecarStat>>();
+  for (const r of stmts(lib).roll.all(folder)) {
+    let m = out.get(r.image_id);
+    if (!m) out.set(r.image_id, (m = new Map()));
+    m.set(r.name, { size: r.size, mtime: r.mtime });
+  }
+  return out;
 }

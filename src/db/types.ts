@@ -43,6 +43,8 @@ export interface ImageRecord {
   labels: ColorLabel[];
   /** ISO 8601 time of first import. */
   importedAt: string;
+  /** A sidecar write failed and is owed (retried by the next write, `termtable sync` or import). */
+  sidecarPending?: boolean;
 }
 
 /** Which images a view or command shows, and in which order. */

@@ -75,7 +75,7 @@ describe('termtable import makes the grid thumbnails', () => {
     const run = tt('--library', library, 'import', photos, '--json');
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(Object.keys(summary)).toEqual(['imported', 'updated', 'unchanged', 'skipped', 'errors']);
+    expect(Object.keys(summary)).toEqual(['imported', 'updated', 'unchanged', 'skipped', 'sidecarsUpdated', 'errors']);
   });
 
   it('makes none with --no-thumbnails', () => {

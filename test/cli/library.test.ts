@@ -63,7 +63,7 @@ describe('termtable library commands', { timeout: 240_000 }, () => {
     const lines = imp.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(Object.keys(summary)).toEqual(['imported', 'updated', 'unchanged', 'skipped', 'errors']);
+    expect(Object.keys(summary)).toEqual(['imported', 'updated', 'unchanged', 'skipped', 'sidecarsUpdated', 'errors']);
     expect(summary).toMatchObject({ imported: 48, updated: 0, unchanged: 0, skipped: 0, errors: [] });
 
     const again = JSON.parse((await tt('--library', lib, 'import', ...CORPUS_DIRS, '--json')).stdout) as Record<string, unknown>;

@@ -14,6 +14,8 @@ export interface XmpCulling {
   rejected: boolean;
   labels: ColorLabel[];
   hasRating: boolean;
+  /** tiff:Orientation (1-8) when the packet has a valid one. */
+  orientation: number | null;
   /** Which label convention the labels were read from; null when the packet has none. */
   labelSource: 'darktable' | 'digiKam' | 'urgency' | 'xmp' | null;
 }
@@ -82,7 +84,12 @@ export function cullingOfDoc(doc: XmpDoc): XmpCulling {
       if (label) labels.add(label);
     }
   }
-  return { rating, rejected, labels: COLOR_LABELS.filter((l) => labels.has(l)), hasRating, labelSource };
+  let orientation: number | null = null;
+  for (const hit of findProperty(doc, NS.tiff, 'Orientation')) {
+    const n = int(simpleValue(hit));
+    if (n !== undefined && n >= 1 && n <= 8) orientation = n;
+  }
+  return { rating, rejected, labels: COLOR_LABELS.filter((l) => labels.has(l)), hasRating, labelSource, orientation };
 }
 
 /** Culling data of a sidecar's text. Throws XmpError when the text is not well-formed XMP. */

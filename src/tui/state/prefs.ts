@@ -1,5 +1,6 @@
 import {
   PROTOCOL_PREFS,
+  SIDECAR_PREFS,
   THUMBNAIL_SOURCES,
   type Preferences,
 } from '../../config/preferences.js';
@@ -75,6 +76,13 @@ export const PREF_ROWS: readonly PrefRow[] = [
     label: 'generation concurrency',
     show: (p) => String(p.concurrency),
     step: (p, d) => ({ ...p, concurrency: Math.max(1, Math.min(64, p.concurrency + d)) }),
+  },
+  {
+    key: 'sidecar',
+    label: 'XMP sidecar to create',
+    show: (p) =>
+      ({ auto: 'auto (the one that exists, else FILE.EXT.xmp)', darktable: 'FILE.EXT.xmp (darktable)', lightroom: 'FILE.xmp (Lightroom)', both: 'both' })[p.sidecar],
+    step: (p, d) => ({ ...p, sidecar: cycle(SIDECAR_PREFS, p.sidecar, d) }),
   },
 ];
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadPreferences } from '../config/preferences.js';
 import { applyCulling } from '../db/culling.js';
 import { Library } from '../db/library.js';
 import { COLOR_LABELS, type ColorLabel, type CullingChange } from '../db/types.js';
@@ -47,7 +48,7 @@ export function registerSet(program: Command, ctx: CommandContext): void {
     .option('--label <color>', `add a colour label (${COLOR_LABELS.join(', ')}); repeatable`, collect(choiceArg(COLOR_LABELS)))
     .option('--unlabel <color>', 'remove a colour label; repeatable', collect(choiceArg(COLOR_LABELS)))
     .option('--json', 'print {"changed":[{"id","rating","rejected","labels"}],"unchanged":[ids],"errors":[{"path","message"}]}')
-    .addHelpText('after', '\nExamples:\n  termtable set 12 13 --rating 4 --label red\n  termtable set 14 --reject --json')
+    .addHelpText('after', '\nThe files of a RAW+JPEG pair are set together (preference rawJpegPairs).\n\nExamples:\n  termtable set 12 13 --rating 4 --label red\n  termtable set 14 --reject --json')
     .action(async (idArgs: string[], opts: SetOptions, cmd: Command) => {
       const ids = parseIds(idArgs);
       if (opts.reject && opts.unreject) throw new UsageError('--reject and --unreject exclude each other');
@@ -62,10 +63,13 @@ export function registerSet(program: Command, ctx: CommandContext): void {
       }
       const both = (opts.label ?? []).filter((l) => opts.unlabel?.includes(l));
       if (both.length) throw new UsageError(`--label and --unlabel both name ${both.join(', ')}`);
+      const { prefs, warning } = await loadPreferences();
+      if (warning) process.stderr.write(`termtable: ${sanitizeText(warning)}\n`);
       const lib = Library.open(libraryPathFrom(cmd));
       try {
         requireKnown(lib, ids);
-        const result = await applyCulling(lib, ids, change);
+        // As in the lighttable: a RAW+JPEG pair is set as one unless rawJpegPairs is 'separate'.
+        const result = await applyCulling(lib, ids, change, { groupPairs: prefs.rawJpegPairs === 'together' });
         for (const e of result.errors) {
           process.stderr.write(`termtable: sidecar not written: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);
         }
@@ -78,7 +82,10 @@ export function registerSet(program: Command, ctx: CommandContext): void {
           };
           process.stdout.write(`${terminalSafeJson(out)}\n`);
         } else {
-          process.stdout.write(`changed ${result.changed.length} of ${ids.length} images\n`);
+          const given = new Set(ids);
+          const partners = result.changed.filter((r) => !given.has(r.id)).length;
+          const extra = partners ? ` and ${partners} RAW+JPEG partner${partners > 1 ? 's' : ''}` : '';
+          process.stdout.write(`changed ${result.changed.length - partners} of ${ids.length} images${extra}\n`);
         }
         if (result.errors.length) ctx.setExitCode(1);
       } finally {

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -182,6 +182,31 @@ describe('RAW+JPEG pairs in the library', () => {
       expect(dng.width).toBe(600);
       expect(groupsOf(lib, [dng.id]).get(dng.id)!.members).toHaveLength(2);
     });
+  });
+});
+
+describe('termtable set on a pair', () => {
+  it('sets both files, says so, and only the one given with rawJpegPairs: separate', async () => {
+    const dir = tempDir();
+    await makeTiffRaw(path.join(dir, 'IMG_0009.ORF'));
+    await makeJpeg(path.join(dir, 'IMG_0009.JPG'));
+    const lib = await imported(dir);
+    const raw = lib.getByPath(path.join(dir, 'IMG_0009.ORF'))!;
+    const jpeg = lib.getByPath(path.join(dir, 'IMG_0009.JPG'))!;
+    const config = path.join(dir, 'config');
+    const set = (...args: string[]) =>
+      run(process.execPath, [path.join(REPO_ROOT, 'bin', 'termtable.js'), '--library', lib.file, 'set', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, XDG_CONFIG_HOME: config, XDG_CACHE_HOME: path.join(dir, 'cache') },
+      });
+    expect((await set(String(jpeg.id), '--rating', '3')).stdout).toBe('changed 1 of 1 images and 1 RAW+JPEG partner\n');
+    expect(lib.get(raw.id)!.rating).toBe(3);
+    expect(xmpOf(raw.path)).toMatchObject({ Rating: 3 });
+
+    mkdirSync(path.join(config, 'termtable'), { recursive: true });
+    writeFileSync(path.join(config, 'termtable', 'config.json'), JSON.stringify({ rawJpegPairs: 'separate' }));
+    expect((await set(String(jpeg.id), '--rating', '5')).stdout).toBe('changed 1 of 1 images\n');
+    expect(lib.get(raw.id)!.rating).toBe(3);
   });
 });
 

@@ -55,13 +55,14 @@ function tree(dir: string): string[] {
 
 beforeAll(async () => {
   template = mkdtempSync(path.join(os.tmpdir(), 'tt-crash-template-'));
-  for (const [roll, count] of [['a', 7], ['b', 5]] as const) {
+  for (const [roll, count] of [['a', 5], ['b', 3]] as const) {
     const dir = path.join(template, 'photos', roll);
     mkdirSync(dir, { recursive: true });
     for (let k = 0; k < count; k++) {
       const stem = `IMG_${roll}${k}`;
-      // A raw of 1.5 MB (so copies take long enough to be killed in), its JPEG and a sidecar.
-      writeFileSync(path.join(dir, `${stem}.CR3`), randomBytes(1_500_000));
+      // A raw of 6 MB (so a kill often lands inside a copy: with 1.5 MB a copy straight into the
+      // final name went unnoticed in 10 kills, with 6 MB it was caught), its JPEG and a sidecar.
+      writeFileSync(path.join(dir, `${stem}.CR3`), randomBytes(6_000_000));
       await makeJpeg(path.join(dir, `${stem}.JPG`), { size: 48 });
       writeFileSync(path.join(dir, `${stem}.CR3.xmp`), XMP);
     }

@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import { describeFilter } from '../state/filter.js';
 import { useKeypress, PRIORITY } from '../hooks/use-keypress.js';
@@ -69,6 +69,12 @@ export function App({ store }: AppProps) {
   useKeys(store);
   const { state } = snap;
   const height = bodyHeight(state.rows);
+  // In culling the header counts the image the culling keys act on, not the grid cursor.
+  const cullingId = state.view === 'culling' ? state.culling.ids[state.culling.focus] : undefined;
+  const position = useMemo(
+    () => (cullingId === undefined ? state.cursor : Math.max(0, store.services.library.indexOf(state.query, cullingId))),
+    [store, cullingId, state.cursor, state.query, state.total],
+  );
   const skull = store.graphics.skull.bind(store.graphics);
   const overlay = state.overlay;
 
@@ -134,7 +140,7 @@ export function App({ store }: AppProps) {
       <Header
         query={state.query}
         total={state.total}
-        cursor={state.cursor}
+        cursor={position}
         view={state.view}
         selected={state.selection.all ? 'all' : state.selection.ids.size}
         columns={state.columns}

@@ -10,6 +10,7 @@ import { truncate } from './format.js';
 export interface HeaderProps {
   query: CollectionQuery;
   total: number;
+  /** Collection index of the image counted as "n/total": the cursor, or in culling the focused image. */
   cursor: number;
   view: View;
   selected: number | 'all';

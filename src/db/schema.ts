@@ -1,10 +1,38 @@
 import type Database from 'better-sqlite3';
+import { RAW_EXTENSIONS } from './extensions.js';
 
 /**
  * Forward-only schema migrations, keyed by PRAGMA user_version (darktable's
  * _upgrade_library_schema_step): step N takes a version N-1 library to version N. A library
  * written by a newer termtable (user_version above the last step) is refused, not guessed at.
  */
+const inList = (exts: Iterable<string>) => [...exts].map((e) => `'${e}'`).join(', ');
+
+/**
+ * The pairs of a library upgraded to step 4, so they show without a re-import: the same rule
+ * as groups.ts pairsOf, in SQL. `rtrim(name, replace(name, '.', ''))` is the name up to its
+ * last dot (every character after it is in the trimmed set, the dot is not). lower() folds
+ * ASCII only; the next import of a folder regroups it with JavaScript's case folding.
+ */
+const PAIRS_OF_EXISTING_IMAGES = `
+  INSERT INTO image_groups (image_id, leader_id)
+  WITH f AS (
+    SELECT id, film_roll_id AS roll, filename,
+           lower(rtrim(filename, replace(filename, '.', ''))) AS stem,
+           lower(substr(filename, length(rtrim(filename, replace(filename, '.', ''))) + 1)) AS ext
+      FROM images WHERE instr(filename, '.') > 1
+  ),
+  pairs AS (
+    SELECT roll, stem,
+           (SELECT j.id FROM f j WHERE j.roll = f.roll AND j.stem = f.stem AND j.ext IN ('jpg', 'jpeg')
+             ORDER BY j.filename, j.id LIMIT 1) AS leader
+      FROM f GROUP BY roll, stem
+     HAVING sum(ext IN ('jpg', 'jpeg')) > 0 AND sum(ext IN (${inList(RAW_EXTENSIONS)})) > 0
+  )
+  SELECT f.id, p.leader FROM f JOIN pairs p ON p.roll = f.roll AND p.stem = f.stem
+   WHERE f.id = p.leader OR f.ext IN (${inList(RAW_EXTENSIONS)});
+`;
+
 const STEPS: readonly string[] = [
   // 1: film rolls, images, culling data, one index per sort key (id breaks ties so every
   // order is total and paging is stable).
@@ -95,6 +123,7 @@ const STEPS: readonly string[] = [
     leader_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE
   );
   CREATE INDEX image_groups_by_leader ON image_groups (leader_id);
+  ${PAIRS_OF_EXISTING_IMAGES}
   `,
 ];
 

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validatePreferences } from '../../src/config/preferences.js';
 import { applyCulling, removeImages, rotateImages } from '../../src/db/culling.js';
-import { groupsOf, pairsOf, withPairs } from '../../src/db/groups.js';
+import { groupsOf, pairsOf, regroupFolders, withPairs } from '../../src/db/groups.js';
 import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 import { undo } from '../../src/db/undo.js';
@@ -182,6 +182,29 @@ describe('RAW+JPEG pairs in the library', () => {
       expect(dng.width).toBe(600);
       expect(groupsOf(lib, [dng.id]).get(dng.id)!.members).toHaveLength(2);
     });
+  });
+});
+
+describe('upgrading a library to schema step 4', () => {
+  it('finds the pairs of the images it already holds, as import would', async () => {
+    const dir = tempDir();
+    const names = ['DSC_0001.NEF', 'dsc_0001.jpg', 'a.b.CR2', 'a.b.jpg', 'x.tif', 'x.dng', 'P1.jpeg', 'P1.dng', 'P1.RW2', 'lone.jpg', 'lone2.ARW'];
+    for (const n of names) {
+      if (/\.(jpe?g)$/i.test(n)) await makeJpeg(path.join(dir, n));
+      else await makeTiffRaw(path.join(dir, n));
+    }
+    let lib = await imported(dir);
+    const ids = [...lib.iterate()].map((r) => r.id);
+    const want = groupsOf(lib, ids);
+    expect([...new Set([...want.values()].map((g) => g.members.length))].sort()).toEqual([1, 2, 3]);
+
+    // The library as termtable left it before step 4.
+    lib.connection().exec('DROP TABLE image_groups; PRAGMA user_version = 3;');
+    lib.close();
+    lib = Library.open(lib.file);
+    libs.push(lib);
+    expect(groupsOf(lib, ids)).toEqual(want);
+    expect(regroupFolders(lib, [dir])).toBe(0); // import would change nothing
   });
 });
 

@@ -55,7 +55,7 @@ export interface GridLayout {
 export interface GridOptions {
   columns: number;
   rows: number;
-  /** Thumbnails per row wanted; clamped so each cell keeps at least 6 columns. */
+  /** Thumbnails per row wanted; fewer when each would get less than MIN_THUMB_COLS columns of image. */
   thumbsPerRow: number;
   /** @default DEFAULT_CELL_PX */
   cellPx?: CellPx;
@@ -65,9 +65,17 @@ export interface GridOptions {
   height?: number;
 }
 
-/** Thumbnails per row actually usable at this width. */
+/**
+ * Narrowest image area of a grid cell, in columns: below this a thumbnail is a smear and its
+ * caption (stars, labels, name) has no room, so the grid holds fewer per row instead.
+ */
+export const MIN_THUMB_COLS = 8;
+/** A cell's border takes one column on each side of the image. */
+const CELL_BORDER_COLS = 2;
+
+/** Thumbnails per row actually usable at this width: each keeps MIN_THUMB_COLS columns of image. */
 export function clampPerRow(perRow: number, columns: number): number {
-  const widest = Math.max(MIN_PER_ROW, Math.floor(columns / 6));
+  const widest = Math.max(MIN_PER_ROW, Math.floor(columns / (MIN_THUMB_COLS + CELL_BORDER_COLS)));
   return Math.max(MIN_PER_ROW, Math.min(MAX_PER_ROW, widest, Math.round(perRow)));
 }
 

@@ -96,9 +96,15 @@ function describeChange(kind: HistoryKind, items: readonly HistoryItem[]): strin
   if (a.rejected !== b.rejected || items.some((i) => (i.before as CullingState).rejected !== (i.after as CullingState).rejected)) {
     parts.push(a.rejected ? 'rejected' : 'unrejected');
   }
-  const added = a.labels.filter((l) => !b.labels.includes(l)).map((l) => `+${l}`);
-  const removed = b.labels.filter((l) => !a.labels.includes(l)).map((l) => `−${l}`);
-  if (added.length || removed.length) parts.push([...added, ...removed].join(' '));
+  // Over every image: in "+red" on a selection, the first image may have had red already.
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  for (const i of items) {
+    const [ib, ia] = [i.before as CullingState, i.after as CullingState];
+    for (const l of ia.labels) if (!ib.labels.includes(l)) added.add(`+${l}`);
+    for (const l of ib.labels) if (!ia.labels.includes(l)) removed.add(`−${l}`);
+  }
+  if (added.size || removed.size) parts.push([...added, ...removed].join(' '));
   return parts.join(', ') || 'labels';
 }
 

@@ -168,10 +168,14 @@ describe('undo and redo', () => {
     const step = await undo(lib);
     expect(step!.ids.sort()).toEqual([...ids].sort());
     expect(lib.getMany(ids).map((r) => r.rating)).toEqual([2, 0, 0, 0]);
+    await applyCulling(lib, [ids[1]!], { addLabels: ['red'] });
+    await applyCulling(lib, ids.slice(0, 2), { addLabels: ['red'] }); // only a.jpg changes
+    await applyCulling(lib, ids.slice(0, 2), { toggleLabels: ['red'] });
+    expect(listHistory(lib, { limit: 2 }).map((e) => e.description)).toEqual(['−red on a.jpg + b.jpg', '+red on a.jpg']);
     // No change, no entry.
     await applyCulling(lib, ids.slice(1), { rating: 0 });
-    await applyCulling(lib, ids, { removeLabels: ['red'] });
-    expect(listHistory(lib)).toHaveLength(2);
+    await applyCulling(lib, ids, { removeLabels: ['purple'] });
+    expect(listHistory(lib)).toHaveLength(4);
   });
 
   it('undoing a removal puts the row back exactly, under the same id, film roll and all', async () => {

@@ -17,7 +17,7 @@ export interface RegressionCase extends MutantId {
   sha256: string;
   /** The day it was found (UTC). */
   date: string;
-  /** Who is fixing it, while it still fails: the test then expects the failure. */
+  /** Where a fix is under way, while it still fails: the test then reports it instead of failing. */
   pending?: string;
   /** What the cause turned out to be and what fixed it. */
   note?: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NEEDS_SHARED } from '../helpers/corpus.js';
 import { runBatch } from '../../scripts/fuzz/batch.js';
 import { fuzz, makeMutant, sha256, type FuzzFailure } from '../../scripts/fuzz/engine.js';
 import { Rng } from '../../scripts/fuzz/prng.js';
@@ -7,8 +8,6 @@ import { corpusSeeds, FORMATS, madeSeeds } from '../../scripts/fuzz/seeds.js';
 import { findSizeFields } from '../../scripts/fuzz/structure.js';
 
 const LIMITS = { budgetMs: 20_000, rssLimitBytes: 1536 * 1024 * 1024 };
-/** Skip note shared with the rest of the suite (test/helpers/corpus.ts). */
-const NEEDS_SHARED = 'needs ../shared beside the clone';
 
 /** Failures of mutants recorded in regressions.json as pending (a fix under way elsewhere). */
 function unexpected(failures: readonly FuzzFailure[]): FuzzFailure[] {

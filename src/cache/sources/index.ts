@@ -235,8 +235,8 @@ async function decodeRawLevels(
   const need = LEVEL_SIZES[levels[levels.length - 1] ?? 0];
   const sensorEdge = Math.sqrt(declaredPixels * 1.5); // long edge of a 3:2 sensor of that area
   const halfSize = !(declaredPixels > 0 && sensorEdge / 2 < need);
-  const tiff = await decodeRaw(subject.path, { signal: opts.signal, halfSize });
-  const meta = await sharp(tiff).metadata();
+  const decoded = await decodeRaw(subject.path, { signal: opts.signal, halfSize });
+  const meta = { width: decoded.width, height: decoded.height };
   if (!meta.width || !meta.height) throw new ThumbError('unsupported', 'raw decoder produced no image');
   const scale = halfSize ? 2 : 1;
   const sensorPixels = meta.width * scale * meta.height * scale;
@@ -247,7 +247,8 @@ async function decodeRawLevels(
     );
   }
   // LibRaw has already applied the raw's orientation; only the user's turns remain.
-  return renderLevels({ input: tiff }, levels, uprightTransform(1, subject.rotation), color, 'processed');
+  const raw = { width: decoded.width, height: decoded.height, channels: decoded.channels };
+  return renderLevels({ input: decoded.pixels, options: { raw } }, levels, uprightTransform(1, subject.rotation), color, 'processed');
 }
 
 async function fromImage(

@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ThumbError } from '../../../src/cache/sources/causes.js';
 import { classifyError } from '../../../src/cache/sources/causes.js';
 import { decodeHeic } from '../../../src/cache/sources/heic-decoder.js';
-import { decodeRaw, NO_RAW_DECODER } from '../../../src/cache/sources/raw-decoder.js';
+import { decodeRaw, NO_RAW_DECODER, parsePnmHeader } from '../../../src/cache/sources/raw-decoder.js';
 import { corpus } from '../../helpers/corpus.js';
 import { tempDir } from './helpers.js';
 
@@ -36,9 +37,24 @@ describe('HEIC worker', () => {
 });
 
 describe('raw decoder (LibRaw dcraw_emu)', () => {
-  it('decodes a raw to a half-size TIFF', async () => {
-    const tiff = await decodeRaw(corpus('raw/nikon-d1.nef'));
-    expect(tiff.subarray(0, 2).toString('latin1')).toBe('II');
+  it('decodes a raw to half-size 8-bit pixels in one buffer of their exact size', async () => {
+    const half = await decodeRaw(corpus('raw/nikon-d1.nef'));
+    const full = await decodeRaw(corpus('raw/nikon-d1.nef'), { halfSize: false });
+    expect(half.channels).toBe(3);
+    expect(half.pixels.length).toBe(half.width * half.height * 3);
+    expect(Math.abs(full.width / 2 - half.width)).toBeLessThanOrEqual(1);
+    expect(Math.abs(full.height / 2 - half.height)).toBeLessThanOrEqual(1);
+    // Real pixels, not a blank buffer: a photo has spread in its values.
+    const stats = await sharp(half.pixels, { raw: { width: half.width, height: half.height, channels: 3 } }).stats();
+    expect(stats.channels[1]!.stdev).toBeGreaterThan(10);
+  });
+
+  it('reads the PPM header, refusing what is not an 8-bit PPM or PGM', () => {
+    expect(parsePnmHeader(Buffer.from('P6\n3000 2000\n255\nxyz'))).toEqual({ length: 17, width: 3000, height: 2000, channels: 3 });
+    expect(parsePnmHeader(Buffer.from('P5\n10 20\n255\n'))).toEqual({ length: 13, width: 10, height: 20, channels: 1 });
+    expect(parsePnmHeader(Buffer.from('P6\n30'))).toBeNull();
+    expect(() => parsePnmHeader(Buffer.from('II*\0'))).toThrow(/no PPM/);
+    expect(() => parsePnmHeader(Buffer.from('P6\n10 10\n65535\n'))).toThrow(/8-bit/);
   });
 
   it('reports LibRaw\'s own words when it cannot decode', async () => {

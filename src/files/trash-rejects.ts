@@ -60,7 +60,7 @@ export async function trashRejects(lib: Library, opts: TrashRejectsOptions = {})
       }
       try {
         if (opts.dryRun) {
-          for (const f of files) summary.plan.push({ from: f, to: (await trashCanFor(f)).files });
+          for (const f of files) summary.plan.push({ from: f, to: (await trashCanFor(f, { create: false })).files });
         } else {
           const trashed = await trashBundle(lib, journal!, { kind: 'trash', files, ids: records.map((r) => r.id) });
           for (const [k, t] of trashed.entries()) summary.plan.push({ from: files[k]!, to: t.trashed });

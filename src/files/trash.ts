@@ -53,9 +53,10 @@ async function ensureDir(dir: string, mode: number): Promise<void> {
   if (!st.isDirectory()) throw new TrashError(`${dir} is not a folder`);
 }
 
-async function usable(root: string): Promise<TrashCan> {
-  await ensureDir(root, 0o700);
+async function usable(root: string, create: boolean): Promise<TrashCan> {
   const can = { root, files: path.join(root, 'files'), info: path.join(root, 'info') };
+  if (!create) return can;
+  await ensureDir(root, 0o700);
   await ensureDir(can.files, 0o700);
   await ensureDir(can.info, 0o700);
   return can;
@@ -66,28 +67,28 @@ async function usable(root: string): Promise<TrashCan> {
  * trash at the top of the file's own volume (the spec's `.Trash/$uid` when `.Trash` is a real
  * sticky folder, else `.Trash-$uid`), so trashing is always a rename and never a copy.
  */
-export async function trashCanFor(file: string): Promise<TrashCan> {
+export async function trashCanFor(file: string, opts: { create?: boolean } = {}): Promise<TrashCan> {
+  const create = opts.create ?? true; // false: only say where (a dry run creates no folder)
   const abs = path.resolve(file);
   // The folder's device when the file is already gone (finishing an interrupted run).
   const dev = await deviceOf(abs);
   const home = homeTrash();
-  if ((await deviceOf(home)) === dev) return usable(home);
+  if ((await deviceOf(home)) === dev) return usable(home, create);
   const uid = os.userInfo().uid;
   const top = await mountTop(path.dirname(abs), dev);
   const shared = path.join(top, '.Trash');
   try {
     const st = await lstat(shared);
     if (st.isDirectory() && !st.isSymbolicLink() && (st.mode & S_ISVTX) !== 0) {
-      return await usable(path.join(shared, String(uid)));
+      return await usable(path.join(shared, String(uid)), create);
     }
   } catch {
     // no usable $topdir/.Trash: the per-user one below
   }
   const own = path.join(top, `.Trash-${uid}`);
   try {
-    const can = await usable(own);
-    const st = await lstat(own);
-    if (st.uid !== uid) throw new TrashError(`${own} belongs to another user`);
+    const can = await usable(own, create);
+    if (create && (await lstat(own)).uid !== uid) throw new TrashError(`${own} belongs to another user`);
     return can;
   } catch (err) {
     throw new TrashError(`no trash can on the volume of ${abs} (${top}): ${(err as Error).message}`);

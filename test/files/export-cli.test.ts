@@ -21,7 +21,11 @@ function tt(...args: string[]) {
 }
 function json<T>(run: ReturnType<typeof tt>): T {
   if (run.status !== 0 && run.status !== 1) throw new Error(`exit ${run.status}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${run.status}): stdout ${JSON.stringify(run.stdout)}, stderr ${JSON.stringify(run.stderr)}`);
+  }
 }
 interface Row { id: number; path: string; filename: string; rating: number; rejected: boolean; labels: string[]; mtime: number; fileSize: number }
 function list(): Row[] {
@@ -196,6 +200,7 @@ describe('termtable trash-rejects', () => {
     expect(dry.status).toBe(0);
     expect(dry.stdout).toContain(rejected);
     expect(existsSync(rejected)).toBe(true);
+    expect(existsSync(path.join(root, 'data', 'Trash'))).toBe(false);
 
     const gone = tree(path.join(photos, 'paris')).filter((f) => f.startsWith('IMG_0003'));
     const s = json<{ images: number; files: number; plan: { from: string; to: string }[] }>(tt('trash-rejects', '--json'));

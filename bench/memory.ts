@@ -7,8 +7,9 @@
  *
  * Run alone: `npm run bench -- memory`. Narrow it with MEMORY_PROTOCOLS=kitty,sixel,
  * MEMORY_SIZES_MB=16,64, MEMORY_TERMS=80x24, MEMORY_IMAGES=2000; TERMTABLE_BENCH_BIN measures
- * another build. Each page turn waits for the header to show the new position, then
- * MEMORY_PACE_MS (150) so the page's thumbnails are fetched and encoded before the next key.
+ * another build, and MEMORY_WORK=DIR keeps that build's library and thumbnails apart. Each
+ * page turn waits for the header to show the new position, then MEMORY_PACE_MS (150) so the
+ * page's thumbnails are fetched and encoded before the next key.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import sharp from 'sharp';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '..');
 const NODE = process.execPath;
-const WORK = path.join(os.tmpdir(), 'termtable-bench-memory');
+const WORK = process.env.MEMORY_WORK ?? path.join(os.tmpdir(), 'termtable-bench-memory');
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 const PROTOCOLS = list('MEMORY_PROTOCOLS', 'blocks,kitty,sixel');
 const SIZES_MB = list('MEMORY_SIZES_MB', '16,64,512').map(Number);

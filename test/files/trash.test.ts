@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,23 @@ describe.skipIf(!shmOk)('a file on another volume', () => {
     rmSync(dir, { recursive: true, force: true });
     for (const f of made) rmSync(f, { force: true });
     if (!hadOwn) rmSync(own, { recursive: true, force: true });
+  });
+
+  it("uses $topdir/.Trash/$uid when .Trash is a real sticky folder, and refuses a .Trash that is a symlink", async () => {
+    const shared = '/dev/shm/.Trash';
+    if (existsSync(shared)) return; // someone else's: not ours to change
+    try {
+      mkdirSync(shared, { mode: 0o1777 });
+      chmodSync(shared, 0o1777);
+      expect((await trashCanFor(path.join(dir, 'x.JPG'))).root).toBe(path.join(shared, String(uid)));
+      chmodSync(shared, 0o777); // not sticky: other users could delete our files
+      expect((await trashCanFor(path.join(dir, 'x.JPG'))).root).toBe(own);
+      rmSync(shared, { recursive: true, force: true });
+      symlinkSync(dir, shared);
+      expect((await trashCanFor(path.join(dir, 'x.JPG'))).root).toBe(own);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
   });
 
   it('goes to $topdir/.Trash-$uid on that volume, by rename (never copied to the home trash)', async () => {

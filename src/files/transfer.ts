@@ -70,14 +70,17 @@ export function partName(to: string): string {
 /**
  * Gives the copy the source's times. Seconds as a double carry about 0.2 µs of precision, and
  * stat's Date objects round to the millisecond, either of which can move the mtime across a
- * millisecond boundary, and the thumbnail cache compares whole milliseconds: so check, and
- * where the exact time did not land on the same millisecond, set the middle of that millisecond.
+ * millisecond boundary, and the thumbnail cache and the library compare whole milliseconds: so
+ * check, and where the exact time did not land on the same millisecond, set one that does.
  */
 async function keepTimes(fh: FileHandle, st: Stats): Promise<void> {
   await fh.utimes(st.atimeMs / 1000, st.mtimeMs / 1000);
-  const got = await fh.stat();
-  if (Math.trunc(got.mtimeMs) !== Math.trunc(st.mtimeMs)) {
-    await fh.utimes(st.atimeMs / 1000, (Math.trunc(st.mtimeMs) + 0.5) / 1000);
+  const got = (await fh.stat()).mtimeMs;
+  const ms = st.mtimeMs;
+  if (Math.trunc(got) !== Math.trunc(ms) || Math.round(got) !== Math.round(ms)) {
+    // The library rounds, the cache truncates: a quarter from the nearer end keeps both.
+    const frac = ms - Math.trunc(ms);
+    await fh.utimes(st.atimeMs / 1000, (Math.trunc(ms) + (frac >= 0.5 ? 0.75 : 0.25)) / 1000);
   }
 }
 

@@ -28,6 +28,8 @@ export interface BatchOptions {
   budgetMs: number;
   /** Peak resident memory of the child and its subprocesses (dcraw_emu). */
   rssLimitBytes: number;
+  /** More environment for the child (the fuzzer's own test sets TERMTABLE_FUZZ_SELFTEST). */
+  childEnv?: Readonly<Record<string, string>>;
 }
 
 export interface BatchResult {
@@ -86,6 +88,7 @@ function runChild(dir: string, root: string, opts: BatchOptions): Promise<ChildR
         XDG_DATA_HOME: path.join(root, 'data'),
         XDG_CACHE_HOME: path.join(root, 'cache'),
         XDG_CONFIG_HOME: path.join(root, 'config'),
+        ...opts.childEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a kill also ends the raw decoders it started.
@@ -223,7 +226,7 @@ async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: 
         thumbed.add(e.file);
         if (e.failed) {
           result.skulls++;
-          const cause = e.failed.replace(/\d+/g, 'N').slice(0, 80);
+          const cause = e.failed.split(dir).join('DIR').replace(/\d+/g, 'N').slice(0, 80);
           result.skullCauses[cause] = (result.skullCauses[cause] ?? 0) + 1;
         }
       } else if (e.ev === 'import-done') {

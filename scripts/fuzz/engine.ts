@@ -94,22 +94,12 @@ function mergeCounts(all: Record<string, number>[]): [string, number][] {
   return [...out].sort((a, b) => b[1] - a[1]);
 }
 
-function figuresOf(results: BatchResult[], mutants: Map<string, MadeMutant>, started: number): FuzzFigures {
-  const failures: FuzzFailure[] = [];
+function figuresOf(results: BatchResult[], ids: readonly MutantId[], failures: FuzzFailure[], started: number): FuzzFigures {
   const byFormat: Record<string, number> = {};
-  for (const m of mutants.values()) byFormat[m.format] = (byFormat[m.format] ?? 0) + 1;
-  for (const r of results) {
-    for (const f of r.failures) {
-      const m = mutants.get(f.file)!;
-      failures.push({
-        seed: m.seed, source: m.source, format: m.format, index: m.index,
-        kind: f.kind, phase: f.phase, detail: f.detail, base: m.base, steps: m.steps, sha256: sha256(m.bytes),
-      });
-    }
-  }
+  for (const m of ids) byFormat[m.format] = (byFormat[m.format] ?? 0) + 1;
   const count = (k: FailureKind) => failures.filter((f) => f.kind === k).length;
   return {
-    tried: mutants.size,
+    tried: ids.length,
     byFormat,
     crashes: count('crash'),
     hangs: count('hang'),
@@ -128,27 +118,41 @@ function figuresOf(results: BatchResult[], mutants: Map<string, MadeMutant>, sta
   };
 }
 
-/** Runs mutants in batches, `jobs` child processes at a time. */
-export async function runMutants(made: readonly MadeMutant[], opts: RunOptions): Promise<FuzzFigures> {
+export type SeedsBySource = ReadonlyMap<SeedSource, ReadonlyMap<string, readonly Seed[]>>;
+
+/**
+ * Runs mutants in batches, `jobs` child processes at a time. Each batch's mutants are made
+ * when it starts and dropped when it ends, so memory does not grow with the count.
+ * Ids without a seed here are skipped (the caller filters them out to count them).
+ */
+export async function runMutants(ids: readonly MutantId[], seeds: SeedsBySource, opts: RunOptions): Promise<FuzzFigures> {
   const started = Date.now();
   const batchSize = opts.batchSize ?? 24;
   const jobs = opts.jobs ?? 2;
-  const byFile = new Map(made.map((m) => [m.file, m]));
-  const batches: MadeMutant[][] = [];
-  for (let i = 0; i < made.length; i += batchSize) batches.push(made.slice(i, i + batchSize));
   const results: BatchResult[] = [];
+  const failures: FuzzFailure[] = [];
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++]!;
-      results.push(await runBatch(batch.map((m) => ({ name: m.file, bytes: m.bytes })), opts));
-      done += batch.length;
-      opts.onProgress?.(done, made.length);
+    while (next < ids.length) {
+      const batchIds = ids.slice(next, next + batchSize);
+      next += batchIds.length;
+      const made = batchIds.flatMap((id) => makeMutant(id, seeds.get(id.source) ?? new Map()) ?? []);
+      const r = await runBatch(made.map((m) => ({ name: m.file, bytes: m.bytes })), opts);
+      results.push(r);
+      for (const f of r.failures) {
+        const m = made.find((x) => x.file === f.file)!;
+        failures.push({
+          seed: m.seed, source: m.source, format: m.format, index: m.index,
+          kind: f.kind, phase: f.phase, detail: f.detail, base: m.base, steps: m.steps, sha256: sha256(m.bytes),
+        });
+      }
+      done += batchIds.length;
+      opts.onProgress?.(done, ids.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, batches.length) }, worker));
-  return figuresOf(results, byFile, started);
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.ceil(ids.length / batchSize)) }, worker));
+  return figuresOf(results, ids, failures, started);
 }
 
 /**
@@ -157,18 +161,19 @@ export async function runMutants(made: readonly MadeMutant[], opts: RunOptions):
  */
 export async function fuzz(opts: FuzzOptions): Promise<FuzzFigures> {
   const started = Date.now();
-  const made: MadeMutant[] = [];
+  const ids: MutantId[] = [];
+  const seeds = new Map<SeedSource, ReadonlyMap<string, readonly Seed[]>>();
   const unseeded = new Set<string>();
   for (const source of opts.sources) {
-    const seeds = await seedsOf(source);
+    const own = await seedsOf(source);
+    seeds.set(source, own);
     const wanted = opts.formats ?? Object.keys(FORMATS);
-    const formats = wanted.filter((f) => seeds.get(f)?.length);
+    const formats = wanted.filter((f) => own.get(f)?.length);
     for (const f of wanted) if (!formats.includes(f)) unseeded.add(`${source}:${f}`);
     for (let i = 0; i < opts.count && formats.length; i++) {
-      const format = formats[i % formats.length]!;
-      made.push(makeMutant({ seed: opts.seed, source, format, index: Math.floor(i / formats.length) }, seeds)!);
+      ids.push({ seed: opts.seed, source, format: formats[i % formats.length]!, index: Math.floor(i / formats.length) });
     }
   }
-  const figures = await runMutants(made, opts);
+  const figures = await runMutants(ids, seeds, opts);
   return { ...figures, elapsedMs: Date.now() - started, unseeded: [...unseeded] };
 }

@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { ExifFacts } from './exif.js';
 import { labelsToMask, maskToLabels } from './labels.js';
-import { migrate } from './schema.js';
+import { openLibraryDatabase } from './open-library.js';
 import type { CollectionQuery, CullingSnapshot, ImageRecord, SortKey } from './types.js';
 
 /** Row of `images` joined with its film roll path. */
@@ -139,6 +138,12 @@ function queryKey(q: CollectionQuery): string {
  */
 export class Library {
   readonly file: string;
+  /**
+   * Opened read-only because the file cannot be written (full disk, read-only file system):
+   * reads work, writes throw. readOnlyReason is SQLite's message, for a banner.
+   */
+  readOnly = false;
+  readOnlyReason: string | null = null;
   private readonly db: Database.Database;
   private readonly stmt;
   private collectedKey: string | null = null;
@@ -213,30 +218,18 @@ export class Library {
     };
   }
 
-  /** Opens (creating if need be) the library file and brings its schema up to date. */
+  /**
+   * Opens (creating if need be) the library file and brings its schema up to date; read-only
+   * (see readOnly) when it cannot be written. Refuses, untouched, a file that is not a
+   * termtable library (src/db/open-library.ts).
+   */
   static open(file: string): Library {
     const abs = path.resolve(file);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    let db: Database.Database;
-    try {
-      db = new Database(abs, { timeout: 5000 });
-    } catch (err) {
-      throw new Error(`cannot open library ${abs}: ${(err as Error).message}`);
-    }
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL'); // safe with WAL: a crash may lose the last commit, never corrupt
-      db.pragma('foreign_keys = ON');
-      db.pragma('temp_store = MEMORY');
-      migrate(db);
-      return new Library(abs, db);
-    } catch (err) {
-      db.close();
-      const message = (err as Error).message;
-      throw new Error(
-        /not a database|malformed/i.test(message) ? `${abs} is not a termtable library (${message})` : message,
-      );
-    }
+    const opened = openLibraryDatabase(abs);
+    const lib = new Library(abs, opened.db);
+    lib.readOnly = opened.readOnly;
+    lib.readOnlyReason = opened.readOnlyReason;
+    return lib;
   }
 
   close(): void {

@@ -253,17 +253,36 @@ export function stepHistory(lib: Library, direction: 'undo' | 'redo'): StepResul
           id: i.image_id,
           filename: i.filename,
           to: JSON.parse((direction === 'undo' ? i.before : i.after) ?? 'null') as ItemState,
+          from: JSON.parse((direction === 'undo' ? i.after : i.before) ?? 'null') as ItemState,
         }));
       const out: StepResult = { entry: toEntry(row), entryIds: items.map((i) => i.id), sidecarIds: [], skipped: [], restoredFolders: [] };
-      const present = new Set(
-        db.prepare<[string], number>('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(items.map((i) => i.id))),
+      const now = new Map(
+        db
+          .prepare<[string], { id: number; rating: number; rejected: number; labels: number; rotation: number }>(
+            'SELECT id, rating, rejected, labels, rotation FROM images WHERE id IN (SELECT value FROM json_each(?))',
+          )
+          .all(JSON.stringify(items.map((i) => i.id)))
+          .map((r) => [r.id, r]),
       );
+      const present = { has: (id: number) => now.has(id) };
+      // Every change termtable makes is journaled, so an image not in the state the entry left
+      // it in was changed by another tool since (a sidecar edited in darktable and synced):
+      // that change is kept, not overwritten with a state older than it.
+      const changedSince = (i: (typeof items)[number]) => {
+        const cur = now.get(i.id)!;
+        if (row.kind === 'rotation') return cur.rotation !== (i.from as { rotation: number }).rotation;
+        const f = i.from as CullingState;
+        return cur.rating !== f.rating || (cur.rejected === 1) !== f.rejected || cur.labels !== labelsToMask(f.labels);
+      };
+      const since = (i: { id: number; filename: string }) =>
+        out.skipped.push({ id: i.id, filename: i.filename, reason: 'changed since by another tool; left as it is' });
       const gone = (i: { id: number; filename: string }) =>
         out.skipped.push({ id: i.id, filename: i.filename, reason: 'no longer in the library' });
       if (row.kind === 'culling') {
         const set = db.prepare<[number, number, number, number]>('UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?');
         for (const i of items) {
           if (!present.has(i.id)) gone(i);
+          else if (changedSince(i)) since(i);
           else {
             const s = i.to as CullingState;
             set.run(s.rating, s.rejected ? 1 : 0, labelsToMask(s.labels), i.id);
@@ -274,6 +293,7 @@ export function stepHistory(lib: Library, direction: 'undo' | 'redo'): StepResul
         const set = db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?');
         for (const i of items) {
           if (!present.has(i.id)) gone(i);
+          else if (changedSince(i)) since(i);
           else {
             set.run((i.to as { rotation: number }).rotation, i.id);
             out.sidecarIds.push(i.id);

@@ -246,6 +246,22 @@ describe('undo and redo', () => {
     expect(() => recordEntry(lib, 'culling', [])).toThrow(/inside the transaction/);
   });
 
+  it('an image changed since by another tool (a synced sidecar) keeps that change; the rest is undone', async () => {
+    const { lib, ids } = await libraryWith(['a.jpg', 'b.jpg']);
+    const [a, b] = ids as [number, number];
+    await applyCulling(lib, ids, { rating: 3 });
+    rotateImages(lib, [a], 1);
+    // Not through the journal, as sidecar sync merges an edit made in darktable.
+    lib.setRotation([a], 2);
+    expect((await undo(lib))!.message).toBe('undid: rotation 0°→90° on a.jpg (1 not restored: a.jpg: changed since by another tool; left as it is)');
+    expect(lib.get(a)!.rotation).toBe(2);
+    lib.updateCulling([b], () => ({ rating: 5, rejected: false, labels: [] }));
+    const step = await undo(lib);
+    expect(step!.skipped).toEqual([{ id: b, filename: 'b.jpg', reason: 'changed since by another tool; left as it is' }]);
+    expect(lib.getMany(ids).map((r) => r.rating)).toEqual([0, 5]);
+    expect(exifXmp(lib.get(a)!.path).rating).toBe(0);
+  });
+
   it('names from files reach the description without control characters', async () => {
     const { lib, ids } = await libraryWith(['evil\u001b]0;pwned\u0007\u009b31m.jpg']);
     await applyCulling(lib, ids, { rating: 1 });

@@ -101,14 +101,16 @@ export async function planExport(
   dest: string,
   move: boolean,
   knownRoot?: string,
-): Promise<{ root: string | null; steps: ExportStep[] }> {
+): Promise<{ root: string | null; steps: ExportStep[]; missing: string[] }> {
   const bundles = await bundlesOf(picks.map((p) => p.path));
   const root = commonRoot([...new Set([...bundles.map((b) => b.dir), ...(knownRoot && bundles.length ? [knownRoot] : [])])]);
   const claimed = new Set<string>();
   const steps: ExportStep[] = [];
+  const found = new Set(bundles.flatMap((b) => b.images.map((n) => path.join(b.dir, n))));
+  const missing = picks.map((p) => p.path).filter((p) => !found.has(p));
   for (const bundle of bundles) {
     const names = bundleFiles(bundle);
-    if (names.length === 0) continue; // the file is gone; purge's business
+    if (bundle.images.length === 0) continue; // its file is gone (reported as missing)
     const dir = path.join(path.resolve(dest), path.relative(root!, bundle.dir));
     if (dir === bundle.dir) continue; // already where it would go
     for (let n = 0; ; n++) {
@@ -137,7 +139,7 @@ export async function planExport(
       break;
     }
   }
-  return { root, steps };
+  return { root, steps, missing };
 }
 
 /** Copies (or moves) the picks with their sidecars and pair partners into DEST. */
@@ -157,7 +159,8 @@ export async function exportPicks(lib: Library, opts: ExportOptions): Promise<Ex
       if (lastExport?.dest === dest) knownRoot = lastExport.root;
     }
     const picks = selectPicks(lib, opts);
-    const { root, steps } = await planExport(lib, picks, dest, opts.move === true, knownRoot);
+    const { root, steps, missing } = await planExport(lib, picks, dest, opts.move === true, knownRoot);
+    for (const m of missing) summary.errors.push({ path: m, message: 'no such file (offline or deleted?); not exported' });
     summary.root = root;
     if (journal && root && steps.length) await journal.beginExport(dest, root);
     for (const s of steps) for (const f of s.files) if (!f.present) summary.plan.push({ from: f.from, to: f.to });

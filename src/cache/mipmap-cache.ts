@@ -4,6 +4,7 @@ import { mipmapCacheFile, mipmapDir } from '../config/paths.js';
 import type { Preferences } from '../config/preferences.js';
 import { readCacheFile, writeCacheFile, writeCacheFileSync, type CacheFileMeta } from './cache-file.js';
 import { DiskCache, type DiskStats } from './disk-cache.js';
+import { ByteBudget, estimateDecodeBytes } from './decode-budget.js';
 import { DiskHealth, type DiskProblem } from './disk-health.js';
 import {
   colorKey,
@@ -21,6 +22,7 @@ import {
 import { loadDefaultMaker, type MakeThumbnailsResult, type ThumbnailMaker } from './maker.js';
 import { WorkQueue } from './queue.js';
 import {
+  LEVEL_SIZES,
   LEVELS,
   type Level,
   type Priority,
@@ -50,7 +52,12 @@ export interface MipmapCacheOptions {
   diskDir?: string;
   /** Cache file. @default mipmapCacheFile(libraryPath) */
   cacheFile?: string;
+  /** Pixel memory of the decodes in flight, in bytes (estimated from each file's header). @default DECODE_BUDGET_BYTES */
+  decodeBudgetBytes?: number;
 }
+
+/** Decodes in flight hold at most this much pixel memory (eight 24 MP AVIFs at once took 2.0 GB). */
+export const DECODE_BUDGET_BYTES = 512 * 1024 * 1024;
 
 /** Queue progress of the current run (reset when new work arrives after the queue went idle). */
 export interface QueueProgress {
@@ -191,6 +198,7 @@ export class MipmapCache {
   #listeners = new Set<() => void>();
   #snapshot: QueueProgress = { queued: 0, running: 0, done: 0, failed: 0, diskProblem: null };
   #diskHealth = new DiskHealth();
+  #decodeBudget: ByteBudget;
   #swept: Promise<number> | undefined;
   #notifyTimer: NodeJS.Timeout | undefined;
   #lastNotify = 0;
@@ -204,6 +212,7 @@ export class MipmapCache {
     this.#queue = new WorkQueue(this.#prefs.concurrency);
     this.#make = opts.makeThumbnails;
     this.#saveCacheFile = opts.saveCacheFile ?? true;
+    this.#decodeBudget = new ByteBudget(opts.decodeBudgetBytes ?? DECODE_BUDGET_BYTES);
   }
 
   /** Opens the cache and loads the file saved by the last run (problems become warnings). */
@@ -776,6 +785,9 @@ export class MipmapCache {
     if (facts === null) {
       result = { ok: false, cause: 'missing', detail: 'file not found or unreadable' };
     } else {
+      // Decode memory in flight is bounded in bytes, not only by the job count.
+      const longEdge = LEVEL_SIZES[levels[levels.length - 1]!];
+      const release = await this.#decodeBudget.acquire(await estimateDecodeBytes(subject.path, facts.fileSize, longEdge));
       try {
         this.#make ??= await loadDefaultMaker();
         result = await this.#make(
@@ -792,6 +804,8 @@ export class MipmapCache {
       } catch (err) {
         // The sources layer promises never to throw; if it does, it is still a result.
         result = { ok: false, cause: 'unsupported', detail: err instanceof Error ? err.message : String(err) };
+      } finally {
+        release();
       }
     }
 

@@ -205,13 +205,18 @@ async function makeAll(dir: string): Promise<Map<string, Seed[]>> {
   const dng = await dngs(dir, srcPhoto);
   if (dng.length) {
     seeds.set('dng', dng);
-    for (const f of Object.keys(FORMATS)) {
-      if (seeds.has(f)) continue;
-      const magic = f === 'orf' ? 'RO' : f === 'rw2' || f === 'rwl' ? 'U\0' : undefined;
-      seeds.set(f, dng.map((s) => ({ name: `${s.name}${magic ? '-magic' : ''}`, bytes: magic ? withMagic(s.bytes, magic) : s.bytes })));
-    }
+    relabelTiffRaws(seeds, dng);
   }
   return seeds;
+}
+
+/** Formats without a seed of their own get the TIFF-based raws, relabelled (ORF and RW2 with their magic). */
+function relabelTiffRaws(seeds: Map<string, Seed[]>, tiffRaws: readonly Seed[]): void {
+  for (const f of Object.keys(FORMATS)) {
+    if (seeds.has(f)) continue;
+    const magic = f === 'orf' ? 'RO' : f === 'rw2' || f === 'rwl' ? 'U\0' : undefined;
+    seeds.set(f, tiffRaws.map((s) => ({ name: `${s.name}${magic ? ' (magic)' : ''}`, bytes: magic ? withMagic(s.bytes, magic) : s.bytes })));
+  }
 }
 
 function fromDir(dir: string): Map<string, Seed[]> {
@@ -254,7 +259,11 @@ export async function madeSeeds(): Promise<Map<string, Seed[]>> {
   return seeds;
 }
 
-/** The sample corpus files (photos, raws, known-bad files), read in place; empty without ../shared. */
+/**
+ * The sample corpus files (photos, raws, known-bad files), read in place; empty without
+ * ../shared. TIFF-based raw formats the corpus has no file of are fuzzed from its DNG, NEF
+ * and ARW files under their extension.
+ */
 export function corpusSeeds(corpusDir = CORPUS_DIR): Map<string, Seed[]> {
   const seeds = new Map<string, Seed[]>();
   for (const sub of ['photos', 'raw', 'bad']) {
@@ -269,6 +278,8 @@ export function corpusSeeds(corpusDir = CORPUS_DIR): Map<string, Seed[]> {
       seeds.set(format, list);
     }
   }
+  const tiffRaws = ['dng', 'nef', 'arw'].flatMap((f) => (seeds.get(f) ?? []).filter((s) => s.name.startsWith('raw/')));
+  if (tiffRaws.length) relabelTiffRaws(seeds, tiffRaws);
   return seeds;
 }
 

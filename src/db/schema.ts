@@ -77,7 +77,9 @@ const STEPS: readonly string[] = [
   // 2: sidecar tracking: each sidecar file's size and mtime when termtable last read or wrote
   // it (a change made by another tool shows as a difference), a pending flag for a write that
   // failed (retried later), why no sidecar can be written at all (a name too long), and the
-  // culling state (JSON) the library and the sidecars last agreed on: the base of a 3-way merge.
+  // culling state (JSON) the library and the sidecars last agreed on: the base of a 3-way merge;
+  // hashes of the texts termtable itself wrote lately (a sidecar holding one is not a change
+  // made elsewhere, even when another termtable process wrote it a moment ago).
   `
   CREATE TABLE sidecars (
     image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
@@ -89,6 +91,12 @@ const STEPS: readonly string[] = [
   ALTER TABLE images ADD COLUMN sidecar_pending INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE images ADD COLUMN sidecar_blocked TEXT;
   ALTER TABLE images ADD COLUMN sidecar_synced TEXT;
+  CREATE TABLE sidecar_writes (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    hash     TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (image_id, hash)
+  ) WITHOUT ROWID;
   CREATE INDEX images_sidecar_pending ON images (id) WHERE sidecar_pending = 1;
   `,
   // 3: the undo journal: one entry per culling change (all its images in one transaction),

@@ -29,6 +29,14 @@ function statements(db: Database.Database) {
       'SELECT sidecar_pending, sidecar_blocked FROM images WHERE id = ?',
     ),
     block: db.prepare<[string, number]>('UPDATE images SET sidecar_blocked = ?, sidecar_pending = 0 WHERE id = ?'),
+    addWrite: db.prepare<[number, string, number]>(
+      'INSERT INTO sidecar_writes (image_id, hash, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at',
+    ),
+    pruneWrites: db.prepare<[number, number, number]>(
+      `DELETE FROM sidecar_writes WHERE image_id = ? AND hash NOT IN
+         (SELECT hash FROM sidecar_writes WHERE image_id = ? ORDER BY at DESC LIMIT ?)`,
+    ),
+    isOwnWrite: db.prepare<[number, string], number>('SELECT 1 FROM sidecar_writes WHERE image_id = ? AND hash = ?').pluck(),
     synced: db.prepare<[number], string | null>('SELECT sidecar_synced FROM images WHERE id = ?').pluck(),
     setSynced: db.prepare<[string, number]>('UPDATE images SET sidecar_synced = ?, sidecar_pending = 0 WHERE id = ?'),
     roll: db.prepare<[string], { image_id: number; name: string; size: number; mtime: number }>(
@@ -111,4 +119,21 @@ export function knownSidecarsOfRoll(lib: Library, folder: string): Map<number, M
     m.set(r.name, { size: r.size, mtime: r.mtime });
   }
   return out;
+}
+
+/** Texts kept per image: enough for a few termtable processes writing one sidecar at once. */
+const OWN_WRITES_KEPT = 16;
+
+/** Records, before the rename, that termtable is about to write this text (by hash). */
+export function recordOwnWrite(lib: Library, id: number, hash: string): void {
+  const s = stmts(lib);
+  lib.connection().transaction(() => {
+    s.addWrite.run(id, hash, Date.now());
+    s.pruneWrites.run(id, id, OWN_WRITES_KEPT);
+  }).immediate();
+}
+
+/** Whether a sidecar text with this hash is one termtable wrote (not a change made elsewhere). */
+export function isOwnWrite(lib: Library, id: number, hash: string): boolean {
+  return stmts(lib).isOwnWrite.get(id, hash) !== undefined;
 }

@@ -3,7 +3,19 @@ import path from 'node:path';
 import { loadPreferences, type SidecarPref } from '../config/preferences.js';
 import { recordEntry } from './history.js';
 import type { Library } from './library.js';
-import { blockSidecar, knownSidecars, rememberSidecar, setSidecarPending, setSyncedState, sidecarState, syncedState, type SidecarStat, type SyncedState } from './sidecar-store.js';
+import {
+  blockSidecar,
+  isOwnWrite,
+  knownSidecars,
+  recordOwnWrite,
+  rememberSidecar,
+  setSidecarPending,
+  setSyncedState,
+  sidecarState,
+  syncedState,
+  type SidecarStat,
+  type SyncedState,
+} from './sidecar-store.js';
 import { COLOR_LABELS, type ColorLabel, type ImageRecord } from './types.js';
 import { readSidecarAt, sidecarPaths, statSidecar, writeSidecarAs, type SidecarKind } from './xmp.js';
 import { composeOrientation, rotationBetween } from './xmp/orientation.js';
@@ -92,12 +104,19 @@ interface FileSays {
   rotation?: number;
 }
 
-async function readChanged(record: ImageRecord, present: Target[], known: Map<string, SidecarStat>): Promise<{ says: FileSays; file: string } | { error: string; file: string } | null> {
+async function readChanged(
+  lib: Library,
+  record: ImageRecord,
+  present: Target[],
+  known: Map<string, SidecarStat>,
+): Promise<{ says: FileSays; file: string } | { error: string; file: string } | null> {
   for (const t of present) {
     const st = await statSidecar(t.file);
     if (sameStat(known.get(path.basename(t.file)), st)) continue;
     const read = await readSidecarAt(t.file);
     if (read.error || !read.culling) return { error: read.error ?? 'unreadable sidecar', file: t.file };
+    // Written by termtable (this process or another one culling at the same time): no news.
+    if (read.hash && isOwnWrite(lib, record.id, read.hash)) continue;
     const c = read.culling;
     const rotation = read.orientation ? rotationBetween(record.orientation, read.orientation) : null;
     const labelCapacity: FileSays['labelCapacity'] = t.kind === 'darktable' ? 'all' : 'one';
@@ -172,7 +191,7 @@ export async function reconcile(lib: Library, record: ImageRecord, opts: Sidecar
   const { present, write } = await targetsOf(record.path, pref);
   const known = knownSidecars(lib, record.id);
   let current = record;
-  const changed = await readChanged(record, present, known);
+  const changed = await readChanged(lib, record, present, known);
   if (changed && 'error' in changed) {
     // A sidecar we cannot read is never overwritten; the library keeps its values.
     if (opts.write) throw new Error(changed.error);
@@ -204,7 +223,7 @@ export async function reconcile(lib: Library, record: ImageRecord, opts: Sidecar
     exifOrientation: current.orientation,
   };
   try {
-    for (const t of write) if (await writeSidecarAs(t.file, t.kind, w)) result.wrote = true;
+    for (const t of write) if (await writeSidecarAs(t.file, t.kind, w, (hash) => recordOwnWrite(lib, record.id, hash))) result.wrote = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
       const reason = nameTooLong(record);

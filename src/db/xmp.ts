@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { COLOR_LABELS, type CullingSnapshot } from './types.js';
@@ -50,6 +51,8 @@ export interface SidecarRead {
   orientation?: number | null;
   /** Size and mtime of the file as read. */
   stat?: { size: number; mtime: number };
+  /** textHash() of the file's text. */
+  hash?: string;
   /** Set when a sidecar exists but could not be read. */
   error?: string;
 }
@@ -60,7 +63,13 @@ export async function readSidecarAt(file: string): Promise<SidecarRead> {
     const read = await readSidecarFile(file);
     if (!read) return { file: null, culling: null };
     const { rating, rejected, labels, orientation } = readXmpCulling(read.text);
-    return { file, culling: { rating, rejected, labels }, orientation, stat: { size: read.size, mtime: read.mtimeMs } };
+    return {
+      file,
+      culling: { rating, rejected, labels },
+      orientation,
+      stat: { size: read.size, mtime: read.mtimeMs },
+      hash: textHash(read.text),
+    };
   } catch (err) {
     return { file, culling: null, error: (err as Error).message };
   }
@@ -186,12 +195,23 @@ export function updateXmpText(text: string, culling: SidecarWrite, kind: Sidecar
  * now is edited (or created when missing). Returns whether the file changed. Throws (and
  * writes nothing) when an existing sidecar cannot be read or parsed.
  */
-export async function writeSidecarAs(file: string, kind: SidecarKind, state: SidecarWrite): Promise<boolean> {
+export async function writeSidecarAs(
+  file: string,
+  kind: SidecarKind,
+  state: SidecarWrite,
+  beforeWrite?: (hash: string) => void,
+): Promise<boolean> {
   const existing = await readSidecarFile(file);
   const text = existing === null ? newXmpText(state, kind) : updateXmpText(existing.text, state, kind);
   if (text === existing?.text) return false;
+  beforeWrite?.(textHash(text));
   await writeSidecarFile(file, text);
   return true;
+}
+
+/** A short digest of a sidecar's text, to recognise termtable's own writes. */
+export function textHash(text: string): string {
+  return createHash('sha1').update(text).digest('base64url');
 }
 
 /** Writes the culling state to `FILE.EXT.xmp` (darktable's convention); returns its path. */

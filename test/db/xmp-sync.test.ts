@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -246,5 +246,27 @@ describe('changes made elsewhere', () => {
     expect(summary).toMatchObject({ checked: 1, sidecarsUpdated: 1, pending: 0, errors: [] });
     expect(lib.get(id('s.jpg'))).toMatchObject({ rating: 5, labels: ['blue'] });
     expect((await readSidecar(image)).culling).toMatchObject({ rating: 5, labels: ['blue'] });
+  });
+
+  it('a library that lost its last commits (an old copy, as after a garbage -wal) is repaired from the sidecars', async () => {
+    const dir = tempDir();
+    const image = await makeJpeg(path.join(dir, 'w.jpg'));
+    const dbFile = path.join(tempDir(), 'library.db');
+    let lib = Library.open(dbFile);
+    await importFolders(lib, [dir]);
+    const id = lib.getByPath(image)!.id;
+    lib.close();
+    copyFileSync(dbFile, `${dbFile}.old`);
+    lib = Library.open(dbFile);
+    await applyCulling(lib, [id], { rating: 4, addLabels: ['red'] });
+    lib.close();
+    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
+    copyFileSync(`${dbFile}.old`, dbFile);
+    lib = Library.open(dbFile);
+    libs.push(lib);
+    expect(lib.get(id)).toMatchObject({ rating: 0, labels: [] }); // the loss
+    const summary = await importFolders(lib, [dir]);
+    expect(summary).toMatchObject({ unchanged: 1, sidecarsUpdated: 1 });
+    expect(lib.get(id)).toMatchObject({ rating: 4, labels: ['red'] });
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDiskFile } from '../../src/cache/disk-cache.js';
 import type { Level } from '../../src/cache/types.js';
 import { BIN } from '../helpers/corpus.js';
+import { run as runProcess } from '../helpers/run.js';
 import type { ThumbnailMaker } from '../../src/cache/maker.js';
 import { MipmapCache } from '../../src/cache/mipmap-cache.js';
 import { subjectFromRecord } from '../../src/cache/subject.js';
@@ -47,13 +48,14 @@ function env(): TempEnv {
   return e;
 }
 
+/** The real binary, awaited: a worker blocked in spawnSync under load misses vitest's RPC deadline. */
 function run(e: TempEnv, args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: e.env, encoding: 'utf8', timeout: 120_000 });
+  return runProcess(process.execPath, [BIN, ...args], { env: e.env, timeout: 120_000 });
 }
 
-function importInto(e: TempEnv, ...dirs: string[]): void {
+async function importInto(e: TempEnv, ...dirs: string[]): Promise<void> {
   // Without import's own thumbnails, so these tests see generate-cache do the work.
-  const r = run(e, ['import', '--no-thumbnails', ...dirs]);
+  const r = await run(e, ['import', '--no-thumbnails', ...dirs]);
   expect(r.status, r.stderr).toBe(0);
 }
 
@@ -89,16 +91,17 @@ async function expectAllValid(e: TempEnv, count: number): Promise<void> {
   }
 }
 
-describe('termtable generate-cache', () => {
-  it('makes every level of every image, then finds them present; failures are listed with causes', () => {
+// Every test drives the real binary several times: generous on a loaded machine (see vitest.config.ts).
+describe('termtable generate-cache', { timeout: 240_000 }, () => {
+  it('makes every level of every image, then finds them present; failures are listed with causes', async () => {
     const e = env();
     const bad = path.join(e.root, 'bad');
     mkdirSync(bad);
     const jpeg = readFileSync(path.join(photos, 'img-000.jpg'));
     writeFileSync(path.join(bad, 'truncated.jpg'), jpeg.subarray(0, jpeg.length >> 1));
     writeFileSync(path.join(bad, 'good.jpg'), jpeg);
-    importInto(e, bad);
-    const first = run(e, ['generate-cache', '--json']);
+    await importInto(e, bad);
+    const first = await run(e, ['generate-cache', '--json']);
     expect(first.status).toBe(1);
     const summary = JSON.parse(first.stdout) as { generated: number; present: number; failed: { id: number; path: string; cause: string; message: string }[] };
     expect(summary.generated).toBe(1);
@@ -107,30 +110,30 @@ describe('termtable generate-cache', () => {
       { id: expect.any(Number), path: path.join(bad, 'truncated.jpg'), cause: 'unsupported', message: expect.any(String) },
     ]);
     expect(first.stdout.trim().split('\n')).toHaveLength(1);
-    const second = JSON.parse(run(e, ['generate-cache', '--json']).stdout) as typeof summary;
+    const second = JSON.parse((await run(e, ['generate-cache', '--json'])).stdout) as typeof summary;
     expect(second.generated).toBe(0);
     expect(second.present).toBe(1);
     expect(second.failed).toHaveLength(1);
 
-    const text = run(e, ['generate-cache', '--retry-failed', '--max-mip', '3']);
+    const text = await run(e, ['generate-cache', '--retry-failed', '--max-mip', '3']);
     expect(text.stdout).toMatch(/generated 1, already present 0, failed 1/);
     expect(text.stderr).toMatch(/truncated\.jpg: unsupported or corrupt/);
   });
 
-  it('refuses bad arguments with exit 2 and one line', () => {
+  it('refuses bad arguments with exit 2 and one line', async () => {
     const e = env();
     for (const args of [['--min-mip', '5'], ['--min-mip', '3', '--max-mip', '1'], ['--max-mip', 'x'], ['--min-imgid', '9', '--max-imgid', '3']]) {
-      const r = run(e, ['generate-cache', ...args]);
+      const r = await run(e, ['generate-cache', ...args]);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')[0]).toMatch(/^(termtable: |error: )/);
     }
-    expect(run(e, ['generate-cache']).stderr).toMatch(/no library/);
-    expect(run(e, ['generate-cache', '--help']).status).toBe(0);
+    expect((await run(e, ['generate-cache'])).stderr).toMatch(/no library/);
+    expect((await run(e, ['generate-cache', '--help'])).status).toBe(0);
   });
 
   it('after a kill -9 mid-run, a second run finishes the job and every file on disk decodes', async () => {
     const e = env();
-    importInto(e, photos);
+    await importInto(e, photos);
     const child = spawn(process.execPath, [BIN, 'generate-cache', '--json'], { env: e.env, stdio: 'ignore' });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     await waitFor(() => {
@@ -145,7 +148,7 @@ describe('termtable generate-cache', () => {
     const madeBeforeKill = jpgs(path.join(diskRoot(e), '2')).length;
     expect(madeBeforeKill).toBeLessThan(N); // the kill landed mid-run
 
-    const again = run(e, ['generate-cache', '--json']);
+    const again = await run(e, ['generate-cache', '--json']);
     expect(again.status, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout) as { generated: number; present: number; failed: unknown[] };
     expect(summary.failed).toEqual([]);
@@ -155,15 +158,15 @@ describe('termtable generate-cache', () => {
 
     // Leftover temp files (if the kill caught a write) are ignored, and removed by cache clear.
     writeFileSync(path.join(diskRoot(e), '1', '.7.jpg.123-abcd.tmp'), 'half');
-    const stats = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as { disk: { files: number } };
+    const stats = JSON.parse((await run(e, ['cache', 'stats', '--json'])).stdout) as { disk: { files: number } };
     expect(stats.disk.files).toBe(3 * N);
-    expect(run(e, ['cache', 'clear']).status).toBe(0);
+    expect((await run(e, ['cache', 'clear'])).status).toBe(0);
     expect(readdirSync(path.join(diskRoot(e), '1'))).toEqual([]);
   }, 120_000);
 
   it('two processes with overlapping ranges share one disk cache safely', async () => {
     const e = env();
-    importInto(e, photos);
+    await importInto(e, photos);
     const spawnGen = (args: string[]) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'generate-cache', '--json', ...args], { env: e.env });
@@ -184,10 +187,10 @@ describe('termtable generate-cache', () => {
 describe('the TUI and generate-cache at once', () => {
   it('an open cache and a generate-cache process share the disk cache: every file valid, nothing made twice afterwards', async () => {
     const e = env();
-    importInto(e, photos);
+    await importInto(e, photos);
     const libraryPath = path.join(e.root, 'data', 'termtable', 'library.db');
     const diskDir = path.join(e.root, 'cache', 'termtable', `mipmaps-${libraryHash(libraryPath)}.d`);
-    const list = run(e, ['list', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as ImageRecord);
+    const list = (await run(e, ['list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as ImageRecord);
     expect(list).toHaveLength(N);
     let made = 0;
     const real = await testMaker();
@@ -218,42 +221,42 @@ describe('the TUI and generate-cache at once', () => {
   }, 120_000);
 });
 
-describe('termtable thumb and cache', () => {
-  it('thumb prints path, size and source, or the cause with exit 1', () => {
+describe('termtable thumb and cache', { timeout: 240_000 }, () => {
+  it('thumb prints path, size and source, or the cause with exit 1', async () => {
     const e = env();
     const dir = path.join(e.root, 'p');
     mkdirSync(dir);
     copyFileSync(path.join(photos, 'img-001.jpg'), path.join(dir, 'a.jpg'));
     writeFileSync(path.join(dir, 'b.jpg'), '');
-    importInto(e, dir);
-    const list = run(e, ['list', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; filename: string });
+    await importInto(e, dir);
+    const list = (await run(e, ['list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; filename: string });
     const good = list.find((r) => r.filename === 'a.jpg')!.id;
     const broken = list.find((r) => r.filename === 'b.jpg')!.id;
 
-    const ok = run(e, ['thumb', String(good), '--level', '1']);
+    const ok = await run(e, ['thumb', String(good), '--level', '1']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/\/1\/\d+\.jpg {2}\d+x\d+ {2}\d+ bytes {2}(embedded|processed)\n$/);
-    const json = JSON.parse(run(e, ['thumb', String(good), '--json']).stdout) as { path: string; width: number; height: number; source: string };
+    const json = JSON.parse((await run(e, ['thumb', String(good), '--json'])).stdout) as { path: string; width: number; height: number; source: string };
     expect(json.path).toMatch(/\/2\/\d+\.jpg$/);
     expect(Math.max(json.width, json.height)).toBeLessThanOrEqual(512);
 
-    const fail = run(e, ['thumb', String(broken)]);
+    const fail = await run(e, ['thumb', String(broken)]);
     expect(fail.status).toBe(1);
     expect(fail.stdout).toMatch(/unsupported or corrupt/);
-    expect(JSON.parse(run(e, ['thumb', String(broken), '--json']).stdout)).toMatchObject({ ok: false, cause: 'unsupported' });
+    expect(JSON.parse((await run(e, ['thumb', String(broken), '--json'])).stdout)).toMatchObject({ ok: false, cause: 'unsupported' });
 
     for (const args of [['99999'], [String(good), '--level', '7'], ['abc']]) {
-      const r = run(e, ['thumb', ...args]);
+      const r = await run(e, ['thumb', ...args]);
       expect(r.status, `thumb ${args.join(' ')}: ${r.stderr}`).toBe(2);
     }
 
-    const stats = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as { disk: { files: number; levels: { files: number }[] }; failed: number };
+    const stats = JSON.parse((await run(e, ['cache', 'stats', '--json'])).stdout) as { disk: { files: number; levels: { files: number }[] }; failed: number };
     expect(stats.disk.levels.map((l) => l.files)).toEqual([1, 1, 1, 0, 0]);
     expect(stats.failed).toBe(1);
-    expect(run(e, ['cache', 'stats']).stdout).toMatch(/disk cache \(on\): 3 files/);
-    expect(run(e, ['cache', 'clear', '--level', '1']).stdout).toMatch(/removed 1 thumbnail files of mip1/);
-    const after = JSON.parse(run(e, ['cache', 'stats', '--json']).stdout) as typeof stats;
+    expect((await run(e, ['cache', 'stats'])).stdout).toMatch(/disk cache \(on\): 3 files/);
+    expect((await run(e, ['cache', 'clear', '--level', '1'])).stdout).toMatch(/removed 1 thumbnail files of mip1/);
+    const after = JSON.parse((await run(e, ['cache', 'stats', '--json'])).stdout) as typeof stats;
     expect(after.disk.levels.map((l) => l.files)).toEqual([1, 0, 1, 0, 0]);
-    expect(run(e, ['cache', 'clear', '--level', '9']).status).toBe(2);
+    expect((await run(e, ['cache', 'clear', '--level', '9'])).status).toBe(2);
   });
 });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mipmapDir } from '../../src/config/paths.js';
 import { BIN } from '../helpers/corpus.js';
+import { run } from '../helpers/run.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'tt-import-thumbs-'));
 const env = {
@@ -16,12 +16,13 @@ const env = {
 };
 const photos = path.join(home, 'photos');
 
+/** The real binary, awaited: a worker blocked in spawnSync under load misses vitest's RPC deadline. */
 function tt(...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+  return run(process.execPath, [BIN, ...args], { env, timeout: 120_000 });
 }
 
-function listIds(library: string): number[] {
-  const out = tt('--library', library, 'list', '--json').stdout.trim().split('\n');
+async function listIds(library: string): Promise<number[]> {
+  const out = (await tt('--library', library, 'list', '--json')).stdout.trim().split('\n');
   return out.map((l) => (JSON.parse(l) as { id: number }).id);
 }
 
@@ -46,14 +47,15 @@ beforeAll(async () => {
   writeFileSync(path.join(photos, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
 });
 
-describe('termtable import makes the grid thumbnails', () => {
+// Each test drives the real binary: generous on a loaded machine (see vitest.config.ts).
+describe('termtable import makes the grid thumbnails', { timeout: 240_000 }, () => {
   it('writes mip0-mip2 of every new image to the disk cache, and a failure is not an import error', async () => {
     const library = path.join(home, 'with.db');
-    const run = tt('--library', library, 'import', photos);
+    const run = await tt('--library', library, 'import', photos);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^thumbnails: generated 3, already present 0, failed 1 /m);
     const dir = cacheDirOf(library);
-    const ids = listIds(library);
+    const ids = await listIds(library);
     expect(ids).toHaveLength(4);
     for (const level of [0, 1, 2]) {
       const files = readdirSync(path.join(dir, String(level))).filter((f) => f.endsWith('.jpg'));
@@ -66,21 +68,21 @@ describe('termtable import makes the grid thumbnails', () => {
     expect(existsSync(path.join(dir, '3'))).toBe(false);
 
     // A re-import of unchanged files has nothing new to make.
-    const again = tt('--library', library, 'import', photos);
+    const again = await tt('--library', library, 'import', photos);
     expect(again.stdout).not.toMatch(/thumbnails:/);
   });
 
-  it('keeps the --json summary to the import object alone', () => {
+  it('keeps the --json summary to the import object alone', async () => {
     const library = path.join(home, 'json.db');
-    const run = tt('--library', library, 'import', photos, '--json');
+    const run = await tt('--library', library, 'import', photos, '--json');
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(Object.keys(summary)).toEqual(['imported', 'updated', 'unchanged', 'skipped', 'sidecarsUpdated', 'errors']);
   });
 
-  it('makes none with --no-thumbnails', () => {
+  it('makes none with --no-thumbnails', async () => {
     const library = path.join(home, 'without.db');
-    const run = tt('--library', library, 'import', '--no-thumbnails', photos);
+    const run = await tt('--library', library, 'import', '--no-thumbnails', photos);
     expect(run.status, run.stderr).toBe(0);
     expect(existsSync(path.join(cacheDirOf(library), '0'))).toBe(false);
   });

@@ -160,6 +160,17 @@ function merge(base: SyncedState, lib: SyncedState, file: FileSays): { merged: S
   return { merged, conflict };
 }
 
+/** Whether a sidecar already says the merged state, as far as it can say it. */
+function agrees(merged: SyncedState, file: FileSays): boolean {
+  const proj = (ls: readonly string[]) => (file.labelCapacity === 'one' ? ls.slice(0, 1) : [...ls]);
+  return (
+    (file.rating === undefined || file.rating === merged.rating) &&
+    file.rejected === merged.rejected &&
+    sameLabels(proj(file.labels), proj(merged.labels)) &&
+    (file.rotation === undefined || file.rotation === merged.rotation)
+  );
+}
+
 /** Puts a merged state into the library; a conflict records the library's values in the journal. */
 function applyToLibrary(lib: Library, record: ImageRecord, merged: SyncedState, conflict: boolean): void {
   lib
@@ -191,6 +202,7 @@ export async function reconcile(lib: Library, record: ImageRecord, opts: Sidecar
   const { present, write } = await targetsOf(record.path, pref);
   const known = knownSidecars(lib, record.id);
   let current = record;
+  let fileAgrees = false;
   const changed = await readChanged(lib, record, present, known);
   if (changed && 'error' in changed) {
     // A sidecar we cannot read is never overwritten; the library keeps its values.
@@ -208,13 +220,18 @@ export async function reconcile(lib: Library, record: ImageRecord, opts: Sidecar
       result.updated = true;
       result.conflict = conflict;
     }
+    fileAgrees = agrees(merged, changed.says);
   }
   if (state?.blocked) return result;
-  // Written too: a changed file (the merge may have kept library values it lacks), and a
-  // library state the sidecars never got (a rotation, a change made while a write failed).
+  // Written too: a changed file the merge kept library values for, another sidecar of the
+  // image that now lags behind it, and a library state the sidecars never got (a rotation).
   const base = syncedState(lib, record.id);
-  const behind = base !== null && !sameState(base, stateOf(current));
-  if (!opts.write && !state?.pending && !changed && !behind) return result;
+  const behind = !changed && base !== null && !sameState(base, stateOf(current));
+  const mustWrite = opts.write || state?.pending || behind || (changed !== null && (!fileAgrees || present.length > 1));
+  if (!mustWrite) {
+    if (changed) await rememberAll(lib, record.id, present.map((t) => t.file), current);
+    return result;
+  }
   const w = {
     rating: current.rating,
     rejected: current.rejected,

@@ -214,9 +214,11 @@ describe('changes made elsewhere', () => {
 
     execFileSync('exiftool', ['-q', '-overwrite_original', '-XMP:Rating=1', xmp]);
     touch(xmp, 10);
+    const byExiftool = readFileSync(xmp, 'utf8');
     const re = await importFolders(lib, [dir]);
     expect(re).toMatchObject({ unchanged: 1, sidecarsUpdated: 1, errors: [] });
     expect(lib.get(imageId)!.rating).toBe(1);
+    expect(readFileSync(xmp, 'utf8')).toBe(byExiftool); // import read it; nothing to write back
     expect((await importFolders(lib, [dir])).sidecarsUpdated).toBe(0);
   });
 

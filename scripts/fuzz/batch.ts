@@ -203,11 +203,12 @@ export async function runBatch(files: readonly BatchFile[], opts: BatchOptions):
     children: 0,
     unattributed: [],
   };
-  await runInto(files, opts, result);
+  await runInto(files, opts, result, 0);
   return result;
 }
 
-async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: BatchResult): Promise<boolean> {
+/** depth > 0: a bisection re-run, whose files were counted already (only new failures are added). */
+async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: BatchResult, depth: number): Promise<boolean> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'tt-fuzz-'));
   try {
     const dir = path.join(root, 'photos');
@@ -224,7 +225,7 @@ async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: 
       if (e.ev === 'imported') imported.add(e.file);
       else if (e.ev === 'thumb') {
         thumbed.add(e.file);
-        if (e.failed) {
+        if (e.failed && depth === 0) {
           result.skulls++;
           const cause = e.failed.split(dir).join('DIR').replace(/\d+/g, 'N').slice(0, 80);
           result.skullCauses[cause] = (result.skullCauses[cause] ?? 0) + 1;
@@ -232,12 +233,14 @@ async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: 
       } else if (e.ev === 'import-done') {
         importDone = true;
         for (const [id, name] of e.ids) names.set(id, name);
-        result.importErrors += e.errors.length;
+        if (depth === 0) result.importErrors += e.errors.length;
       }
     }
     const check = await checkThumbnails(root, names);
-    result.thumbnailsChecked += check.checked;
-    result.failures.push(...check.failures);
+    if (depth === 0) result.thumbnailsChecked += check.checked;
+    for (const f of check.failures) {
+      if (!result.failures.some((x) => x.file === f.file && x.detail === f.detail)) result.failures.push(f);
+    }
     if (run.outcome === 'ok') return true;
 
     const phase = importDone ? 'thumbnails' : 'import';
@@ -249,8 +252,8 @@ async function runInto(files: readonly BatchFile[], opts: BatchOptions, result: 
       return false;
     }
     const half = Math.ceil(suspects.length / 2);
-    const a = await runInto(suspects.slice(0, half), opts, result);
-    const b = await runInto(suspects.slice(half), opts, result);
+    const a = await runInto(suspects.slice(0, half), opts, result, depth + 1);
+    const b = await runInto(suspects.slice(half), opts, result, depth + 1);
     if (a && b) result.unattributed.push(`${run.outcome} in ${phase} of [${suspects.map((s) => s.name).join(', ')}]: ${run.detail}`);
     return false;
   } finally {

@@ -17,7 +17,7 @@ import {
   type SyncedState,
 } from './sidecar-store.js';
 import { COLOR_LABELS, type ColorLabel, type ImageRecord } from './types.js';
-import { readSidecarAt, sidecarPaths, statSidecar, writeSidecarAs, type SidecarKind } from './xmp.js';
+import { readSidecarAt, sidecarPaths, statSidecar, writeSidecarAs, XmpError, type SidecarKind } from './xmp.js';
 import { composeOrientation, rotationBetween } from './xmp/orientation.js';
 
 /**
@@ -247,7 +247,9 @@ export async function reconcile(lib: Library, record: ImageRecord, opts: Sidecar
       blockSidecar(lib, record.id, reason);
       throw new SidecarBlockedError(reason);
     }
-    setSidecarPending(lib, record.id, true);
+    // Pending means "owed, retry later": a system error (disk full, read-only, I/O). A sidecar
+    // that is not XMP (or is a FIFO, or too large) is never overwritten, so nothing is owed.
+    if (!(err instanceof XmpError)) setSidecarPending(lib, record.id, true);
     throw err;
   }
   await rememberAll(lib, record.id, write.map((t) => t.file), current);

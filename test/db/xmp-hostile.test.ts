@@ -52,6 +52,11 @@ describe('hostile sidecars', () => {
     await expect(writeSidecar(image, { rating: 3, rejected: false, labels: [] })).rejects.toThrow(/FIFO/);
     expect(lstatSync(`${image}.xmp`).isFIFO()).toBe(true);
     expect(lib.count({})).toBe(2);
+    // through the culling path: a clear error, the library change kept, and no write owed
+    const id = lib.getByPath(image)!.id;
+    const result = await applyCulling(lib, [id], { rating: 3 });
+    expect(result.errors).toEqual([{ path: `${image}.xmp`, message: 'sidecar is a FIFO, not a regular file' }]);
+    expect(lib.get(id)).toMatchObject({ rating: 3, sidecarPending: false });
   });
 
   it('a sidecar that is a symlink to /dev/zero or a folder is refused without reading it', async () => {

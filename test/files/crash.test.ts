@@ -19,6 +19,8 @@ import { makeJpeg } from '../db/helpers.js';
  * that exist. The moments are spread over the length of an uninterrupted run measured first.
  */
 const ITERATIONS = 10;
+/** Each test spawns 20-odd processes: minutes on a loaded machine, not vitest's default minute. */
+const TIMEOUT = 600_000;
 const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(os.tmpdir()).dev ? mkdtempSync('/dev/shm/tt-crash-') : null;
 const XMP =
   '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
@@ -190,7 +192,7 @@ describe('kill -9 at random moments, then a second run', () => {
       rmSync(world.base, { recursive: true, force: true });
     }
     console.log(`export copy: killed runs had copied ${tally(states)} (window ${window.from}-${window.to} ms)`);
-  });
+  }, TIMEOUT);
 
   it(`export --move within and across filesystems: every file exactly once, at its destination, and the library points at it (${ITERATIONS} kills)`, async () => {
     const destOf = (w: World, i: number) => (shm && i % 2 === 1 ? path.join(shm, path.basename(w.base)) : path.join(w.base, 'moved'));
@@ -224,7 +226,7 @@ describe('kill -9 at random moments, then a second run', () => {
       rmSync(dest, { recursive: true, force: true });
     }
     console.log(`export --move: killed runs had moved ${tally(states)} (windows ${windows.map((w) => `${w.from}-${w.to}`).join(', ')} ms)`);
-  });
+  }, TIMEOUT);
 
   it(`trash-rejects: every rejected file exactly once in the trash with a valid info file, none left behind or doubled (${ITERATIONS} kills)`, async () => {
     const args = ['trash-rejects', '--json'];
@@ -258,7 +260,7 @@ describe('kill -9 at random moments, then a second run', () => {
       rmSync(world.base, { recursive: true, force: true });
     }
     console.log(`trash-rejects: killed runs had trashed ${tally(states)} (window ${window.from}-${window.to} ms)`);
-  });
+  }, TIMEOUT);
   it('Ctrl-C (SIGINT) during export --move: the bundle in hand is finished, exit 130, nothing half done; a second run finishes', async () => {
     const destOf = (w: World) => (shm ? path.join(shm, `int-${path.basename(w.base)}`) : path.join(w.base, 'moved'));
     const window = await windowOf((w) => ['export', destOf(w), '--move', '--json']);
@@ -288,5 +290,5 @@ describe('kill -9 at random moments, then a second run', () => {
       rmSync(dest, { recursive: true, force: true });
     }
     console.log(`export --move, SIGINT: first runs ended ${codes.join(', ')}`);
-  });
+  }, TIMEOUT);
 });

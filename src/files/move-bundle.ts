@@ -19,12 +19,13 @@ export async function moveBundle(lib: Library, journal: MoveJournal, intent: Mov
       await moveNoReplace(from, to);
       moved.push([from, to]);
     }
+    // Refused when another process gave the library one of these paths since the plan was made.
+    lib.movePaths(intent.images.map((i) => ({ id: i.id, path: i.to })));
   } catch (err) {
     for (const [from, to] of moved.reverse()) await moveNoReplace(to, from);
     await journal.done(seq);
     throw err;
   }
-  lib.movePaths(intent.images.map((i) => ({ id: i.id, path: i.to })));
   await journal.done(seq);
 }
 
@@ -62,7 +63,11 @@ export async function finishMove(lib: Library, intent: MoveIntent): Promise<stri
     }
   }
   const images = intent.images.filter((i) => arrived.has(i.to));
-  if (images.length) lib.movePaths(images.map((i) => ({ id: i.id, path: i.to })));
+  try {
+    if (images.length) lib.movePaths(images.map((i) => ({ id: i.id, path: i.to })));
+  } catch (err) {
+    problems.push(`${(err as Error).message}; the files are in place, the library still has the old paths`);
+  }
   return problems;
 }
 

@@ -44,7 +44,12 @@ export async function trashRejects(lib: Library, opts: TrashRejectsOptions = {})
     }
     const rejects: string[] = [];
     for (const r of lib.iterate()) if (r.rejected) rejects.push(r.path);
-    const bundles = (await bundlesOf(rejects)).filter((b) => b.images.length > 0);
+    const all = await bundlesOf(rejects);
+    const found = new Set(all.flatMap((b) => b.images.map((n) => path.join(b.dir, n))));
+    for (const r of rejects) {
+      if (!found.has(r)) summary.errors.push({ path: r, message: 'no such file; left in the library (see termtable purge)' });
+    }
+    const bundles = all.filter((b) => b.images.length > 0);
     for (const [i, b] of bundles.entries()) {
       if (opts.signal?.aborted) {
         summary.interrupted = true;

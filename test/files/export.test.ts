@@ -4,6 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 import { commonRoot, exportPicks } from '../../src/files/export.js';
+import { MoveJournal } from '../../src/files/journal.js';
+import { moveBundle } from '../../src/files/move-bundle.js';
+import { trashRejects } from '../../src/files/trash-rejects.js';
 import { tempDir } from '../db/helpers.js';
 
 let root: string;
@@ -52,6 +55,24 @@ describe('exportPicks', () => {
     expect(existsSync(photo('x'))).toBe(true); // the folder stays, only its files moved
   });
 
+  it('a move the library refuses (another process took the path) puts the files back', async () => {
+    const dest = path.join(root, 'out');
+    mkdirSync(dest);
+    writeFileSync(path.join(dest, 'IMG_1.CR3'), 'other');
+    await importFolders(lib, [dest]);
+    rmSync(path.join(dest, 'IMG_1.CR3'));
+    const id = lib.getByPath(photo('x/IMG_1.CR3'))!.id;
+    const journal = new MoveJournal(lib.file);
+    await journal.pending();
+    await expect(
+      moveBundle(lib, journal, { kind: 'move', files: [[photo('x/IMG_1.CR3'), path.join(dest, 'IMG_1.CR3')]], images: [{ id, to: path.join(dest, 'IMG_1.CR3') }] }),
+    ).rejects.toThrow(/already has one of the paths/);
+    expect(existsSync(photo('x/IMG_1.CR3'))).toBe(true);
+    expect(existsSync(path.join(dest, 'IMG_1.CR3'))).toBe(false);
+    expect(lib.get(id)?.path).toBe(photo('x/IMG_1.CR3'));
+    expect(await journal.pending()).toEqual([]);
+  });
+
   it('commonRoot is the deepest folder holding them all', () => {
     expect(commonRoot(['/p/2024/rome', '/p/2024/paris'])).toBe('/p/2024');
     expect(commonRoot(['/p/2024/rome'])).toBe('/p/2024/rome');
@@ -59,5 +80,23 @@ describe('exportPicks', () => {
     expect(commonRoot(['/p/ab', '/p/abc'])).toBe('/p');
     expect(commonRoot(['/a', '/b'])).toBe('/');
     expect(commonRoot([])).toBeNull();
+  });
+});
+
+describe('trashRejects', () => {
+  it('reports a rejected image whose file is gone and leaves it in the library', async () => {
+    const saved = process.env.XDG_DATA_HOME;
+    process.env.XDG_DATA_HOME = path.join(root, 'data');
+    try {
+      const gone = lib.getByPath(photo('x/IMG_2.CR3'))!;
+      lib.updateCulling([gone.id], () => ({ rating: 0, rejected: true, labels: [] }));
+      rmSync(gone.path);
+      const s = await trashRejects(lib);
+      expect(s.errors).toEqual([{ path: gone.path, message: expect.stringMatching(/no such file/) }]);
+      expect(lib.get(gone.id)).toBeDefined();
+    } finally {
+      if (saved === undefined) delete process.env.XDG_DATA_HOME;
+      else process.env.XDG_DATA_HOME = saved;
+    }
   });
 });

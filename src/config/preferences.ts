@@ -26,6 +26,13 @@ export type RawJpegPairsPref = (typeof RAW_JPEG_PAIRS)[number];
 export const SIDECAR_PREFS = ['auto', 'darktable', 'lightroom', 'both'] as const;
 export type SidecarPref = (typeof SIDECAR_PREFS)[number];
 
+/**
+ * Where a culling decision (rating, reject, label) moves on to the next image: in the full
+ * preview and the culling view (the default, as culling tools do), everywhere, or nowhere.
+ */
+export const AUTO_ADVANCE = ['preview+culling', 'always', 'never'] as const;
+export type AutoAdvancePref = (typeof AUTO_ADVANCE)[number];
+
 export interface Preferences {
   /** Memory cache bound in MB. @default 512 */
   cacheSizeMB: number;
@@ -45,6 +52,8 @@ export interface Preferences {
   rawJpegPairs: RawJpegPairsPref;
   /** @default 'auto' */
   sidecar: SidecarPref;
+  /** @default 'preview+culling' */
+  autoAdvance: AutoAdvancePref;
 }
 
 export function defaultPreferences(): Preferences {
@@ -58,6 +67,7 @@ export function defaultPreferences(): Preferences {
     concurrency: Math.max(1, os.availableParallelism()),
     rawJpegPairs: 'together',
     sidecar: 'auto',
+    autoAdvance: 'preview+culling',
   };
 }
 
@@ -115,6 +125,11 @@ export function validatePreferences(raw: unknown): { prefs: Preferences; problem
     const v = r.sidecar;
     if (typeof v === 'string' && (SIDECAR_PREFS as readonly string[]).includes(v)) prefs.sidecar = v as SidecarPref;
     else bad('sidecar');
+  }
+  if ('autoAdvance' in r) {
+    const v = r.autoAdvance;
+    if (typeof v === 'string' && (AUTO_ADVANCE as readonly string[]).includes(v)) prefs.autoAdvance = v as AutoAdvancePref;
+    else bad('autoAdvance');
   }
   return { prefs, problems };
 }

@@ -2,7 +2,8 @@ import type { Preferences, ProtocolPref } from '../config/preferences.js';
 import { savePreferences } from '../config/preferences.js';
 import { configPath } from '../config/paths.js';
 import type { MipmapCache } from '../cache/mipmap-cache.js';
-import { applyCulling } from '../db/culling.js';
+import { applyCulling, removeImages, rotateImages } from '../db/culling.js';
+import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
 import { memoryBudget, thumbnailPrefs } from './memory-budget.js';
@@ -10,16 +11,24 @@ import { TextPainter } from './text-painter.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
 
 /** The real Library behind the lighttable's LibraryPort. */
-export function libraryPort(lib: Library): LibraryPort {
+/**
+ * The real Library behind the lighttable's LibraryPort. `pairs` says whether RAW+JPEG pairs are
+ * one item (preference rawJpegPairs): queries then list the leaders, decisions reach both files.
+ */
+export function libraryPort(lib: Library, pairs: () => boolean = () => true): LibraryPort {
+  const q = (query: Parameters<LibraryPort['count']>[0]) => ({ ...query, groupPairs: pairs() });
   return {
-    count: (q) => lib.count(q),
-    page: (q, offset, limit) => lib.page(q, offset, limit),
-    indexOf: (q, id) => lib.indexOf(q, id),
+    count: (query) => lib.count(q(query)),
+    page: (query, offset, limit) => lib.page(q(query), offset, limit),
+    indexOf: (query, id) => lib.indexOf(q(query), id),
     get: (id) => lib.get(id),
     filmRolls: () => lib.filmRolls(),
-    rotate: (ids, delta) => lib.rotate(ids, delta),
-    remove: (ids) => lib.remove(ids),
-    applyCulling: (ids, change) => applyCulling(lib, ids, change),
+    // Journaled (undo brings them back) and pair-aware, the same paths as `set` and `remove`.
+    rotate: (ids, delta) => rotateImages(lib, ids, delta, { groupPairs: pairs() }),
+    remove: (ids) => removeImages(lib, ids, { groupPairs: pairs() }),
+    applyCulling: (ids, change) => applyCulling(lib, ids, change, { groupPairs: pairs() }),
+    undo: () => undo(lib),
+    redo: () => redo(lib),
   };
 }
 
@@ -117,7 +126,7 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
   const current = () => renderers[renderers.length - 1]!;
   const cache = cachePort(opts.cache, () => current().stats());
   const services: LighttableServices = {
-    library: libraryPort(opts.library),
+    library: libraryPort(opts.library, () => services.prefs.rawJpegPairs !== 'separate'),
     cache: {
       ...cache,
       setPreferences(prefs) {

@@ -42,6 +42,9 @@ export type Action =
   | 'help.open'
   | 'app.quit'
   | 'app.interrupt'
+  | 'app.suspend'
+  | 'history.undo'
+  | 'history.redo'
   | 'pane.up'
   | 'pane.down'
   | 'pane.decrease'
@@ -80,6 +83,7 @@ const b = (keys: readonly string[], action: Action, description: string, mode: K
 
 export const defaultKeymap: readonly KeyBinding[] = [
   b(['ctrl+c'], 'app.interrupt', 'quit at once', 'any'),
+  b(['ctrl+z'], 'app.suspend', 'suspend (fg brings it back)', 'browse'),
   // Moving
   b(['up', 'k'], 'grid.up', 'move up'),
   b(['down', 'j'], 'grid.down', 'move down'),
@@ -107,10 +111,12 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b([']'], 'image.rotateCw', 'rotate clockwise'),
   b(['['], 'image.rotateCcw', 'rotate counter-clockwise'),
   b(['delete'], 'image.remove', 'remove from the library (asks first; files stay)'),
+  b(['u'], 'history.undo', 'undo the last change (library and sidecar)'),
+  b(['ctrl+r'], 'history.redo', 'redo'),
   // Selection
   b(['space'], 'selection.toggle', 'select / unselect', 'grid'),
   b(['ctrl+a'], 'selection.all', 'select all', 'grid'),
-  b(['u'], 'selection.clear', 'clear the selection', 'grid'),
+  b(['escape'], 'selection.clear', 'clear the selection, else cancel background generation', 'grid'),
   // Collection
   b(['/'], 'collection.filter', 'filter: >=N, rejected, -rejected, a colour, or name text', 'grid'),
   b(['s'], 'collection.sort', 'cycle the sort order', 'grid'),
@@ -118,7 +124,6 @@ export const defaultKeymap: readonly KeyBinding[] = [
   // Thumbnails
   b(['g'], 'thumbs.generate', 'generate all missing thumbnails in the background', 'grid'),
   b(['G'], 'thumbs.retryFailed', 'retry failed thumbnails', 'grid'),
-  b(['escape'], 'thumbs.cancel', 'cancel background generation', 'grid'),
   // Views
   b(['w', 'return'], 'view.preview', 'full preview', 'grid'),
   b(['w', 'return', 'escape'], 'view.back', 'back to the grid', 'preview'),
@@ -136,8 +141,9 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['escape', 'q', 'p'], 'pane.close', 'close', 'pane'),
   b(['escape', 'q', '?'], 'pane.close', 'close', 'help'),
   // Confirmation and prompts
-  b(['y', 'return'], 'confirm.yes', 'confirm', 'confirm'),
-  b(['n', 'escape', 'q'], 'confirm.no', 'cancel', 'confirm'),
+  b(['y'], 'confirm.yes', 'confirm', 'confirm'),
+  // The answer is No unless y is typed: Enter must never remove.
+  b(['n', 'return', 'escape', 'q'], 'confirm.no', 'cancel (the default)', 'confirm'),
   b(['return'], 'prompt.submit', 'apply', 'prompt'),
   b(['escape'], 'prompt.cancel', 'cancel', 'prompt'),
   b(['backspace'], 'prompt.backspace', 'delete a character', 'prompt'),

@@ -96,6 +96,24 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
 
   stdout.write(ENTER_TERMINAL);
   setBlockingWrites(stdout, false);
+  // Ctrl-Z: the terminal goes back to the shell as it was, the process stops; `fg` sends
+  // SIGCONT, which restores the modes here and (watchReattach) redraws everything.
+  let suspended = false;
+  services.suspend = () => {
+    suspended = true;
+    setBlockingWrites(stdout, true);
+    stdout.write(LEAVE_TERMINAL);
+    if (stdin.isTTY) stdin.setRawMode(false);
+    process.kill(process.pid, 'SIGTSTP');
+  };
+  const onResume = () => {
+    if (!suspended) return;
+    suspended = false;
+    if (stdin.isTTY) stdin.setRawMode(true);
+    stdout.write(ENTER_TERMINAL);
+    setBlockingWrites(stdout, false);
+  };
+  process.on('SIGCONT', onResume);
   const reattach = watchReattach({ caps: detectedCaps, onLost: () => layer.redrawAll() });
   // Ink's debug mode writes each frame whole and unthrottled into the layer, which owns the
   // terminal: it writes only the cells that changed (Ink's own modes rewrite every line, and its
@@ -145,6 +163,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     process.off('SIGINT', onSignal);
     ink.unmount();
     reattach.stop();
+    process.off('SIGCONT', onResume);
     const lateAnswers = detection.timedOut || layer.busy;
     restoreTerminal();
     // Answers still on the link must not reach the shell as typed text.

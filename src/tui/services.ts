@@ -24,6 +24,9 @@ export interface LibraryPort {
   filmRolls(): FilmRoll[];
   rotate(ids: readonly number[], delta: 1 | -1): unknown;
   remove(ids: readonly number[]): number;
+  /** Undoes / redoes the newest change in the library's journal (library and sidecars); undefined: nothing to do. */
+  undo(): Promise<{ message: string; ids: number[]; errors: { path: string; message: string }[] } | undefined>;
+  redo(): Promise<{ message: string; ids: number[]; errors: { path: string; message: string }[] } | undefined>;
   /** Rating/reject/labels, written through to the library and the XMP sidecars (applyCulling). */
   applyCulling(ids: readonly number[], change: CullingChange): Promise<{ errors: { path: string; message: string }[] }>;
 }
@@ -89,6 +92,8 @@ export interface LighttableServices {
   prefsFile: string;
   /** Warning from loading the preferences (a corrupt file replaced by defaults). */
   prefsWarning?: string;
+  /** Ctrl-Z: hands the terminal back and stops the process until `fg` (run.tsx). */
+  suspend?(): void;
   /** Swaps `graphics` for the protocol the preferences pane picked (applied live). */
   switchProtocol?(pref: ProtocolPref): void;
 }

@@ -214,6 +214,11 @@ export class LighttableStore implements StoreHost {
     return bytes;
   }
 
+  /** Resolves when every library and preference write queued so far is done (tests). */
+  settled(): Promise<void> {
+    return this.#writes;
+  }
+
   /** Resolves when every thumbnail fetch and encode started so far has finished (tests, benchmarks). */
   idle(): Promise<void> {
     return this.#pipeline.idle();
@@ -269,7 +274,8 @@ export class LighttableStore implements StoreHost {
   }
 
   enqueueWrite(work: () => Promise<void>): Promise<void> {
-    const next = this.#writes.then(work);
+    // A write that fails says so and never stops the ones queued after it.
+    const next = this.#writes.then(work).catch((err: unknown) => this.report(err));
     this.#writes = next;
     return next;
   }

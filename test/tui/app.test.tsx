@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
+import { memoryBudget } from '../../src/tui/memory-budget.js';
 import { makeCollection, makeStore, removeDir, renderApp, type Harness } from './fixture.js';
 import type { Library } from '../../src/db/library.js';
 
@@ -119,13 +120,13 @@ describe('grid: every key on a real library, real cache, half-blocks', () => {
     }, 'sidecar with rating 5 and labels');
   });
 
-  it('Space selects, culling keys act on the selection, ctrl-a selects all, u clears', async () => {
+  it('Space selects, culling keys act on the selection, ctrl-a selects all, Esc clears', async () => {
     await app.press(KEY.right, ' ', KEY.right, ' ');
     await waitText('2 selected');
     await app.press('3');
     await app.waitFor(() => byName('img-001.jpg').rating === 3 && byName('img-002.jpg').rating === 3, 'selection rated');
     expect(byName('img-000.jpg').rating).toBe(5);
-    await app.press('u');
+    await app.press('\x1b');
     await app.waitFor((f) => !plain(f).includes('selected'), 'selection cleared');
     await app.press(KEY.ctrlA);
     await waitText('all selected');
@@ -133,7 +134,9 @@ describe('grid: every key on a real library, real cache, half-blocks', () => {
     await app.waitFor(() => library.page({ label: 'yellow' }, 0, 100).length === 32, 'all labelled yellow');
     await app.press(KEY.f2);
     await app.waitFor(() => library.page({ label: 'yellow' }, 0, 100).length === 0, 'all unlabelled');
-    await app.press('u', KEY.home);
+    await app.press('\x1b');
+    await app.waitFor((f) => !plain(f).includes('selected'), 'selection cleared again');
+    await app.press(KEY.home);
     await waitText('1/32');
   });
 
@@ -251,7 +254,8 @@ describe('grid: every key on a real library, real cache, half-blocks', () => {
     };
     await app.waitFor(() => savedPrefs().concurrency === 3, 'concurrency saved');
     expect(savedPrefs()).toMatchObject({ cacheSizeMB: 1024, diskBackend: false });
-    expect(h.cache.memoryStats().maxBytes).toBe(1024 * 1024 * 1024);
+    // Applied live: the thumbnails' share of the bound (the rest is for encoded pictures).
+    expect(h.cache.memoryStats().maxBytes).toBe(memoryBudget(1024).thumbnails);
     await app.press('k', 'k', KEY.enter);
     await waitText('monitor ICC profile');
     for (const c of '/x.icc') await app.press(c);

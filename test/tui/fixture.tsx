@@ -123,7 +123,8 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
     { stdout: inkOut as never, stdin: stdin as never, debug: true, exitOnCtrlC: false, patchConsole: false },
   );
   const lastFrame = () => frames.at(-1) ?? '';
-  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 10_000): Promise<string> => {
+  // Generous: a loaded 2-core machine (CI beside other work) can take seconds per frame.
+  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 30_000): Promise<string> => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const f = lastFrame();

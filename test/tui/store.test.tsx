@@ -50,6 +50,8 @@ function virtualLibrary(total: number) {
     rotate: () => undefined,
     remove: () => 0,
     applyCulling: async () => ({ errors: [] }),
+    undo: async () => undefined,
+    redo: async () => undefined,
   };
   return { port, calls };
 }

@@ -1,5 +1,7 @@
 import {
+  AUTO_ADVANCE,
   PROTOCOL_PREFS,
+  RAW_JPEG_PAIRS,
   SIDECAR_PREFS,
   THUMBNAIL_SOURCES,
   type Preferences,
@@ -76,6 +78,18 @@ export const PREF_ROWS: readonly PrefRow[] = [
     label: 'generation concurrency',
     show: (p) => String(p.concurrency),
     step: (p, d) => ({ ...p, concurrency: Math.max(1, Math.min(64, p.concurrency + d)) }),
+  },
+  {
+    key: 'rawJpegPairs',
+    label: 'RAW+JPEG pairs',
+    show: (p) => (p.rawJpegPairs === 'together' ? 'one item (JPEG shown)' : 'separate'),
+    step: (p, d) => ({ ...p, rawJpegPairs: cycle(RAW_JPEG_PAIRS, p.rawJpegPairs, d) }),
+  },
+  {
+    key: 'autoAdvance',
+    label: 'next image after a decision',
+    show: (p) => ({ 'preview+culling': 'in preview and culling', always: 'always (grid too)', never: 'never' })[p.autoAdvance],
+    step: (p, d) => ({ ...p, autoAdvance: cycle(AUTO_ADVANCE, p.autoAdvance, d) }),
   },
   {
     key: 'sidecar',

@@ -55,7 +55,14 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
     case 'selection.all':
       return host.apply({ type: 'selection.all' });
     case 'selection.clear':
-      return host.apply({ type: 'selection.clear' });
+      // Esc: the selection first; with none, a running background generation.
+      if (s.selection.all || s.selection.ids.size > 0) return host.apply({ type: 'selection.clear' });
+      return generation.cancel();
+    case 'history.undo':
+    case 'history.redo':
+      return culling.step(action === 'history.undo' ? 'undo' : 'redo');
+    case 'app.suspend':
+      return host.services.suspend?.();
     case 'collection.filter':
       return host.apply({ type: 'overlay', overlay: { kind: 'prompt', purpose: 'filter', text: describeFilter(s.query) } });
     case 'collection.sort':

@@ -1,5 +1,6 @@
 import type { CullingChange } from '../../db/types.js';
 import { sanitizeText } from '../../util/sanitize.js';
+import { advancesIn, nextIndex } from '../state/auto-advance.js';
 import { hasSelection, reduce } from '../state/lighttable.js';
 import type { StoreHost } from './host.js';
 
@@ -33,10 +34,75 @@ export class CullingEffects {
     return cur ? [cur.id] : [];
   }
 
+  /**
+   * A rating, reject or label. What it acts on is decided when its turn comes, after the writes
+   * and moves of earlier keys: a culler typing `3 3 3` in the preview rates three images.
+   */
   cull(change: CullingChange): Promise<void> {
-    const ids = this.targets();
-    if (!ids.length) return Promise.resolve();
-    return this.#host.enqueueWrite(() => this.#cullNow(ids, change));
+    const host = this.#host;
+    return host.enqueueWrite(async () => {
+      if (host.closed) return;
+      const ids = this.targets();
+      if (!ids.length) return;
+      const s = host.state;
+      const from = { view: s.view, index: s.cursor, focus: s.culling.focus, culling: s.culling, id: s.view === 'culling' ? ids[0]! : host.recordAt(s.cursor)?.id };
+      await this.#cullNow(ids, change);
+      if (!host.closed && advancesIn(from.view, host.services.prefs.autoAdvance) && !this.#movedSince(from)) this.#advance(from);
+    });
+  }
+
+  /** Undo (u) or redo (Ctrl-R) the newest change in the library's journal, whoever made it. */
+  step(direction: 'undo' | 'redo'): Promise<void> {
+    const host = this.#host;
+    return host.enqueueWrite(async () => {
+      try {
+        const r = await (direction === 'undo' ? host.services.library.undo() : host.services.library.redo());
+        if (!r) return host.message(direction === 'undo' ? 'nothing to undo' : 'nothing to redo');
+        host.forgetFailures(r.ids);
+        host.dataChanged();
+        const warn = r.errors.length ? `; XMP not written for ${r.errors.length} file(s): ${sanitizeText(r.errors[0]!.message)}` : '';
+        host.message(`${r.message}${warn}`);
+      } catch (err) {
+        host.message(`could not ${direction}: ${sanitizeText(err instanceof Error ? err.message : String(err))}`);
+      }
+    });
+  }
+
+  /** Whether the user went elsewhere while the decision was being written: then it does not advance. */
+  #movedSince(from: { view: string; index: number; culling: unknown; id: number | undefined }): boolean {
+    const s = this.#host.state;
+    if (s.view !== from.view) return true;
+    if (s.view === 'culling') return s.culling !== from.culling;
+    const here = this.#host.recordAt(s.cursor)?.id;
+    // The cursor follows its image after a write; if the image left the collection it stays put.
+    return here !== from.id && s.cursor !== from.index;
+  }
+
+  /**
+   * Auto-advance: the next image of the collection (filter-aware: see nextIndex), or in the
+   * culling view the next image of the set; a set made of "this image and the next" moves on
+   * to the following pair after its last image.
+   */
+  #advance(from: { view: string; index: number; focus: number; id: number | undefined }): void {
+    const host = this.#host;
+    const s = host.state;
+    const lib = host.services.library;
+    if (from.view === 'culling') {
+      const ids = s.culling.ids;
+      if (from.focus + 1 < ids.length) {
+        host.apply({ type: 'move', move: 'right' });
+        return;
+      }
+      if (s.selection.ids.size >= 2) return;
+      const at = from.id === undefined ? -1 : lib.indexOf(s.query, from.id);
+      const start = nextIndex({ index: s.cursor, indexNow: at, total: s.total });
+      const nextIds = lib.page(s.query, start, ids.length).map((r) => r.id);
+      if (nextIds.length && nextIds[0] !== from.id) host.apply({ type: 'view', view: 'culling', culling: nextIds });
+      return;
+    }
+    const indexNow = from.id === undefined ? -1 : lib.indexOf(s.query, from.id);
+    const cursor = nextIndex({ index: from.index, indexNow, total: s.total });
+    if (cursor !== s.cursor) host.apply({ type: 'setTotal', total: s.total, cursor });
   }
 
   rotate(delta: 1 | -1): void {

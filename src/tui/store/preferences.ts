@@ -103,6 +103,8 @@ export class PreferenceEffects {
     ) {
       this.#hooks.pixelsChanged();
     }
+    // The collection lists pairs as one item or two: count and page again.
+    if (prefs.rawJpegPairs !== before.rawJpegPairs) host.dataChanged();
     // Saves run in order, so the file always ends with the last change.
     void host.enqueueWrite(() =>
       host.services.savePreferences(prefs).then(

@@ -50,6 +50,8 @@ interface SidecarSeen {
   file: string;
   stat: SidecarStat;
   rotation: number;
+  /** The image's other sidecar (FILE.xmp beside FILE.EXT.xmp), recorded as seen: the one read wins. */
+  other?: { file: string; stat: SidecarStat };
 }
 
 type Outcome =
@@ -138,12 +140,18 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts }, problem, recheck };
       const sidecar = await readSidecar(file);
       const rotation = sidecar.orientation ? (rotationBetween(facts.orientation ?? 1, sidecar.orientation) ?? 0) : 0;
+      const { darktable, lightroom } = sidecarPaths(file);
+      const otherFile = sidecar.file === darktable && darktable !== lightroom ? lightroom : undefined;
+      const otherStat = otherFile ? await statSidecar(otherFile).catch(() => null) : null;
       return {
         kind: 'write',
         write: { kind: 'insert', folder: job.dir, filename: job.filename, facts, culling: sidecar.culling ?? undefined },
         extra: sidecar.error && sidecar.file ? { path: sidecar.file, message: `${sidecar.error}; sidecar ignored` } : undefined,
         problem,
-        sidecar: sidecar.file && sidecar.stat && sidecar.culling ? { file: sidecar.file, stat: sidecar.stat, rotation } : undefined,
+        sidecar:
+          sidecar.file && sidecar.stat && sidecar.culling
+            ? { file: sidecar.file, stat: sidecar.stat, rotation, ...(otherFile && otherStat ? { other: { file: otherFile, stat: otherStat } } : {}) }
+            : undefined,
       };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -205,6 +213,7 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
 function recordSidecarSeen(lib: Library, id: number, sc: SidecarSeen, w: ImportWrite & { kind: 'insert' }): void {
   if (sc.rotation) lib.setRotation([id], sc.rotation);
   rememberSidecar(lib, id, path.basename(sc.file), sc.stat);
+  if (sc.other) rememberSidecar(lib, id, path.basename(sc.other.file), sc.other.stat);
   const c = w.culling ?? { rating: 0, rejected: false, labels: [] };
   setSyncedState(lib, id, { rating: c.rating, rejected: c.rejected, labels: c.labels, rotation: sc.rotation });
 }

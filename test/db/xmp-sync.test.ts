@@ -271,4 +271,17 @@ describe('changes made elsewhere', () => {
     expect(summary).toMatchObject({ unchanged: 1, sidecarsUpdated: 1 });
     expect(lib.get(id)).toMatchObject({ rating: 4, labels: ['red'] });
   });
+
+  it('with both FILE.EXT.xmp and FILE.xmp, the darktable one is read; the next write brings both to the library', async () => {
+    const dir = tempDir();
+    const image = await makeJpeg(path.join(dir, 'two.jpg'));
+    writeFileSync(`${image}.xmp`, DARKTABLE(4, [3]));
+    writeFileSync(path.join(dir, 'two.xmp'), LIGHTROOM);
+    const { lib, id } = await library(dir);
+    expect(lib.get(id('two.jpg'))).toMatchObject({ rating: 4, labels: ['blue'] });
+    expect((await importFolders(lib, [dir])).sidecarsUpdated).toBe(0);
+    await applyCulling(lib, [id('two.jpg')], { rating: 1 });
+    expect(exiftool(`${image}.xmp`, 'XMP:Rating', 'XMP-darktable:ColorLabels')).toEqual(['1', '3']);
+    expect(exiftool(path.join(dir, 'two.xmp'), 'XMP:Rating', 'XMP:Label', 'XMP:Title')).toEqual(['1', 'Blue', 'Harbour at dawn']);
+  });
 });

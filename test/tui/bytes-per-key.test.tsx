@@ -20,7 +20,7 @@ async function makeGrainyCollection(count: number) {
   const photos = path.join(root, 'photos');
   await mkdir(photos, { recursive: true });
   for (let i = 0; i < count; i++) {
-    const grain = await sharp({ create: { width: 600, height: 400, channels: 3, noise: { type: 'gaussian', mean: 40 + i * 3, sigma: 40 } } })
+    const grain = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 40 + i * 3, sigma: 40 } } })
       .png()
       .toBuffer();
     await sharp(grain).jpeg({ quality: 85 }).toFile(path.join(photos, `img-${String(i).padStart(3, '0')}.jpg`));

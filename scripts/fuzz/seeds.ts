@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -232,13 +233,15 @@ function fromDir(dir: string): Map<string, Seed[]> {
 
 /**
  * The seeds the fuzzer makes itself, per format, kept in a temp folder keyed by the sharp
- * version (making the DNGs takes seconds; the same libvips makes the same bytes, so a
- * regression case replays on the same mutant). DNG-based formats are absent without
- * ../shared/tools.
+ * version and the recipe (making the DNGs takes seconds; the same libvips makes the same
+ * bytes, so a regression case replays on the same mutant). DNG-based formats are absent
+ * without ../shared/tools.
  */
 export async function madeSeeds(): Promise<Map<string, Seed[]>> {
-  const raws = existsSync(MAKE_RAW_SET) ? 'raw' : 'noraw';
-  const key = `${sharp.versions.vips}-${sharp.versions.sharp ?? ''}-${raws}-v1`.replace(/[^\w.-]/g, '_');
+  const raws = existsSync(MAKE_RAW_SET) ? readFileSync(MAKE_RAW_SET) : 'no raws';
+  // Also keyed by this file and the DNG maker, so a changed recipe never serves old seeds.
+  const recipe = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(raws).digest('hex').slice(0, 12);
+  const key = `${sharp.versions.vips}-${sharp.versions.sharp ?? ''}-${recipe}`.replace(/[^\w.-]/g, '_');
   const dir = path.join(os.tmpdir(), `termtable-fuzz-seeds-${key}`);
   const done = path.join(dir, 'seeds');
   if (existsSync(done)) return fromDir(done);

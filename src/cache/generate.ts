@@ -1,0 +1,110 @@
+import type { Preferences } from '../config/preferences.js';
+import type { GenerateFailure, GenerateMissingOptions, GenerateSummary } from './cache-types.js';
+import type { DiskHealth } from './disk-health.js';
+import { deadStillApplies, type FileFacts } from './entry.js';
+import type { FailureStore } from './failures.js';
+import type { Job, JobBoard } from './jobs.js';
+import { statFacts } from './job-run.js';
+import { LEVELS, type Level, type Priority, type ThumbFailure, type ThumbResult, type ThumbSubject } from './types.js';
+
+/** What a batch run needs of the cache. */
+export interface GenerateContext {
+  prefs: () => Readonly<Preferences>;
+  board: JobBoard;
+  failures: FailureStore;
+  diskHealth: DiskHealth;
+  /** Removes temp files of dead writers; once per cache. */
+  sweep: () => Promise<number>;
+  hasFresh: (subject: ThumbSubject, level: Level, facts: FileFacts | null) => Promise<boolean>;
+  retryFailed: (ids: Iterable<number>) => Promise<number>;
+  request: (
+    subject: ThumbSubject,
+    answer: Level[],
+    make: Set<Level>,
+    force: boolean,
+    priority: Priority,
+    signal: AbortSignal | undefined,
+    group?: Set<Job>,
+  ) => Promise<ThumbResult[]>;
+}
+
+/**
+ * Makes every missing or stale thumbnail of levels minLevel..maxLevel (one decode per
+ * image), in parallel at batch priority; skips what is present and fresh (memory or disk).
+ * Remembered failures are reported, not retried, unless `retryFailed`.
+ */
+export async function generateMissing(ctx: GenerateContext, opts: GenerateMissingOptions): Promise<GenerateSummary> {
+  const minLevel = opts.minLevel ?? 0;
+  const maxLevel = opts.maxLevel ?? 2;
+  const wanted = LEVELS.filter((l) => l >= minLevel && l <= maxLevel);
+  const summary: GenerateSummary = { generated: 0, present: 0, failed: [], aborted: false };
+  let seen = 0;
+  const report = () =>
+    opts.onProgress?.({ seen, generated: summary.generated, present: summary.present, failed: summary.failed.length });
+  const addFailure = (subject: ThumbSubject, f: { cause: GenerateFailure['cause']; detail: string }) =>
+    summary.failed.push({ id: subject.id, path: subject.path, cause: f.cause, message: f.detail });
+
+  // Leftovers of writers killed mid-write (once per cache: a batch run is where they pile up).
+  await ctx.sweep();
+  const pending = new Set<Promise<void>>();
+  const group = new Set<Job>();
+  const onAbort = () => {
+    for (const job of [...group]) if (!job.started) ctx.board.cancelJob(job, opts.signal?.reason);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Enough look-ahead to keep every worker busy while the next images are stat'ed.
+  const window = () => Math.max(4, ctx.prefs().concurrency * 3);
+
+  for await (const subject of opts.subjects) {
+    if (opts.signal?.aborted) {
+      summary.aborted = true;
+      break;
+    }
+    seen++;
+    const facts = await statFacts(subject.path);
+    const missing: Level[] = [];
+    for (const level of wanted) {
+      if (!(await ctx.hasFresh(subject, level, facts))) missing.push(level);
+    }
+    if (missing.length === 0) {
+      summary.present++;
+      report();
+      continue;
+    }
+    if (facts === null) {
+      addFailure(subject, await ctx.failures.remember(subject, null, 'missing', 'file not found or unreadable'));
+      report();
+      continue;
+    }
+    if (opts.retryFailed) await ctx.retryFailed([subject.id]);
+    else {
+      const dead = await ctx.failures.find(subject.id);
+      if (dead && deadStillApplies(dead, facts)) {
+        addFailure(subject, dead);
+        report();
+        continue;
+      }
+    }
+    const task = ctx.request(subject, missing, new Set(missing), false, 'batch', undefined, group).then(
+      (results) => {
+        const bad = results.find((r): r is ThumbFailure => !r.ok);
+        // Made but not written: on a full disk nothing is there for the next run either.
+        const unwritten = ctx.diskHealth.take(subject.id);
+        if (bad) addFailure(subject, bad);
+        else if (unwritten !== undefined) addFailure(subject, { cause: 'disk', detail: `cannot write the disk cache: ${unwritten}` });
+        else summary.generated++;
+        report();
+      },
+      () => {
+        // aborted: counted by the caller through `aborted`
+      },
+    );
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+    while (pending.size >= window()) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (opts.signal?.aborted) summary.aborted = true;
+  return summary;
+}

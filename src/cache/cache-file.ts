@@ -278,7 +278,14 @@ function parseBody(body: Buffer): CachedThumb | undefined {
 
 /** Sequential reads in big chunks, handing out exact-length slices. */
 class ChunkReader {
-  #buf = Buffer.alloc(0);
+  /** The unread part of #store. */
+  #buf: Buffer = Buffer.alloc(0);
+  #store: Buffer = Buffer.alloc(0);
+  /**
+   * The buffer before #store, filled again at the next refill: two chunk buffers serve the
+   * whole file, where a fresh 8 MB one per refill kept the garbage collector busy.
+   */
+  #spare: Buffer | null = null;
   #pos = 0;
   #eof = false;
 
@@ -289,8 +296,11 @@ class ChunkReader {
     while (this.#buf.length - this.#pos < n && !this.#eof) {
       const rest = this.#buf.subarray(this.#pos);
       const want = Math.max(CHUNK_BYTES, n - rest.length);
-      const next = Buffer.allocUnsafe(rest.length + want);
+      const size = rest.length + want;
+      const next = this.#spare && this.#spare.length >= size ? this.#spare : Buffer.allocUnsafeSlow(size);
       rest.copy(next, 0);
+      this.#spare = this.#store;
+      this.#store = next;
       const { bytesRead } = await this.fh.read(next, rest.length, want, null);
       if (bytesRead === 0) this.#eof = true;
       this.#buf = next.subarray(0, rest.length + bytesRead);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -66,6 +67,17 @@ describe('cache file format', () => {
       entries: entries.slice(0, 3),
     });
     expect((await readCacheFile(t.cacheFile)).entries).toEqual(entries.slice(0, 4));
+  });
+
+  it('round-trips a file of several read chunks (8 MB each), frames straddling their ends', async () => {
+    const base = (await someEntries(1))[0]!;
+    // Odd sizes, so frames fall across chunk boundaries; the cache file does not parse JPEGs.
+    const entries = Array.from({ length: 26 }, (_, i) => ({ ...base, id: i + 1, jpeg: randomBytes(1_000_003 + i * 7919) }));
+    await writeCacheFile(t.cacheFile, entries);
+    const loaded = await readCacheFile(t.cacheFile);
+    expect(loaded.warning).toBeUndefined();
+    expect(loaded.entries.length).toBe(entries.length);
+    for (const [i, e] of loaded.entries.entries()) expect(e.jpeg.equals(entries[i]!.jpeg), `entry ${i + 1}`).toBe(true);
   });
 
   it('a missing file is silently empty', async () => {

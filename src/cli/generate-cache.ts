@@ -48,7 +48,9 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
       '\nThumbnails go to the disk cache ($XDG_CACHE_HOME/termtable/mipmaps-<hash>.d/<level>/<id>.jpg),\n' +
         'which it fills whatever the disk-backend preference says. Safe to run while the TUI is open,\n' +
         'in several processes at once (split with --min-imgid/--max-imgid), and again after an interruption.\n' +
-        'Exit status: 0 when every thumbnail exists, 1 when some could not be made (they are listed).\n\n' +
+        'A thumbnail counts as present only if it decodes; one that cannot be written (full disk) is a\n' +
+        'failure with cause "disk". Exit status: 0 when every thumbnail exists, 1 when some could not be\n' +
+        'made or saved (they are listed).\n\n' +
         'Examples:\n  termtable generate-cache\n  termtable generate-cache --max-mip 3 --min-imgid 1 --max-imgid 50000 --json',
     )
     .action(async (opts: GenerateCacheOptions, cmd: Command) => {

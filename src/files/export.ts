@@ -6,7 +6,7 @@ import { bundleFiles, bundlesOf, withSuffix, type Bundle } from './bundle.js';
 import { MoveJournal } from './journal.js';
 import { moveBundle } from './move-bundle.js';
 import { finishInterrupted } from './recover.js';
-import { copyNoReplace, exists, removeDeadParts, sameContent } from './transfer.js';
+import { copyNoReplace, exists, fsyncDir, removeDeadParts, sameContent } from './transfer.js';
 
 export interface ExportOptions {
   /** Destination folder (created if missing). */
@@ -181,7 +181,8 @@ export async function exportPicks(lib: Library, opts: ExportOptions): Promise<Ex
         if (opts.move) {
           await moveBundle(lib, journal!, { kind: 'move', files: step.files.map((f) => [f.from, f.to]), images: step.images });
         } else {
-          for (const f of step.files) if (!f.present) await copyNoReplace(f.from, f.to);
+          for (const f of step.files) if (!f.present) await copyNoReplace(f.from, f.to, { syncDir: false });
+          await fsyncDir(path.dirname(step.files[0]!.to)); // once per bundle, not per file
         }
         tally(summary, step, bytes);
       } catch (err) {

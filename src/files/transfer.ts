@@ -90,7 +90,7 @@ async function keepTimes(fh: FileHandle, st: Stats): Promise<void> {
  * published under `to` without replacing anything. Killed at any moment, `to` is either absent
  * or whole; a leftover temporary file is removed by removeDeadParts().
  */
-export async function copyNoReplace(from: string, to: string): Promise<void> {
+export async function copyNoReplace(from: string, to: string, opts: { syncDir?: boolean } = {}): Promise<void> {
   const st = await stat(from);
   if (await exists(to)) throw new ClashError(`${to} already exists`);
   const part = partName(to);
@@ -106,7 +106,8 @@ export async function copyNoReplace(from: string, to: string): Promise<void> {
       await fh.close();
     }
     await renameNoReplace(part, to);
-    await fsyncDir(path.dirname(to));
+    // A caller copying many files into one folder syncs it once at the end instead (export).
+    if (opts.syncDir !== false) await fsyncDir(path.dirname(to));
   } catch (err) {
     await rm(part, { force: true });
     throw err;
@@ -124,8 +125,11 @@ export async function moveNoReplace(from: string, to: string): Promise<void> {
     await renameNoReplace(from, to);
   } catch (err) {
     if (code(err) !== 'EXDEV') throw err;
-    await copyNoReplace(from, to);
+    await copyNoReplace(from, to, { syncDir: false });
+    await fsyncDir(path.dirname(to)); // the copy's name is durable before the source goes
     await unlink(from);
+    await fsyncDir(path.dirname(from));
+    return;
   }
   await fsyncDir(path.dirname(to));
   await fsyncDir(path.dirname(from));

@@ -197,7 +197,7 @@ describe('termtable trash-rejects', () => {
   it('--dry-run changes nothing; then the rejected image and its sidecar go to the XDG trash and leave the library', () => {
     const rejected = path.join(photos, 'paris', 'IMG_0003.JPG');
     const dry = tt('trash-rejects', '--dry-run');
-    expect(dry.status).toBe(0);
+    expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(rejected);
     expect(existsSync(rejected)).toBe(true);
     expect(existsSync(path.join(root, 'data', 'Trash'))).toBe(false);

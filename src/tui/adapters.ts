@@ -3,6 +3,8 @@ import { savePreferences } from '../config/preferences.js';
 import { configPath } from '../config/paths.js';
 import type { MipmapCache } from '../cache/mipmap-cache.js';
 import { applyCulling, removeImages, rotateImages } from '../db/culling.js';
+import { groupsOf } from '../db/groups.js';
+import { resyncSidecar } from '../db/sidecar-sync.js';
 import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
@@ -22,6 +24,20 @@ export function libraryPort(lib: Library, pairs: () => boolean = () => true): Li
     page: (query, offset, limit) => lib.page(q(query), offset, limit),
     indexOf: (query, id) => lib.indexOf(q(query), id),
     get: (id) => lib.get(id),
+    async resyncSidecars(ids) {
+      let changed = false;
+      for (const id of ids) if ((await resyncSidecar(lib, id)).updated) changed = true;
+      return changed;
+    },
+    pairNames(ids) {
+      const out = new Map<number, string[]>();
+      if (!pairs()) return out;
+      for (const [id, g] of groupsOf(lib, ids)) {
+        if (g.members.length < 2) continue;
+        out.set(id, lib.getMany(g.members).map((r) => r.filename));
+      }
+      return out;
+    },
     filmRolls: () => lib.filmRolls(),
     // Journaled (undo brings them back) and pair-aware, the same paths as `set` and `remove`.
     rotate: (ids, delta) => rotateImages(lib, ids, delta, { groupPairs: pairs() }),

@@ -21,6 +21,13 @@ export interface LibraryPort {
   page(q: CollectionQuery, offset: number, limit: number): ImageRecord[];
   indexOf(q: CollectionQuery, id: number): number;
   get(id: number): ImageRecord | undefined;
+  /**
+   * Reads again the sidecars of images being shown that another tool changed since termtable
+   * last read or wrote them (their values replace the library's); true when the library changed.
+   */
+  resyncSidecars(ids: readonly number[]): Promise<boolean>;
+  /** File names of each image's RAW+JPEG pair (leader first), for images in a pair; others are left out. */
+  pairNames(ids: readonly number[]): Map<number, string[]>;
   filmRolls(): FilmRoll[];
   rotate(ids: readonly number[], delta: 1 | -1): unknown;
   remove(ids: readonly number[]): number;

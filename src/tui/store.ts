@@ -30,6 +30,8 @@ export interface LighttableSnapshot {
   cullingRecords: ReadonlyMap<number, ImageRecord>;
   /** The image under the cursor. */
   current: ImageRecord | undefined;
+  /** RAW+JPEG pairs on screen: image id → the pair's file names, leader first. */
+  pairs: ReadonlyMap<number, readonly string[]>;
   /** What each slot shows, by slot key (see slotKey). */
   thumbs: ReadonlyMap<string, ThumbView>;
   generation: GenerationState;
@@ -332,6 +334,7 @@ export class LighttableStore implements StoreHost {
       layout: this.#layout,
       records: new Map(this.#page.records),
       cullingRecords: new Map(this.#page.culling),
+      pairs: this.#page.pairs,
       current:
         st.view === 'culling' ? this.#page.culling.get(st.culling.ids[st.culling.focus] ?? -1) : this.#page.records.get(st.cursor),
       thumbs: this.#pipeline.views(),
@@ -350,6 +353,16 @@ export class LighttableStore implements StoreHost {
     this.#page.load(this.#state, this.#layout);
     this.syncThumbs(false);
     this.publish();
+    this.#resyncShown();
+  }
+
+  /** Sidecars of the images shown that another tool changed are read again (in the write queue). */
+  #resyncShown(): void {
+    const ids = this.#page.toResync();
+    if (!ids.length || this.#closed) return;
+    void this.enqueueWrite(async () => {
+      if (!this.#closed && (await this.services.library.resyncSidecars(ids))) this.dataChanged();
+    });
   }
 
   #slotRecord(slot: ScreenSlot): ImageRecord | undefined {

@@ -50,6 +50,8 @@ function virtualLibrary(total: number) {
     rotate: () => undefined,
     remove: () => 0,
     applyCulling: async () => ({ errors: [] }),
+    pairNames: () => new Map(),
+    resyncSidecars: async () => false,
     undo: async () => undefined,
     redo: async () => undefined,
   };

@@ -122,6 +122,7 @@ export function App({ store }: AppProps) {
         slots={snap.layout.slots}
         recordFor={(s) => snap.records.get(s.index)}
         thumbs={snap.thumbs}
+        pairs={snap.pairs}
         isCursor={(s) => s.index === state.cursor}
         isSelected={(id) => isSelected(state, id)}
         skull={skull}
@@ -133,7 +134,17 @@ export function App({ store }: AppProps) {
   let status;
   if (overlay?.kind === 'prompt') status = <FilterPrompt purpose={overlay.purpose} text={overlay.text} columns={state.columns} />;
   else if (overlay?.kind === 'confirm') status = <ConfirmDialog question={overlay.question} columns={state.columns} />;
-  else status = <StatusBar current={snap.current} generation={snap.generation} message={state.message} columns={state.columns} />;
+  else {
+    status = (
+      <StatusBar
+        current={snap.current}
+        pairNames={snap.current ? snap.pairs.get(snap.current.id) : undefined}
+        generation={snap.generation}
+        message={state.message}
+        columns={state.columns}
+      />
+    );
+  }
 
   return (
     <Box flexDirection="column" width={state.columns} height={state.rows - 1}>

@@ -17,6 +17,7 @@ export function CullingView({ snapshot, skull, height }: CullingViewProps) {
       slots={snapshot.layout.slots}
       recordFor={(s) => (s.id === undefined ? undefined : snapshot.cullingRecords.get(s.id))}
       thumbs={snapshot.thumbs}
+      pairs={snapshot.pairs}
       isCursor={(s) => s.id === culling.ids[culling.focus]}
       isSelected={() => false}
       skull={skull}

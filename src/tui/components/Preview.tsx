@@ -27,6 +27,7 @@ export function Preview({ snapshot, skull, height }: PreviewProps) {
           slots={strip}
           recordFor={(s) => snapshot.records.get(s.index)}
           thumbs={snapshot.thumbs}
+          pairs={snapshot.pairs}
           isCursor={(s) => s.index === snapshot.state.cursor}
           isSelected={(id) => isSelected(snapshot.state, id)}
           skull={skull}

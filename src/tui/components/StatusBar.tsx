@@ -7,15 +7,17 @@ import { exifLine, stars, truncate } from './format.js';
 
 export interface StatusBarProps {
   current: ImageRecord | undefined;
+  /** The current image's RAW+JPEG pair, when it is one: both names are shown. */
+  pairNames?: readonly string[] | undefined;
   generation: LighttableSnapshot['generation'];
   message: string | null;
   columns: number;
 }
 
 /** Two lines: the current image (name, EXIF, rating, labels), then progress or the last message. */
-export function StatusBar({ current, generation, message, columns }: StatusBarProps) {
+export function StatusBar({ current, pairNames, generation, message, columns }: StatusBarProps) {
   const culling = current ? (current.rejected ? '✗ rejected' : stars(current.rating)) : '';
-  const name = current ? sanitizeText(current.filename) : '';
+  const name = current ? (pairNames && pairNames.length > 1 ? pairNames.map((n) => sanitizeText(n)).join(' + ') : sanitizeText(current.filename)) : '';
   const exif = current ? exifLine(current) : '';
   const room = Math.max(0, columns - culling.length - (current?.labels.length ?? 0) * 2 - 2);
   let second = message ?? '';

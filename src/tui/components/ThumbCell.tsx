@@ -14,6 +14,8 @@ export interface ThumbCellProps {
   slot: GridSlot;
   isCursor: boolean;
   isSelected: boolean;
+  /** One item of a RAW+JPEG pair: shown with a RAW+JPG badge. @default false */
+  paired?: boolean;
   /** Draws a skull as text lines exactly box.cols wide. */
   skull: (input: SkullInput, box: { cols: number; rows: number }) => string[];
 }
@@ -23,7 +25,7 @@ export interface ThumbCellProps {
  * placeholders), a skull, a placeholder, or blank cells that the graphics layer paints
  * over; the caption carries stars, reject mark, label dots and the file name.
  */
-export function ThumbCell({ record, view, slot, isCursor, isSelected, skull }: ThumbCellProps) {
+export function ThumbCell({ record, view, slot, isCursor, isSelected, paired = false, skull }: ThumbCellProps) {
   const { image, cell } = slot;
   const border = isCursor ? theme.cursorBorder : isSelected ? theme.selectedBorder : theme.border;
   let body: ReactNode;
@@ -48,6 +50,7 @@ export function ThumbCell({ record, view, slot, isCursor, isSelected, skull }: T
   ));
   const mark = isSelected ? '✓' : ' ';
   const head = record.rejected ? '✗ rejected' : stars(record.rating);
+  const badge = paired ? 'RAW+JPG ' : '';
   const nameRoom = image.cols - head.length - record.labels.length - 3;
   const offline = view?.status === 'ready' && view.offline;
   return (
@@ -70,7 +73,7 @@ export function ThumbCell({ record, view, slot, isCursor, isSelected, skull }: T
         {nameRoom > 3 && (
           <Text color={offline ? theme.warning : theme.dim}>
             {' '}
-            {truncate((offline ? '⚠' : '') + sanitizeText(record.filename), nameRoom)}
+            {truncate(badge + (offline ? '⚠' : '') + sanitizeText(record.filename), nameRoom)}
           </Text>
         )}
       </Box>

@@ -11,6 +11,8 @@ export interface ThumbTableProps {
   slots: readonly ScreenSlot[];
   recordFor: (slot: ScreenSlot) => ImageRecord | undefined;
   thumbs: ReadonlyMap<string, ThumbView>;
+  /** RAW+JPEG pairs: their thumbnails carry a badge. */
+  pairs?: ReadonlyMap<number, readonly string[]>;
   isCursor: (slot: ScreenSlot) => boolean;
   isSelected: (id: number) => boolean;
   skull: (input: SkullInput, box: { cols: number; rows: number }) => string[];
@@ -18,7 +20,7 @@ export interface ThumbTableProps {
   height: number;
 }
 
-export function ThumbTable({ mode, slots, recordFor, thumbs, isCursor, isSelected, skull, height }: ThumbTableProps) {
+export function ThumbTable({ mode, slots, recordFor, thumbs, pairs, isCursor, isSelected, skull, height }: ThumbTableProps) {
   const rows = new Map<number, ScreenSlot[]>();
   for (const s of slots) {
     const row = rows.get(s.slot.cell.row) ?? [];
@@ -40,6 +42,7 @@ export function ThumbTable({ mode, slots, recordFor, thumbs, isCursor, isSelecte
                 slot={s.slot}
                 isCursor={isCursor(s)}
                 isSelected={isSelected(rec.id)}
+                paired={pairs?.has(rec.id) ?? false}
                 skull={skull}
               />
             );

@@ -11,9 +11,13 @@ import type { ScreenSlot, ViewLayout } from '../state/view-layout.js';
 export class PageRecords {
   readonly records = new Map<number, ImageRecord>();
   readonly culling = new Map<number, ImageRecord>();
+  /** RAW+JPEG pairs among them: id → the pair's file names, leader first. */
+  pairs = new Map<number, string[]>();
   readonly #library: LibraryPort;
   #windowKey = '';
   #version = 0;
+  /** When each image's sidecar was last looked at for outside changes. */
+  #checked = new Map<number, number>();
 
   constructor(library: LibraryPort) {
     this.#library = library;
@@ -37,11 +41,28 @@ export class PageRecords {
         const r = this.#library.get(id);
         if (r) this.culling.set(id, r);
       }
+      this.pairs = this.#library.pairNames([...[...this.records.values()].map((r) => r.id), ...this.culling.keys()]);
     }
     if (!this.records.has(state.cursor) && state.total > 0) {
       const r = this.#library.page(state.query, state.cursor, 1)[0];
       if (r) this.records.set(state.cursor, r);
     }
+  }
+
+  /**
+   * Images on screen whose sidecars were not looked at in the last `everyMs` (a changed sidecar
+   * is read again when its image is shown; a re-render does not read it again at once).
+   */
+  toResync(everyMs = 10_000, now = Date.now()): number[] {
+    const out: number[] = [];
+    for (const r of [...this.records.values(), ...this.culling.values()]) {
+      const at = this.#checked.get(r.id);
+      if (at !== undefined && now - at < everyMs) continue;
+      this.#checked.set(r.id, now);
+      out.push(r.id);
+    }
+    if (this.#checked.size > 10_000) this.#checked.clear();
+    return out;
   }
 
   forSlot(slot: ScreenSlot): ImageRecord | undefined {

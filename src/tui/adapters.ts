@@ -24,6 +24,7 @@ export function libraryPort(lib: Library, pairs: () => boolean = () => true): Li
     page: (query, offset, limit) => lib.page(q(query), offset, limit),
     indexOf: (query, id) => lib.indexOf(q(query), id),
     get: (id) => lib.get(id),
+    readOnlyReason: () => (lib.readOnly ? (lib.readOnlyReason ?? 'read-only') : null),
     async resyncSidecars(ids) {
       let changed = false;
       for (const id of ids) if ((await resyncSidecar(lib, id)).updated) changed = true;
@@ -70,6 +71,12 @@ export function cachePort(cache: MipmapCache, pictures: () => { entries: number;
         onProgress: (p) => opts.onProgress({ done: p.seen, total: 0, failed: p.failed }),
       }),
     setPreferences: (prefs) => cache.setPreferences(thumbnailPrefs(prefs)),
+    notices() {
+      const out = [...cache.warnings];
+      const disk = cache.diskProblem;
+      if (disk) out.push(`disk cache not written (${disk.message}): thumbnails are made and shown from memory`);
+      return out;
+    },
     describeStats() {
       const s = cache.memoryStats();
       const lookups = s.hits + s.misses;

@@ -21,6 +21,8 @@ export interface LibraryPort {
   page(q: CollectionQuery, offset: number, limit: number): ImageRecord[];
   indexOf(q: CollectionQuery, id: number): number;
   get(id: number): ImageRecord | undefined;
+  /** Why the library is open read-only (a full disk, a read-only file system), or null. */
+  readOnlyReason(): string | null;
   /**
    * Reads again the sidecars of images being shown that another tool changed since termtable
    * last read or wrote them (their values replace the library's); true when the library changed.
@@ -58,6 +60,8 @@ export interface CachePort {
     onProgress: (p: GenerationProgress) => void;
   }): Promise<unknown>;
   setPreferences(prefs: Preferences): void;
+  /** Standing problems to show once (a damaged saved cache, a full disk), terminal-safe or raw. */
+  notices(): string[];
   /** One line of statistics for the preferences pane. */
   describeStats(): string[];
   /** Bytes per cached thumbnail on average (to size "two screens"), or undefined. */

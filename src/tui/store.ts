@@ -35,6 +35,8 @@ export interface LighttableSnapshot {
   /** What each slot shows, by slot key (see slotKey). */
   thumbs: ReadonlyMap<string, ThumbView>;
   generation: GenerationState;
+  /** Standing problems (library read-only, a damaged saved cache, a full disk), shown when no message is. */
+  notices: readonly string[];
   prefs: Preferences;
   filmRolls: readonly { id: number; path: string; imageCount: number }[];
   quit: boolean;
@@ -339,6 +341,7 @@ export class LighttableStore implements StoreHost {
         st.view === 'culling' ? this.#page.culling.get(st.culling.ids[st.culling.focus] ?? -1) : this.#page.records.get(st.cursor),
       thumbs: this.#pipeline.views(),
       generation: this.#generation.progress ? { ...this.#generation.progress } : null,
+      notices: this.#notices(),
       prefs: this.#prefs.prefs,
       filmRolls: this.#filmRolls,
       quit: this.#quit,
@@ -347,6 +350,12 @@ export class LighttableStore implements StoreHost {
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────
+
+  #notices(): string[] {
+    const ro = this.services.library.readOnlyReason();
+    const out = ro ? [`library opened read-only (${ro}): decisions cannot be saved`] : [];
+    return [...out, ...this.services.cache.notices()].map((n) => sanitizeText(n));
+  }
 
   /** Loads the records the view needs (one indexed page query) and requests their thumbnails. */
   #refresh(): void {

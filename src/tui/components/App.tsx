@@ -141,6 +141,7 @@ export function App({ store }: AppProps) {
         pairNames={snap.current ? snap.pairs.get(snap.current.id) : undefined}
         generation={snap.generation}
         message={state.message}
+        notices={snap.notices}
         columns={state.columns}
       />
     );

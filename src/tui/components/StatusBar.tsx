@@ -11,16 +11,18 @@ export interface StatusBarProps {
   pairNames?: readonly string[] | undefined;
   generation: LighttableSnapshot['generation'];
   message: string | null;
+  /** Standing problems; the first shows when there is no message. @default [] */
+  notices?: readonly string[];
   columns: number;
 }
 
 /** Two lines: the current image (name, EXIF, rating, labels), then progress or the last message. */
-export function StatusBar({ current, pairNames, generation, message, columns }: StatusBarProps) {
+export function StatusBar({ current, pairNames, generation, message, notices = [], columns }: StatusBarProps) {
   const culling = current ? (current.rejected ? '✗ rejected' : stars(current.rating)) : '';
   const name = current ? (pairNames && pairNames.length > 1 ? pairNames.map((n) => sanitizeText(n)).join(' + ') : sanitizeText(current.filename)) : '';
   const exif = current ? exifLine(current) : '';
   const room = Math.max(0, columns - culling.length - (current?.labels.length ?? 0) * 2 - 2);
-  let second = message ?? '';
+  let second = message ?? notices[0] ?? '';
   if (generation && (generation.running || !message)) {
     const pct = generation.total ? Math.floor((generation.done / generation.total) * 100) : 100;
     const bar = '█'.repeat(Math.round(pct / 5)).padEnd(20, '░');

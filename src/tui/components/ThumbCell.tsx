@@ -73,7 +73,7 @@ export function ThumbCell({ record, view, slot, isCursor, isSelected, paired = f
         {nameRoom > 3 && (
           <Text color={offline ? theme.warning : theme.dim}>
             {' '}
-            {truncate(badge + (offline ? '⚠' : '') + sanitizeText(record.filename), nameRoom)}
+            {truncate(badge + (offline ? '⚠' : '') + (record.sidecarPending ? '✎!' : '') + sanitizeText(record.filename), nameRoom)}
           </Text>
         )}
       </Box>

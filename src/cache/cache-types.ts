@@ -24,7 +24,7 @@ export interface MipmapCacheOptions {
 }
 
 /** Decodes in flight hold at most this much pixel memory (eight 24 MP AVIFs at once took 2.0 GB). */
-export const DECODE_BUDGET_BYTES = 512 * 1024 * 1024;
+export const DECODE_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /** Queue progress of the current run (reset when new work arrives after the queue went idle). */
 export interface QueueProgress {

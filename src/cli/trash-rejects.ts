@@ -77,6 +77,15 @@ export function registerTrashRejects(program: Command, ctx: CommandContext): voi
           },
         });
         if (started) bar?.stop();
+        if (summary.ids.length) {
+          // As `remove` does: their ids are never asked for again. Loaded only when needed.
+          const { forgetThumbnails } = await import('../cache/forget.js');
+          try {
+            await forgetThumbnails(file, summary.ids);
+          } catch (err) {
+            summary.errors.push({ path: '', message: `thumbnails not removed: ${(err as Error).message}` });
+          }
+        }
         printSummary(summary, opts);
         if (summary.interrupted) ctx.setExitCode(130);
         else if (summary.errors.length) ctx.setExitCode(1);

@@ -56,5 +56,6 @@ export async function finishTrash(lib: Library, intent: TrashIntent): Promise<st
     }
   }
   if (allTrashed) lib.remove(intent.ids);
+  else problems.push(`images ${intent.ids.join(', ')} stay in the library until their files are in the trash`);
   return problems;
 }

@@ -16,6 +16,8 @@ export interface TrashRejectsOptions {
 export interface TrashRejectsSummary {
   /** Library images removed (a pair counts both when both are in the library). */
   images: number;
+  /** Their ids (the CLI forgets their thumbnails). */
+  ids: number[];
   /** Files moved to the trash. */
   files: number;
   /** Each file and where it went (`to` is the trash can folder on a dry run). */
@@ -33,7 +35,7 @@ export interface TrashRejectsSummary {
  * keeper is not a reason to trash the raw.
  */
 export async function trashRejects(lib: Library, opts: TrashRejectsOptions = {}): Promise<TrashRejectsSummary> {
-  const summary: TrashRejectsSummary = { images: 0, files: 0, plan: [], finished: 0, errors: [], interrupted: false };
+  const summary: TrashRejectsSummary = { images: 0, ids: [], files: 0, plan: [], finished: 0, errors: [], interrupted: false };
   const journal = opts.dryRun ? undefined : new MoveJournal(lib.file);
   await journal?.lock();
   try {
@@ -71,6 +73,7 @@ export async function trashRejects(lib: Library, opts: TrashRejectsOptions = {})
           for (const [k, t] of trashed.entries()) summary.plan.push({ from: files[k]!, to: t.trashed });
         }
         summary.images += records.length;
+        if (!opts.dryRun) summary.ids.push(...records.map((r) => r.id));
         summary.files += files.length;
       } catch (err) {
         summary.errors.push({ path: files[0]!, message: (err as Error).message });

@@ -203,6 +203,9 @@ describe('termtable trash-rejects', () => {
     expect(existsSync(path.join(root, 'data', 'Trash'))).toBe(false);
 
     const gone = tree(path.join(photos, 'paris')).filter((f) => f.startsWith('IMG_0003'));
+    const id = list().find((r) => r.rejected)!.id;
+    const thumb = json<{ ok: boolean; path: string }>(tt('thumb', String(id), '--json'));
+    expect(existsSync(thumb.path)).toBe(true);
     const s = json<{ images: number; files: number; plan: { from: string; to: string }[] }>(tt('trash-rejects', '--json'));
     expect(gone).toContain('IMG_0003.JPG');
     expect(s).toMatchObject({ images: 1, files: gone.length });
@@ -214,5 +217,6 @@ describe('termtable trash-rejects', () => {
     }
     expect(existsSync(rejected)).toBe(false);
     expect(list().some((r) => r.rejected)).toBe(false);
+    expect(existsSync(thumb.path)).toBe(false); // its thumbnails are forgotten, as `remove` does
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { access, open } from 'node:fs/promises';
 import os from 'node:os';
 import { WorkerPool, WorkerTimeoutError, workerModule } from '../util/worker-pool.js';
@@ -133,8 +134,20 @@ interface ReadContext {
   problem?: string;
 }
 
+/**
+ * Without the compiled worker (a source checkout run through tsx before `npm run build`)
+ * exifr runs here, as it did before the pool: without a deadline, but working.
+ */
+let workerMissing: boolean | undefined;
+async function exifrInProcess(data: string | Buffer, options: Record<string, unknown>): Promise<unknown> {
+  const exifr = (await import('exifr')).default;
+  return exifr.parse(data, options);
+}
+
 /** exifr.parse in a worker under the file's deadline; a runaway parse is recorded in ctx and rejects. */
 async function exifrParse(ctx: ReadContext, data: string | Buffer, options: Record<string, unknown>): Promise<unknown> {
+  workerMissing ??= !existsSync(workerModule(import.meta.url, 'exifr-worker'));
+  if (workerMissing) return exifrInProcess(data, options);
   try {
     return await exifrPool().run({ data, options }, { timeoutMs: ctx.deadlineMs });
   } catch (err) {

@@ -168,8 +168,10 @@ export class Painter {
             imageKey: img.key,
             imageId: id,
             chunks: sequenceChunks(this.wrap(img.transmit), PAINT_CHUNK),
-            // A chunked transfer stopped half-way: end it (an empty last chunk), then free the id.
-            abort: this.wrap(kittyCommand({ m: 0, q: 2 }) + kittyDeleteImage(id)),
+            // A chunked transfer stopped half-way: end it with an empty last chunk; the truncated
+            // image fails to load, so nothing is kept. No a=d,d=I: kitty 0.26.5 frees every image
+            // without a placement on it, which blanked the pages kept for a revisit.
+            abort: this.wrap(kittyCommand({ m: 0, q: 2 })),
           });
         }
         this.transmitted.set(img.imageId, true);
@@ -232,6 +234,10 @@ export class Painter {
       if (oldest === undefined) break;
       this.transmitted.delete(oldest);
       before += this.wrap(kittyDeleteImage(oldest));
+      // kitty 0.26.5 frees every image without a placement on d=I, not only this one: what is
+      // not on screen now must be sent again when it is.
+      const placed = new Set([...next.values()].map((s) => s.imageId));
+      for (const id of [...this.transmitted.keys()]) if (!placed.has(id)) this.transmitted.delete(id);
     }
     return { before, units };
   }

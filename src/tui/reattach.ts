@@ -41,9 +41,20 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   let stopped = false;
   let client: string | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let lostAt = -Infinity;
+  const pollMs = opts.pollMs ?? 2000;
+  // A focus-in and the poll seeing the new client are one re-attach: send everything once.
+  const lost = () => {
+    const now = Date.now();
+    if (now - lostAt < pollMs * 1.5) return;
+    lostAt = now;
+    opts.onLost();
+  };
 
   const onCont = () => {
-    if (!stopped) opts.onLost();
+    if (stopped) return;
+    lostAt = Date.now();
+    opts.onLost();
   };
   process.on('SIGCONT', onCont);
 
@@ -52,16 +63,20 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
     timer = setInterval(() => {
       void tmuxClientPid(env).then((pid) => {
         if (stopped || pid === null) return;
-        if (client !== null && pid !== client) opts.onLost();
+        if (client !== null && pid !== client) lost();
         client = pid;
       });
-    }, opts.pollMs ?? 2000);
+    }, pollMs);
     timer.unref();
   }
 
   return {
     focusIn() {
-      if (!stopped && opts.caps.inTmux) opts.onLost();
+      if (stopped || !opts.caps.inTmux) return;
+      lost();
+      void tmuxClientPid(env).then((pid) => {
+        if (pid !== null) client = pid;
+      });
     },
     stop() {
       stopped = true;

@@ -63,9 +63,11 @@ describe('Painter (kitty)', () => {
     p.frame([at('a', 0, 0, imgs[1]!)]);
     const third = p.frame([at('a', 0, 0, imgs[2]!)]);
     expect(third.before).toContain('a=d,d=I,i=1,q=2');
+    // kitty 0.26.5 frees every unplaced image on d=I, so image 2 (not on screen) is counted gone
+    // too and would be sent again: at exit only what is on screen is left to free.
+    expect(p.frame([at('a', 0, 0, imgs[1]!)]).after).toContain('i=2;P');
     const exit = p.clearAll();
     expect(exit).toContain('a=d,d=I,i=2');
-    expect(exit).toContain('a=d,d=I,i=3');
     expect(exit).toContain('a=d,d=A,q=2');
   });
 

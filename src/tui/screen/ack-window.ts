@@ -45,6 +45,7 @@ export class AckWindow {
   #answered = false;
   #disabled = false;
   #firstMarkAt: number | null = null;
+  #stalls = 0;
 
   constructor(options: AckWindowOptions = {}) {
     this.#minWindow = options.minWindow ?? 64 * 1024;
@@ -72,11 +73,27 @@ export class AckWindow {
   /** Whether more picture bytes may be written now. */
   open(): boolean {
     if (this.#disabled) return true;
-    if (!this.#answered && this.#firstMarkAt !== null && this.#now() - this.#firstMarkAt > this.#giveUpMs) {
+    const now = this.#now();
+    if (!this.#answered && this.#firstMarkAt !== null && now - this.#firstMarkAt > this.#giveUpMs) {
       this.#disabled = true;
       return true;
     }
+    // An answer that never comes (lost, or eaten by something between us and the terminal) must
+    // not stall the pictures: marks older than a generous multiple of the round trip are dropped.
+    const oldest = this.#marks[0];
+    if (oldest && now - oldest.at > this.stallMs) {
+      this.#marks = [];
+      this.#inFlight = 0;
+      this.#unmarked = 0;
+      if (++this.#stalls >= 3) this.#disabled = true;
+      return true;
+    }
     return this.#inFlight < this.window;
+  }
+
+  /** How long an unanswered mark may hold the window shut. */
+  get stallMs(): number {
+    return Math.max(this.#giveUpMs / 2, Number.isFinite(this.#minRtt) ? 8 * this.#minRtt : 0);
   }
 
   /** Picture bytes written. */
@@ -86,9 +103,12 @@ export class AckWindow {
     this.#inFlight += bytes;
   }
 
-  /** Whether a mark should follow what was just written (there are bytes it would acknowledge). */
-  wantsMark(): boolean {
-    return !this.#disabled && this.#unmarked > 0;
+  /**
+   * Whether a mark should follow what was just written: enough bytes to acknowledge (one mark
+   * per small placement would be a query per picture), or the end of a burst.
+   */
+  wantsMark(endOfBurst = false): boolean {
+    return !this.#disabled && this.#unmarked > 0 && (endOfBurst || this.#unmarked >= 16 * 1024);
   }
 
   /** A DSR query was written after `sent` bytes. */

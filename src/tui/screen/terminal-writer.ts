@@ -52,6 +52,7 @@ export class TerminalWriter {
   #waitingDrain = false;
   #scheduled = false;
   #closed = false;
+  #recheck: NodeJS.Timeout | null = null;
 
   constructor(opts: TerminalWriterOptions) {
     this.#opts = opts;
@@ -143,8 +144,12 @@ export class TerminalWriter {
       }
       const flow = this.#opts.flow;
       if (flow && !flow.open()) {
-        // Wait for the terminal's answers; answered() pumps again.
+        // Wait for the terminal's answers (answered() pumps again), and look again shortly in
+        // case they never come (open() then lets the pictures go).
         this.#queue.unshift(unit);
+        // Bytes not yet asked about must be asked about, or no answer could open the window.
+        this.#mark(true);
+        this.#recheckSoon();
         return;
       }
       this.#current = { unit, next: 0 };
@@ -162,9 +167,18 @@ export class TerminalWriter {
     this.#continue();
   }
 
-  #mark(): void {
+  #recheckSoon(): void {
+    if (this.#recheck) return;
+    this.#recheck = setTimeout(() => {
+      this.#recheck = null;
+      this.#pump();
+    }, 100);
+    this.#recheck.unref?.();
+  }
+
+  #mark(endOfBurst = this.#queue.length === 0): void {
     const flow = this.#opts.flow;
-    if (!flow?.wantsMark()) return;
+    if (!flow?.wantsMark(endOfBurst)) return;
     this.#write(DSR_QUERY);
     flow.marked();
   }

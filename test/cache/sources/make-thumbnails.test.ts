@@ -38,13 +38,43 @@ describe('every corpus photo yields upright thumbnails at each level', () => {
   });
 });
 
+/**
+ * The same 1200x800 landscape (six colour blocks, so any turn or mirror shows) stored as EXIF
+ * orientation n expects it: what the corpus's landscape-orient-N.jpg set is, made here.
+ */
+async function orientedSet(dir: string): Promise<string[]> {
+  const [w, h] = [1200, 800];
+  const colours = [[220, 30, 30], [30, 200, 40], [30, 60, 220], [240, 220, 30], [200, 40, 200], [40, 200, 200]];
+  const px = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set(colours[Math.min(2, Math.floor((x * 3) / w)) + (y < h / 2 ? 0 : 3)]!, (y * w + x) * 3);
+  // The inverse of each orientation's display transform (sharp rotates before it mirrors).
+  type Img = ReturnType<typeof sharp>;
+  const store: ((s: Img) => Img)[] = [
+    (s) => s, (s) => s.flop(), (s) => s.rotate(180), (s) => s.flip(),
+    (s) => s.rotate(270).flop(), (s) => s.rotate(270), (s) => s.rotate(90).flop(), (s) => s.rotate(90),
+  ];
+  const files: string[] = [];
+  for (let n = 1; n <= 8; n++) {
+    const stored = await store[n - 1]!(sharp(px, { raw: { width: w, height: h, channels: 3 } })).png().toBuffer();
+    const file = path.join(dir, `landscape-orient-${n}.jpg`);
+    await sharp(stored).withMetadata({ orientation: n }).jpeg({ quality: 92 }).toFile(file);
+    files[n] = file;
+  }
+  return files;
+}
+
 describe('orientation', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+  const set = orientedSet(tmp.dir);
+
   it('all eight EXIF orientations come out as the same upright landscape', async () => {
-    const [reference] = await ok('photos/landscape-orient-1.jpg', [1]);
+    const oriented = await set;
+    const [reference] = await ok(oriented[1]!, [1]);
     for (let n = 2; n <= 8; n++) {
-      const [t] = await ok(`photos/landscape-orient-${n}.jpg`, [1]);
+      const [t] = await ok(oriented[n]!, [1]);
       expect([t?.width, t?.height]).toEqual([256, 171]);
-      // Only the digit drawn on each differs: a wrong turn or mirror differs by 70+.
+      // A wrong turn or mirror moves whole colour blocks: a mean difference of 70+.
       expect(await meanDiff(reference!.jpeg, t!.jpeg)).toBeLessThan(10);
     }
     const mirrored = await sharp(reference!.jpeg).flop().jpeg().toBuffer();
@@ -52,8 +82,9 @@ describe('orientation', () => {
   });
 
   it('applies the user rotation clockwise after EXIF orientation', async () => {
-    const [upright] = await ok('photos/landscape-orient-1.jpg', [1]);
-    const [turned] = await ok('photos/landscape-orient-6.jpg', [1], {}, { rotation: 1 });
+    const oriented = await set;
+    const [upright] = await ok(oriented[1]!, [1]);
+    const [turned] = await ok(oriented[6]!, [1], {}, { rotation: 1 });
     expect([turned?.width, turned?.height]).toEqual([171, 256]);
     const expected = await sharp(upright!.jpeg).rotate(90).jpeg().toBuffer();
     expect(await meanDiff(expected, turned!.jpeg)).toBeLessThan(10);

@@ -8,6 +8,7 @@ import { resyncSidecar } from '../db/sidecar-sync.js';
 import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
+import { sanitizeText } from '../util/sanitize.js';
 import { memoryBudget, thumbnailPrefs } from './memory-budget.js';
 import { TextPainter } from './text-painter.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
@@ -85,6 +86,8 @@ export function cachePort(cache: MipmapCache, pictures: () => { entries: number;
         `encoded pictures: ${pictures().entries}, ${mb(pictures().bytes)} of ${mb(pictures().maxBytes)}`,
         `failed thumbnails remembered: ${s.deadEntries}; queue: ${s.queue.queued} waiting, ${s.queue.running} running`,
         `disk backend: ${cache.preferences.diskBackend ? cache.diskDir : 'off'}`,
+        // The saved cache's and the disk's problems, in the pane as well as the status line.
+        ...this.notices().map((n) => `warning: ${sanitizeText(n)}`),
       ];
     },
     averageEntryBytes() {

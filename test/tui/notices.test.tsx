@@ -14,6 +14,9 @@ describe('standing problems reach the status line', () => {
       const frame = await app.waitFor((f) => /cache/i.test(f.split('\n').slice(-3).join('\n')) && h.store.getSnapshot().notices.length > 0, 'notice');
       expect(h.store.getSnapshot().notices[0]).toMatch(/cache/i);
       expect(frame).toContain(h.store.getSnapshot().notices[0]!.slice(0, 30));
+      // And in the preferences pane, beside the cache statistics.
+      await app.press('p');
+      await app.waitFor((f) => f.includes('warning:'), 'warning in the pane');
     } finally {
       app.unmount();
       await h.close();

@@ -124,7 +124,7 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
   );
   const lastFrame = () => frames.at(-1) ?? '';
   // Generous: a loaded 2-core machine (CI beside other work) can take seconds per frame.
-  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 30_000): Promise<string> => {
+  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 60_000): Promise<string> => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const f = lastFrame();
@@ -152,7 +152,7 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
     },
     waitFor,
     /** Waits until every slot on screen shows its image (not a placeholder or stand-in), written to the terminal. */
-    waitForImages: async (timeoutMs = 15_000) => {
+    waitForImages: async (timeoutMs = 60_000) => {
       const frame = await waitFor(() => {
         const snap = store.getSnapshot();
         return [...snap.thumbs.values()].every((v) => v.status === 'failed' || (v.status === 'ready' && !v.standIn));

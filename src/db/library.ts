@@ -2,35 +2,10 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ExifFacts } from './exif.js';
 import { labelsToMask, maskToLabels } from './labels.js';
+import { ITERATE_CHUNK, ORDER_BY, queryKey, toRecord, whereOf } from './library-queries.js';
+import { prepareStatements, type LibraryStatements } from './library-statements.js';
 import { openLibraryDatabase } from './open-library.js';
-import type { CollectionQuery, CullingSnapshot, ImageRecord, SortKey } from './types.js';
-
-/** Row of `images` joined with its film roll path. */
-interface ImageRow {
-  id: number;
-  film_roll_id: number;
-  roll_path: string;
-  filename: string;
-  file_size: number;
-  mtime: number;
-  width: number | null;
-  height: number | null;
-  orientation: number;
-  rotation: number;
-  maker: string | null;
-  model: string | null;
-  lens: string | null;
-  exposure_time: number | null;
-  f_number: number | null;
-  iso: number | null;
-  focal_length: number | null;
-  taken_at: string | null;
-  rating: number;
-  rejected: number;
-  labels: number;
-  imported_at: string;
-  sidecar_pending: number;
-}
+import type { CollectionQuery, CullingSnapshot, ImageRecord } from './types.js';
 
 /** What import knows of a file before it writes it: everything but id and culling. */
 export interface ImageFacts extends ExifFacts {
@@ -42,90 +17,6 @@ export interface ImageFacts extends ExifFacts {
 export type ImportWrite =
   | { kind: 'insert'; folder: string; filename: string; facts: ImageFacts; culling?: Omit<CullingSnapshot, 'id'> }
   | { kind: 'update'; id: number; facts: ImageFacts };
-
-/** Orders are total (id breaks ties) so a page boundary never shows an image twice. */
-const ORDER_BY: Record<SortKey, string> = {
-  taken: 'i.taken_at, i.id',
-  name: 'i.filename, i.id',
-  // Best first; rejected images go last.
-  rating: 'i.rejected, i.rating DESC, i.id',
-  imported: 'i.imported_at, i.id',
-};
-
-const SELECT_IMAGE = `SELECT i.*, f.path AS roll_path FROM images i JOIN film_rolls f ON f.id = i.film_roll_id`;
-
-/** Rows per chunk of iterate(): a statement is never left open across the caller's own writes. */
-const ITERATE_CHUNK = 256;
-
-function toRecord(row: ImageRow): ImageRecord {
-  return {
-    id: row.id,
-    path: path.join(row.roll_path, row.filename),
-    filmRoll: row.roll_path,
-    filmRollId: row.film_roll_id,
-    filename: row.filename,
-    fileSize: row.file_size,
-    mtime: row.mtime,
-    width: row.width,
-    height: row.height,
-    orientation: row.orientation,
-    rotation: row.rotation,
-    maker: row.maker,
-    model: row.model,
-    lens: row.lens,
-    exposureTime: row.exposure_time,
-    fNumber: row.f_number,
-    iso: row.iso,
-    focalLength: row.focal_length,
-    takenAt: row.taken_at,
-    rating: row.rating,
-    rejected: row.rejected === 1,
-    labels: maskToLabels(row.labels),
-    importedAt: row.imported_at,
-    sidecarPending: row.sidecar_pending === 1,
-  };
-}
-
-/** WHERE clause and its parameters for a query's filters. */
-function whereOf(q: CollectionQuery): { sql: string; params: (string | number)[] } {
-  const terms: string[] = [];
-  const params: (string | number)[] = [];
-  if (q.filmRoll !== undefined) {
-    terms.push('i.film_roll_id = (SELECT id FROM film_rolls WHERE path = ?)');
-    params.push(path.resolve(q.filmRoll));
-  }
-  if (q.minRating !== undefined) {
-    terms.push('i.rating >= ? AND i.rejected = 0');
-    params.push(q.minRating);
-  }
-  if (q.rejected === 'only') terms.push('i.rejected = 1');
-  if (q.rejected === 'exclude') terms.push('i.rejected = 0');
-  if (q.label !== undefined) {
-    terms.push('(i.labels & ?) != 0');
-    params.push(labelsToMask([q.label]));
-  }
-  if (q.groupPairs !== false) {
-    // A RAW+JPEG pair is one item: only its leader (src/db/groups.ts) is collected.
-    terms.push('NOT EXISTS (SELECT 1 FROM image_groups g WHERE g.image_id = i.id AND g.leader_id <> i.id)');
-  }
-  if (q.text !== undefined && q.text !== '') {
-    terms.push("i.filename LIKE ? ESCAPE '\\'");
-    params.push(`%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-  }
-  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
-}
-
-function queryKey(q: CollectionQuery): string {
-  return JSON.stringify([
-    q.filmRoll === undefined ? null : path.resolve(q.filmRoll),
-    q.minRating ?? null,
-    q.rejected ?? null,
-    q.label ?? null,
-    q.text ?? null,
-    q.sort ?? 'taken',
-    q.groupPairs !== false,
-  ]);
-}
 
 /**
  * The image library: one SQLite file shared by the TUI, `generate-cache` and the commands.
@@ -145,7 +36,7 @@ export class Library {
   readOnly = false;
   readOnlyReason: string | null = null;
   private readonly db: Database.Database;
-  private readonly stmt;
+  private readonly stmt: LibraryStatements;
   private collectedKey: string | null = null;
   private collectedUsesCulling = false;
   private collectedCount = 0;
@@ -158,64 +49,7 @@ export class Library {
     this.db = db;
     db.exec(`CREATE TEMP TABLE collected (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL);
              CREATE INDEX temp.collected_by_id ON collected (id);`);
-    this.stmt = {
-      get: db.prepare<[number], ImageRow>(`${SELECT_IMAGE} WHERE i.id = ?`),
-      getByPath: db.prepare<[string, string], ImageRow>(`${SELECT_IMAGE} WHERE f.path = ? AND i.filename = ?`),
-      countRange: db.prepare<[number, number], number>('SELECT count(*) FROM images WHERE id BETWEEN ? AND ?').pluck(),
-      getMany: db.prepare<[string], ImageRow>(`${SELECT_IMAGE} WHERE i.id IN (SELECT value FROM json_each(?))`),
-      page: db.prepare<[number, number], ImageRow>(
-        `SELECT i.*, f.path AS roll_path FROM temp.collected c
-           JOIN images i ON i.id = c.id JOIN film_rolls f ON f.id = i.film_roll_id
-          WHERE c.pos BETWEEN ? AND ? ORDER BY c.pos`,
-      ),
-      indexOf: db.prepare<[number], number>('SELECT pos FROM temp.collected WHERE id = ?').pluck(),
-      clearCollected: db.prepare('DELETE FROM temp.collected'),
-      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-      iterate: db.prepare<[number, number, number], ImageRow>(
-        `${SELECT_IMAGE} WHERE i.id > ? AND i.id <= ? ORDER BY i.id LIMIT ?`,
-      ),
-      filmRolls: db.prepare<[], { id: number; path: string; imageCount: number }>(
-        `SELECT f.id, f.path, count(i.id) AS imageCount FROM film_rolls f
-           LEFT JOIN images i ON i.film_roll_id = f.id GROUP BY f.id ORDER BY f.path`,
-      ),
-      filmRollByPath: db.prepare<[string], number>('SELECT id FROM film_rolls WHERE path = ?').pluck(),
-      insertFilmRoll: db.prepare<[string], number>(
-        'INSERT INTO film_rolls (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id',
-      ).pluck(),
-      rollFacts: db.prepare<[number], { id: number; filename: string; file_size: number; mtime: number }>(
-        'SELECT id, filename, file_size, mtime FROM images WHERE film_roll_id = ?',
-      ),
-      insertImage: db.prepare(
-        `INSERT INTO images (film_roll_id, filename, file_size, mtime, width, height, orientation, maker, model,
-                             lens, exposure_time, f_number, iso, focal_length, taken_at, rating, rejected, labels,
-                             imported_at)
-         VALUES (@filmRollId, @filename, @fileSize, @mtime, @width, @height, @orientation, @maker, @model,
-                 @lens, @exposureTime, @fNumber, @iso, @focalLength, @takenAt, @rating, @rejected, @labels,
-                 @importedAt)
-         ON CONFLICT (film_roll_id, filename) DO NOTHING
-         RETURNING id`,
-      ),
-      updateImage: db.prepare(
-        `UPDATE images SET file_size = @fileSize, mtime = @mtime, width = @width, height = @height,
-                orientation = @orientation, maker = @maker, model = @model, lens = @lens,
-                exposure_time = @exposureTime, f_number = @fNumber, iso = @iso, focal_length = @focalLength,
-                taken_at = @takenAt
-          WHERE id = @id`,
-      ),
-      updateFileFacts: db.prepare<[number, number, number]>('UPDATE images SET file_size = ?, mtime = ? WHERE id = ?'),
-      cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number; sidecar_pending: number }>(
-        'SELECT rating, rejected, labels, sidecar_pending FROM images WHERE id = ?',
-      ),
-      setCulling: db.prepare<[number, number, number, number]>(
-        'UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?',
-      ),
-      setRotation: db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?'),
-      rotate: db.prepare<[number, number]>('UPDATE images SET rotation = (rotation + 4 + ?) % 4 WHERE id = ?'),
-      remove: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
-      removeEmptyRolls: db.prepare(
-        'DELETE FROM film_rolls WHERE NOT EXISTS (SELECT 1 FROM images WHERE film_roll_id = film_rolls.id)',
-      ),
-    };
+    this.stmt = prepareStatements(db);
   }
 
   /**

@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { labelsToMask, maskToLabels } from './labels.js';
+import type { CollectionQuery, ImageRecord, SortKey } from './types.js';
+
+/*
+ * The SQL side of Library's reads: the row it selects, how a row becomes an ImageRecord, and
+ * how a CollectionQuery becomes a WHERE clause and an order (split from library.ts).
+ */
+
+/** Row of `images` joined with its film roll path. */
+export interface ImageRow {
+  id: number;
+  film_roll_id: number;
+  roll_path: string;
+  filename: string;
+  file_size: number;
+  mtime: number;
+  width: number | null;
+  height: number | null;
+  orientation: number;
+  rotation: number;
+  maker: string | null;
+  model: string | null;
+  lens: string | null;
+  exposure_time: number | null;
+  f_number: number | null;
+  iso: number | null;
+  focal_length: number | null;
+  taken_at: string | null;
+  rating: number;
+  rejected: number;
+  labels: number;
+  imported_at: string;
+  sidecar_pending: number;
+}
+
+/** Orders are total (id breaks ties) so a page boundary never shows an image twice. */
+export const ORDER_BY: Record<SortKey, string> = {
+  taken: 'i.taken_at, i.id',
+  name: 'i.filename, i.id',
+  // Best first; rejected images go last.
+  rating: 'i.rejected, i.rating DESC, i.id',
+  imported: 'i.imported_at, i.id',
+};
+
+export const SELECT_IMAGE = `SELECT i.*, f.path AS roll_path FROM images i JOIN film_rolls f ON f.id = i.film_roll_id`;
+
+/** Rows per chunk of iterate(): a statement is never left open across the caller's own writes. */
+export const ITERATE_CHUNK = 256;
+
+export function toRecord(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    path: path.join(row.roll_path, row.filename),
+    filmRoll: row.roll_path,
+    filmRollId: row.film_roll_id,
+    filename: row.filename,
+    fileSize: row.file_size,
+    mtime: row.mtime,
+    width: row.width,
+    height: row.height,
+    orientation: row.orientation,
+    rotation: row.rotation,
+    maker: row.maker,
+    model: row.model,
+    lens: row.lens,
+    exposureTime: row.exposure_time,
+    fNumber: row.f_number,
+    iso: row.iso,
+    focalLength: row.focal_length,
+    takenAt: row.taken_at,
+    rating: row.rating,
+    rejected: row.rejected === 1,
+    labels: maskToLabels(row.labels),
+    importedAt: row.imported_at,
+    sidecarPending: row.sidecar_pending === 1,
+  };
+}
+
+/** WHERE clause and its parameters for a query's filters. */
+export function whereOf(q: CollectionQuery): { sql: string; params: (string | number)[] } {
+  const terms: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.filmRoll !== undefined) {
+    terms.push('i.film_roll_id = (SELECT id FROM film_rolls WHERE path = ?)');
+    params.push(path.resolve(q.filmRoll));
+  }
+  if (q.minRating !== undefined) {
+    terms.push('i.rating >= ? AND i.rejected = 0');
+    params.push(q.minRating);
+  }
+  if (q.rejected === 'only') terms.push('i.rejected = 1');
+  if (q.rejected === 'exclude') terms.push('i.rejected = 0');
+  if (q.label !== undefined) {
+    terms.push('(i.labels & ?) != 0');
+    params.push(labelsToMask([q.label]));
+  }
+  if (q.groupPairs !== false) {
+    // A RAW+JPEG pair is one item: only its leader (src/db/groups.ts) is collected.
+    terms.push('NOT EXISTS (SELECT 1 FROM image_groups g WHERE g.image_id = i.id AND g.leader_id <> i.id)');
+  }
+  if (q.text !== undefined && q.text !== '') {
+    terms.push("i.filename LIKE ? ESCAPE '\\'");
+    params.push(`%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
+}
+
+export function queryKey(q: CollectionQuery): string {
+  return JSON.stringify([
+    q.filmRoll === undefined ? null : path.resolve(q.filmRoll),
+    q.minRating ?? null,
+    q.rejected ?? null,
+    q.label ?? null,
+    q.text ?? null,
+    q.sort ?? 'taken',
+    q.groupPairs !== false,
+  ]);
+}

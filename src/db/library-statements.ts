@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+import { SELECT_IMAGE, type ImageRow } from './library-queries.js';
+
+/** Library's prepared statements, made once per connection (split from library.ts). */
+export function prepareStatements(db: Database.Database) {
+  return {
+    get: db.prepare<[number], ImageRow>(`${SELECT_IMAGE} WHERE i.id = ?`),
+    getByPath: db.prepare<[string, string], ImageRow>(`${SELECT_IMAGE} WHERE f.path = ? AND i.filename = ?`),
+    countRange: db.prepare<[number, number], number>('SELECT count(*) FROM images WHERE id BETWEEN ? AND ?').pluck(),
+    getMany: db.prepare<[string], ImageRow>(`${SELECT_IMAGE} WHERE i.id IN (SELECT value FROM json_each(?))`),
+    page: db.prepare<[number, number], ImageRow>(
+      `SELECT i.*, f.path AS roll_path FROM temp.collected c
+         JOIN images i ON i.id = c.id JOIN film_rolls f ON f.id = i.film_roll_id
+        WHERE c.pos BETWEEN ? AND ? ORDER BY c.pos`,
+    ),
+    indexOf: db.prepare<[number], number>('SELECT pos FROM temp.collected WHERE id = ?').pluck(),
+    clearCollected: db.prepare('DELETE FROM temp.collected'),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+    iterate: db.prepare<[number, number, number], ImageRow>(
+      `${SELECT_IMAGE} WHERE i.id > ? AND i.id <= ? ORDER BY i.id LIMIT ?`,
+    ),
+    filmRolls: db.prepare<[], { id: number; path: string; imageCount: number }>(
+      `SELECT f.id, f.path, count(i.id) AS imageCount FROM film_rolls f
+         LEFT JOIN images i ON i.film_roll_id = f.id GROUP BY f.id ORDER BY f.path`,
+    ),
+    filmRollByPath: db.prepare<[string], number>('SELECT id FROM film_rolls WHERE path = ?').pluck(),
+    insertFilmRoll: db.prepare<[string], number>(
+      'INSERT INTO film_rolls (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id',
+    ).pluck(),
+    rollFacts: db.prepare<[number], { id: number; filename: string; file_size: number; mtime: number }>(
+      'SELECT id, filename, file_size, mtime FROM images WHERE film_roll_id = ?',
+    ),
+    insertImage: db.prepare(
+      `INSERT INTO images (film_roll_id, filename, file_size, mtime, width, height, orientation, maker, model,
+                           lens, exposure_time, f_number, iso, focal_length, taken_at, rating, rejected, labels,
+                           imported_at)
+       VALUES (@filmRollId, @filename, @fileSize, @mtime, @width, @height, @orientation, @maker, @model,
+               @lens, @exposureTime, @fNumber, @iso, @focalLength, @takenAt, @rating, @rejected, @labels,
+               @importedAt)
+       ON CONFLICT (film_roll_id, filename) DO NOTHING
+       RETURNING id`,
+    ),
+    updateImage: db.prepare(
+      `UPDATE images SET file_size = @fileSize, mtime = @mtime, width = @width, height = @height,
+              orientation = @orientation, maker = @maker, model = @model, lens = @lens,
+              exposure_time = @exposureTime, f_number = @fNumber, iso = @iso, focal_length = @focalLength,
+              taken_at = @takenAt
+        WHERE id = @id`,
+    ),
+    updateFileFacts: db.prepare<[number, number, number]>('UPDATE images SET file_size = ?, mtime = ? WHERE id = ?'),
+    cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number; sidecar_pending: number }>(
+      'SELECT rating, rejected, labels, sidecar_pending FROM images WHERE id = ?',
+    ),
+    setCulling: db.prepare<[number, number, number, number]>(
+      'UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?',
+    ),
+    setRotation: db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?'),
+    rotate: db.prepare<[number, number]>('UPDATE images SET rotation = (rotation + 4 + ?) % 4 WHERE id = ?'),
+    remove: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
+    removeEmptyRolls: db.prepare(
+      'DELETE FROM film_rolls WHERE NOT EXISTS (SELECT 1 FROM images WHERE film_roll_id = film_rolls.id)',
+    ),
+  };
+}
+
+export type LibraryStatements = ReturnType<typeof prepareStatements>;

@@ -5,7 +5,7 @@ import { DiskCache } from '../cache/disk-cache.js';
 import { LEVEL_SIZES, LEVELS, MAX_LEVEL, type Level } from '../cache/types.js';
 import { mipmapCacheFile, mipmapDir } from '../config/paths.js';
 import { loadPreferences } from '../config/preferences.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, type CommandContext } from './common.js';
 
 interface StatsOptions {
@@ -78,7 +78,7 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
         warnings: [prefsWarning, loaded.warning].filter((w): w is string => typeof w === 'string'),
       };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        process.stdout.write(`${terminalSafeJson(out)}\n`);
         return;
       }
       for (const w of out.warnings) process.stderr.write(`termtable: ${sanitizeText(w)}\n`);

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { COLOR_LABELS, type ColorLabel } from '../db/types.js';
 import { exportPicks, type ExportSummary } from '../files/export.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { Library } from '../db/library.js';
 import { choiceArg, intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
@@ -23,7 +23,7 @@ function printSummary(s: ExportSummary, opts: ExportCommandOptions): void {
   if (opts.json) {
     const { images, files, bytes, alreadyThere, renamed, root, finished, errors, interrupted } = s;
     const out = { images, files, bytes, alreadyThere, renamed, root, finished, errors, interrupted, dryRun: opts.dryRun === true };
-    process.stdout.write(`${JSON.stringify(opts.dryRun ? { ...out, plan: s.plan } : out)}\n`);
+    process.stdout.write(`${terminalSafeJson(opts.dryRun ? { ...out, plan: s.plan } : out)}\n`);
     return;
   }
   if (opts.dryRun) for (const p of s.plan) process.stdout.write(`${sanitizeText(p.from)} -> ${sanitizeText(p.to)}\n`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
 import { CAUSE_LABELS, MAX_LEVEL, type Level } from '../cache/types.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 import { batchPreferences, openExistingLibrary } from './batch.js';
 import { thumbnailProgressBar } from './progress.js';
@@ -19,7 +19,7 @@ interface GenerateCacheOptions {
 function printSummary(summary: GenerateSummary, json: boolean): void {
   if (json) {
     const { generated, present, failed } = summary;
-    process.stdout.write(`${JSON.stringify({ generated, present, failed })}\n`);
+    process.stdout.write(`${terminalSafeJson({ generated, present, failed })}\n`);
     return;
   }
   for (const f of summary.failed) {

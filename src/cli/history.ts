@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listHistory, type HistoryEntry } from '../db/history.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { openExistingLibrary } from './batch.js';
 import { intArg, libraryPathFrom, type CommandContext } from './common.js';
 
@@ -30,7 +30,7 @@ export function registerHistory(program: Command, _ctx: CommandContext): void {
       try {
         const limit = opts.limit === undefined ? DEFAULT_LIMIT : opts.limit === 0 ? undefined : opts.limit;
         const entries = listHistory(lib, limit === undefined ? {} : { limit });
-        const text = entries.map((e) => (opts.json ? JSON.stringify(e) : formatEntry(e))).join('\n');
+        const text = entries.map((e) => (opts.json ? terminalSafeJson(e) : formatEntry(e))).join('\n');
         if (text) process.stdout.write(`${text}\n`);
         else if (!opts.json) process.stdout.write('no culling changes yet\n');
       } finally {

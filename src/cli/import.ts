@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { importFolders, type ImportSummary } from '../db/import.js';
 import { Library } from '../db/library.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { makeImportThumbnails } from './batch.js';
 import { libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
@@ -61,7 +61,7 @@ export async function importWithProgress(lib: Library, dirs: readonly string[]):
 function printSummary(summary: ImportSummary, json: boolean): void {
   const { imported, updated, unchanged, skipped, sidecarsUpdated, errors } = summary;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ imported, updated, unchanged, skipped, sidecarsUpdated, errors })}\n`);
+    process.stdout.write(`${terminalSafeJson({ imported, updated, unchanged, skipped, sidecarsUpdated, errors })}\n`);
     return;
   }
   for (const e of errors) process.stderr.write(`termtable: ${sanitizeText(e.path)}: ${sanitizeText(e.message)}\n`);

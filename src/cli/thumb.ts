@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { MipmapCache } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
 import { CAUSE_LABELS, LEVEL_SIZES, MAX_LEVEL, type Level } from '../cache/types.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 import { batchPreferences, openExistingLibrary } from './batch.js';
 
@@ -45,13 +45,13 @@ export function registerThumb(program: Command, ctx: CommandContext): void {
           const bytes = await stat(file).then((st) => st.size, () => r.jpeg.length);
           if (opts.json) {
             const out = { id, level, ok: true, path: file, width: r.width, height: r.height, bytes, source: r.source, offline: r.offline === true };
-            process.stdout.write(`${JSON.stringify(out)}\n`);
+            process.stdout.write(`${terminalSafeJson(out)}\n`);
           } else {
             process.stdout.write(`${sanitizeText(file)}  ${r.width}x${r.height}  ${bytes} bytes  ${r.source}${r.offline ? '  offline' : ''}\n`);
           }
         } else {
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify({ id, level, ok: false, path: record.path, cause: r.cause, message: r.detail })}\n`);
+            process.stdout.write(`${terminalSafeJson({ id, level, ok: false, path: record.path, cause: r.cause, message: r.detail })}\n`);
           } else {
             process.stdout.write(`image ${id} ${sanitizeText(record.path)}: ${CAUSE_LABELS[r.cause]}: ${sanitizeText(r.detail)}\n`);
           }

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { Library } from '../db/library.js';
 import { trashRejects, type TrashRejectsSummary } from '../files/trash-rejects.js';
-import { sanitizeText } from '../util/sanitize.js';
+import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
 interface TrashRejectsCommandOptions {
@@ -15,7 +15,7 @@ interface TrashRejectsCommandOptions {
 function printSummary(s: TrashRejectsSummary, opts: TrashRejectsCommandOptions): void {
   if (opts.json) {
     const { images, files, plan, finished, errors, interrupted } = s;
-    process.stdout.write(`${JSON.stringify({ images, files, finished, errors, interrupted, dryRun: opts.dryRun === true, plan })}\n`);
+    process.stdout.write(`${terminalSafeJson({ images, files, finished, errors, interrupted, dryRun: opts.dryRun === true, plan })}\n`);
     return;
   }
   for (const p of s.plan) process.stdout.write(`${sanitizeText(p.from)} -> ${sanitizeText(p.to)}\n`);

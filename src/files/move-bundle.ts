@@ -1,6 +1,7 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Library } from '../db/library.js';
+import { movePathsAndSidecars } from '../db/sidecar-moves.js';
 import type { Intent, MoveJournal } from './journal.js';
 import { exists, fsyncDir, moveNoReplace, removeDeadParts, sameContent } from './transfer.js';
 
@@ -20,7 +21,7 @@ export async function moveBundle(lib: Library, journal: MoveJournal, intent: Mov
       moved.push([from, to]);
     }
     // Refused when another process gave the library one of these paths since the plan was made.
-    lib.movePaths(intent.images.map((i) => ({ id: i.id, path: i.to })));
+    movePathsAndSidecars(lib, intent.images.map((i) => ({ id: i.id, path: i.to })), intent.files);
   } catch (err) {
     for (const [from, to] of moved.reverse()) await moveNoReplace(to, from);
     await journal.done(seq);
@@ -64,7 +65,7 @@ export async function finishMove(lib: Library, intent: MoveIntent): Promise<stri
   }
   const images = intent.images.filter((i) => arrived.has(i.to));
   try {
-    if (images.length) lib.movePaths(images.map((i) => ({ id: i.id, path: i.to })));
+    if (images.length) movePathsAndSidecars(lib, images.map((i) => ({ id: i.id, path: i.to })), intent.files);
   } catch (err) {
     problems.push(`${(err as Error).message}; the files are in place, the library still has the old paths`);
   }

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/corpus.js';
@@ -140,6 +141,60 @@ describe.skipIf(!hasTmux)('terminal hygiene of the real binary', () => {
     const files = readdirSync(cacheDir).filter((f) => f.endsWith('.cache'));
     expect(files.length).toBe(1);
   });
+});
+
+describe.skipIf(!hasTmux)('Ctrl-Z and fg in a real shell', () => {
+  // dash (Debian's sh) has job control when interactive and, unlike bash, neither saves nor
+  // restores the terminal's modes around a stopped job: what `stty` shows at its prompt is what
+  // termtable left.
+  it('Ctrl-Z gives the shell back a restored terminal; fg redraws everything, pictures included', async () => {
+    const name = 'susp';
+    const target = `${name}`;
+    const pane = () => tmux('capture-pane', '-p', '-t', target);
+    const flags = () => tmux('display', '-p', '-t', target, '#{alternate_on} #{cursor_flag}').trim();
+    const typed = (line: string) => tmux('send-keys', '-t', target, '-l', line);
+    const enter = () => tmux('send-keys', '-t', target, 'Enter');
+    // Run alone (-t) the first test has not imported the folder: importing again is a no-op.
+    await promisify(execFile)(process.execPath, [BIN, 'import', '--json', path.join(root, 'photos')], { env });
+    tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `cd ${JSON.stringify(root)} && env -u ENV PS1='tt-shell$ ' sh -i`);
+    tmux('set', '-g', 'allow-passthrough', 'on');
+    await waitFor(() => pane().includes('tt-shell$'), 'the shell prompt');
+    const vars = ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME'].map((k) => `${k}=${JSON.stringify(env[k])}`);
+    // kitty pictures go through tmux's passthrough: what fg must send again is more than text.
+    typed(`env ${vars.join(' ')} TERMTABLE_PROTOCOL=kitty ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --no-import`);
+    enter();
+    await waitFor(() => pane().includes('termtable · grid') && flags().startsWith('1'), 'the grid');
+    await waitFor(() => /1\/5/.test(pane()), 'the collection counted');
+
+    tmux('send-keys', '-t', target, 'C-z');
+    await waitFor(() => flags() === '0 1' && /Stopped/i.test(pane()), 'the stopped job at the prompt');
+    expect(pane()).not.toContain('termtable · grid');
+    // Cooked mode again: the shell's line is echoed as typed and read as a line.
+    typed('stty -a | tr " " "\\n" | grep -E "^-?(icanon|echo|isig)$" | sort | tr "\\n" " "; echo; echo sum-$((20+22))');
+    enter();
+    await waitFor(() => pane().includes('sum-42'), 'the command run at the prompt');
+    const modes = pane();
+    expect(modes).toMatch(/^echo icanon isig\s*$/m);
+    expect(modes).toContain('sum-$((20+22))'); // echoed as typed: not raw, echo on
+
+    const dump = path.join(root, 'after-fg.bytes');
+    await writeFile(dump, '');
+    tmux('pipe-pane', '-o', '-t', target, `cat >> ${JSON.stringify(dump)}`);
+    typed('fg');
+    enter();
+    await waitFor(() => pane().includes('termtable · grid') && flags() === '1 0', 'the grid again after fg');
+    // Everything is drawn again: the header, the status line and every picture of the page (a
+    // kitty transmission or placement per image; the layer writes only changes otherwise).
+    await waitFor(() => (readFileSync(dump, 'latin1').match(/\x1b_G[^;]*a=p/g) ?? []).length >= 4, 'the pictures placed again');
+    const after = pane();
+    expect(after).toContain('termtable · grid');
+    expect(after).toMatch(/1\/5/);
+    expect(after).toContain('( o o )'); // the broken file's skull is text, drawn again
+    tmux('pipe-pane', '-t', target);
+
+    tmux('send-keys', '-t', target, 'q');
+    await waitFor(() => pane().includes('tt-shell$') && flags() === '0 1', 'the prompt after quitting');
+  }, 120_000);
 });
 
 describe('lighttable command arguments', () => {

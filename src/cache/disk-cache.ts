@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { mkdir, open, opendir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CachedThumb, DeadEntry } from './entry.js';
@@ -35,6 +36,9 @@ interface ComFacts {
   c: number; // colour key
   w: number;
   h: number;
+  /** Bytes after our COM segment, and their CRC-32 (absent in files written before they were added). */
+  n?: number;
+  k?: number;
 }
 
 export interface DiskStats {
@@ -56,8 +60,10 @@ export class DiskCache {
   }
 
   /**
-   * The whole thumbnail, or undefined when absent, foreign, incomplete or not decodable
-   * (checked on every read: a read from disk is what fills memory, once per session).
+   * The whole thumbnail, or undefined when absent, foreign, incomplete or damaged (checked
+   * on every read: a read from disk is what fills memory, once per session). A file that
+   * carries its length and CRC is checked by them, in the time of reading it; an older one
+   * without them must decode (src/cache/verify.ts).
    */
   async read(id: number, level: Level): Promise<CachedThumb | undefined> {
     let bytes: Buffer;
@@ -67,7 +73,10 @@ export class DiskCache {
       return undefined;
     }
     const entry = decodeDiskFile(bytes, id, level);
-    return entry && (await decodesWhole(entry)) ? entry : undefined;
+    if (!entry) return undefined;
+    const intact = intactByChecksum(bytes);
+    if (intact === undefined) return (await decodesWhole(entry)) ? entry : undefined;
+    return intact ? entry : undefined;
   }
 
   /** Only the facts (reads the first few hundred bytes): for "is it there and fresh?". */
@@ -257,9 +266,14 @@ async function writeFileThenRename(file: string, data: Buffer): Promise<void> {
   }
 }
 
-/** JPEG bytes with our COM segment right after SOI. */
+/**
+ * JPEG bytes with our COM segment right after SOI. The segment records the length and
+ * CRC-32 of everything after it: every thumbnail is sharp's own encoding, so bytes that
+ * match what was written decode, and a reader can trust the file without decoding it.
+ */
 export function encodeDiskFile(entry: CachedThumb): Buffer {
   const jpeg = stripOurCom(entry.jpeg);
+  const rest = jpeg.subarray(2);
   const facts: ComFacts = {
     s: entry.fileSize,
     m: entry.mtime,
@@ -269,13 +283,27 @@ export function encodeDiskFile(entry: CachedThumb): Buffer {
     c: entry.colorKey,
     w: entry.width,
     h: entry.height,
+    n: rest.length,
+    k: crc32(rest),
   };
   const payload = Buffer.from(COM_TAG + JSON.stringify(facts), 'latin1');
   const seg = Buffer.alloc(4);
   seg[0] = 0xff;
   seg[1] = 0xfe;
   seg.writeUInt16BE(payload.length + 2, 2);
-  return Buffer.concat([jpeg.subarray(0, 2), seg, payload, jpeg.subarray(2)]);
+  return Buffer.concat([jpeg.subarray(0, 2), seg, payload, rest]);
+}
+
+/**
+ * Whether the bytes after our COM segment are the ones written (length and CRC-32), or
+ * undefined for a file that does not record them. Catches a file cut short with an end
+ * marker put back, and garbage between an intact header and end marker, without a decode.
+ */
+export function intactByChecksum(bytes: Buffer): boolean | undefined {
+  const facts = parseCom(bytes);
+  if (!facts || facts.n === undefined || facts.k === undefined) return undefined;
+  const rest = bytes.subarray(4 + bytes.readUInt16BE(4));
+  return rest.length === facts.n && crc32(rest) === facts.k;
 }
 
 export function decodeDiskFile(bytes: Buffer, id: number, level: Level): CachedThumb | undefined {
@@ -318,7 +346,8 @@ function parseCom(bytes: Buffer): ComFacts | undefined {
     ) {
       return undefined;
     }
-    return { s: raw.s, m: raw.m, r: raw.r, src: raw.src, p: raw.p === true, c: raw.c, w: raw.w, h: raw.h };
+    const sum = typeof raw.n === 'number' && typeof raw.k === 'number' ? { n: raw.n, k: raw.k } : {};
+    return { s: raw.s, m: raw.m, r: raw.r, src: raw.src, p: raw.p === true, c: raw.c, w: raw.w, h: raw.h, ...sum };
   } catch {
     return undefined;
   }

@@ -34,7 +34,7 @@ export async function hasFresh(
   const need = needOf(prefs, subject, level, facts, false);
   if (mem && isFresh(mem, need)) return true;
   if (!prefs.diskBackend) return false;
-  const onDisk = await disk.readFacts(subject.id, level);
-  if (onDisk === undefined || !isFresh({ ...onDisk, jpeg: Buffer.alloc(0) }, need)) return false;
-  return (await disk.read(subject.id, level)) !== undefined;
+  // One read: a file fresh by its facts is read whole to be checked anyway.
+  const onDisk = await disk.read(subject.id, level);
+  return onDisk !== undefined && isFresh(onDisk, need);
 }

@@ -28,6 +28,42 @@ export interface GenerateContext {
   ) => Promise<ThumbResult[]>;
 }
 
+/** Images whose presence is checked ahead of the one being handled. */
+const CHECK_AHEAD = 8;
+
+/**
+ * `fn` of each item, in order, with up to `ahead` of them started before their turn. Stops
+ * pulling items once `signal` is aborted (what was started still settles).
+ */
+async function* lookAhead<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  ahead: number,
+  fn: (item: T) => Promise<R>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<R> {
+  const started: Promise<R>[] = [];
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+  let done = false;
+  try {
+    for (;;) {
+      while (!done && started.length < ahead && !signal?.aborted) {
+        const next = await iterator.next();
+        if (next.done) done = true;
+        else {
+          const p = fn(next.value);
+          p.catch(() => undefined); // seen when its turn comes
+          started.push(p);
+        }
+      }
+      const first = started.shift();
+      if (first === undefined) return;
+      yield await first;
+    }
+  } finally {
+    if (!done) await iterator.return?.();
+  }
+}
+
 /**
  * Makes every missing or stale thumbnail of levels minLevel..maxLevel (one decode per
  * image), in parallel at batch priority; skips what is present and fresh (memory or disk).
@@ -55,17 +91,19 @@ export async function generateMissing(ctx: GenerateContext, opts: GenerateMissin
   // Enough look-ahead to keep every worker busy while the next images are stat'ed.
   const window = () => Math.max(4, ctx.prefs().concurrency * 3);
 
-  for await (const subject of opts.subjects) {
+  // What is missing of each image, looked at a few images ahead: the stat and the reads of
+  // one image wait on the file system, and with nothing to make these checks are the run.
+  const check = async (subject: ThumbSubject) => {
+    const facts = await statFacts(subject.path);
+    const fresh = await Promise.all(wanted.map((level) => ctx.hasFresh(subject, level, facts)));
+    return { subject, facts, missing: wanted.filter((_, i) => !fresh[i]) };
+  };
+  for await (const { subject, facts, missing } of lookAhead(opts.subjects, CHECK_AHEAD, check, opts.signal)) {
     if (opts.signal?.aborted) {
       summary.aborted = true;
       break;
     }
     seen++;
-    const facts = await statFacts(subject.path);
-    const missing: Level[] = [];
-    for (const level of wanted) {
-      if (!(await ctx.hasFresh(subject, level, facts))) missing.push(level);
-    }
     if (missing.length === 0) {
       summary.present++;
       report();

@@ -4,6 +4,10 @@ import type { CachedThumb } from './entry.js';
  * A thumbnail read from the disk cache is trusted only once it decodes: a file truncated
  * by a full disk or a crash, or garbage between an intact header and end marker, passes
  * the COM-facts and EOI checks of disk-cache.ts but must not count as present nor be served.
+ * Files written since their COM segment records a length and CRC-32 are checked by those
+ * (disk-cache.ts, intactByChecksum: sharp wrote them, so the same bytes decode); this
+ * decode is for older files only. Decoding every file cost generate-cache about 0.75 s of
+ * CPU per 300 thumbnails on each run with nothing to make.
  */
 
 let sharpModule: Promise<typeof import('sharp')> | undefined;

@@ -1,4 +1,8 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+
+// Loaded only when a bar is shown: --json runs and scripts (stderr not a terminal) never pay
+// for cli-progress and its string-width (about 5 ms of generate-cache's start-up).
+const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 export interface ProgressBar {
   update(done: number, failed: number): void;
@@ -11,6 +15,7 @@ export interface ProgressBar {
  */
 export function thumbnailProgressBar(total: number, label = 'thumbnails'): ProgressBar | undefined {
   if (!process.stderr.isTTY || total === 0) return undefined;
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeDiskFile } from '../../src/cache/disk-cache.js';
+import { decodeDiskFile, intactByChecksum } from '../../src/cache/disk-cache.js';
 import { MipmapCache } from '../../src/cache/mipmap-cache.js';
 import type { Level } from '../../src/cache/types.js';
 import { makePhoto, prefs, subjectOf, tempEnv, testMaker, type TempEnv } from './helpers.js';
@@ -55,9 +55,12 @@ describe('the disk cache trusts only thumbnails that decode', () => {
     const disk = (level: Level) => path.join(e.diskDir, String(level), '1.jpg');
     truncateKeepingEoi(disk(2));
     garbageScan(disk(1));
-    // Both still look whole to the cheap checks.
+    // Both still look whole to the cheap checks; their recorded length and CRC do not match.
     expect(decodeDiskFile(readFileSync(disk(2)), 1, 2)).toBeDefined();
     expect(decodeDiskFile(readFileSync(disk(1)), 1, 1)).toBeDefined();
+    expect(intactByChecksum(readFileSync(disk(2)))).toBe(false);
+    expect(intactByChecksum(readFileSync(disk(1)))).toBe(false);
+    expect(intactByChecksum(readFileSync(disk(0)))).toBe(true);
 
     const counting = await openCache(e);
     try {
@@ -79,4 +82,51 @@ describe('the disk cache trusts only thumbnails that decode', () => {
       await reading.close();
     }
   }, 60_000);
+
+  it('a thumbnail written before the COM segment recorded a checksum is still decoded before it is trusted', async () => {
+    const e = tempEnv('tt-trust-old-');
+    envs.push(e);
+    const file = path.join(e.root, 'a.jpg');
+    await makePhoto(file, 1600, 1200, 5);
+    const subject = await subjectOf(1, file);
+    const first = await openCache(e);
+    try {
+      await first.generateMissing({ subjects: [subject] });
+    } finally {
+      await first.close();
+    }
+    const disk = (level: Level) => path.join(e.diskDir, String(level), '1.jpg');
+    for (const level of [0, 1, 2] as Level[]) withoutChecksum(disk(level));
+    garbageScan(disk(1));
+    expect(intactByChecksum(readFileSync(disk(0)))).toBeUndefined();
+    expect(intactByChecksum(readFileSync(disk(1)))).toBeUndefined();
+
+    const counting = await openCache(e);
+    try {
+      // mip0 and mip2 decode and count as present; the garbage mip1 is remade.
+      expect(await counting.generateMissing({ subjects: [subject] })).toMatchObject({ generated: 1, present: 0, failed: [] });
+      expect(await counting.generateMissing({ subjects: [subject] })).toMatchObject({ generated: 0, present: 1, failed: [] });
+    } finally {
+      await counting.close();
+    }
+    expect(intactByChecksum(readFileSync(disk(1)))).toBe(true);
+    await sharp(readFileSync(disk(1)), { failOn: 'warning' }).raw().toBuffer();
+  }, 60_000);
 });
+
+/** Rewrites our COM segment without its length and CRC fields, as files made before them. */
+function withoutChecksum(file: string): void {
+  const bytes = readFileSync(file);
+  const len = bytes.readUInt16BE(4);
+  const text = bytes.subarray(6, 4 + len).toString('latin1');
+  const tag = 'termtable-mip1 ';
+  const facts = JSON.parse(text.slice(tag.length)) as Record<string, unknown>;
+  delete facts.n;
+  delete facts.k;
+  const payload = Buffer.from(tag + JSON.stringify(facts), 'latin1');
+  const seg = Buffer.alloc(4);
+  seg[0] = 0xff;
+  seg[1] = 0xfe;
+  seg.writeUInt16BE(payload.length + 2, 2);
+  writeFileSync(file, Buffer.concat([bytes.subarray(0, 2), seg, payload, bytes.subarray(4 + len)]));
+}

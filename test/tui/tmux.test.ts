@@ -20,10 +20,10 @@ let env: NodeJS.ProcessEnv;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const capture = () => tmux('capture-pane', '-p', '-t', 'tt');
 
-async function waitFor(pred: () => boolean, what: string, timeoutMs = 30_000) {
+async function waitFor(pred: () => boolean, what: string, timeoutMs = 30_000, screen: () => string = capture) {
   const end = Date.now() + timeoutMs;
   while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${hasTmux ? capture() : ''}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${hasTmux ? screen() : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -151,6 +151,7 @@ describe.skipIf(!hasTmux)('Ctrl-Z and fg in a real shell', () => {
     const name = 'susp';
     const target = `${name}`;
     const pane = () => tmux('capture-pane', '-p', '-t', target);
+    const until = (pred: () => boolean, what: string) => waitFor(pred, what, 30_000, () => `${pane()}\n[alternate_on cursor_flag: ${flags()}]`);
     const flags = () => tmux('display', '-p', '-t', target, '#{alternate_on} #{cursor_flag}').trim();
     const typed = (line: string) => tmux('send-keys', '-t', target, '-l', line);
     const enter = () => tmux('send-keys', '-t', target, 'Enter');
@@ -158,21 +159,21 @@ describe.skipIf(!hasTmux)('Ctrl-Z and fg in a real shell', () => {
     await promisify(execFile)(process.execPath, [BIN, 'import', '--json', path.join(root, 'photos')], { env });
     tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `cd ${JSON.stringify(root)} && env -u ENV PS1='tt-shell$ ' sh -i`);
     tmux('set', '-g', 'allow-passthrough', 'on');
-    await waitFor(() => pane().includes('tt-shell$'), 'the shell prompt');
+    await until(() => pane().includes('tt-shell$'), 'the shell prompt');
     const vars = ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME'].map((k) => `${k}=${JSON.stringify(env[k])}`);
     // kitty pictures go through tmux's passthrough: what fg must send again is more than text.
     typed(`env ${vars.join(' ')} TERMTABLE_PROTOCOL=kitty ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --no-import`);
     enter();
-    await waitFor(() => pane().includes('termtable · grid') && flags().startsWith('1'), 'the grid');
-    await waitFor(() => /1\/5/.test(pane()), 'the collection counted');
+    await until(() => pane().includes('termtable · grid') && flags().startsWith('1'), 'the grid');
+    await until(() => /1\/5/.test(pane()), 'the collection counted');
 
     tmux('send-keys', '-t', target, 'C-z');
-    await waitFor(() => flags() === '0 1' && /Stopped/i.test(pane()), 'the stopped job at the prompt');
+    await until(() => flags() === '0 1' && /Stopped/i.test(pane()), 'the stopped job at the prompt');
     expect(pane()).not.toContain('termtable · grid');
     // Cooked mode again: the shell's line is echoed as typed and read as a line.
     typed('stty -a | tr " " "\\n" | grep -E "^-?(icanon|echo|isig)$" | sort | tr "\\n" " "; echo; echo sum-$((20+22))');
     enter();
-    await waitFor(() => pane().includes('sum-42'), 'the command run at the prompt');
+    await until(() => pane().includes('sum-42'), 'the command run at the prompt');
     const modes = pane();
     expect(modes).toMatch(/^echo icanon isig\s*$/m);
     expect(modes).toContain('sum-$((20+22))'); // echoed as typed: not raw, echo on
@@ -182,10 +183,10 @@ describe.skipIf(!hasTmux)('Ctrl-Z and fg in a real shell', () => {
     tmux('pipe-pane', '-o', '-t', target, `cat >> ${JSON.stringify(dump)}`);
     typed('fg');
     enter();
-    await waitFor(() => pane().includes('termtable · grid') && flags() === '1 0', 'the grid again after fg');
+    await until(() => pane().includes('termtable · grid') && flags() === '1 0', 'the grid again after fg');
     // Everything is drawn again: the header, the status line and every picture of the page (a
     // kitty transmission or placement per image; the layer writes only changes otherwise).
-    await waitFor(() => (readFileSync(dump, 'latin1').match(/\x1b_G[^;]*a=p/g) ?? []).length >= 4, 'the pictures placed again');
+    await until(() => (readFileSync(dump, 'latin1').match(/\x1b_G[^;]*a=p/g) ?? []).length >= 4, 'the pictures placed again');
     const after = pane();
     expect(after).toContain('termtable · grid');
     expect(after).toMatch(/1\/5/);
@@ -193,7 +194,7 @@ describe.skipIf(!hasTmux)('Ctrl-Z and fg in a real shell', () => {
     tmux('pipe-pane', '-t', target);
 
     tmux('send-keys', '-t', target, 'q');
-    await waitFor(() => pane().includes('tt-shell$') && flags() === '0 1', 'the prompt after quitting');
+    await until(() => pane().includes('tt-shell$') && flags() === '0 1', 'the prompt after quitting');
   }, 120_000);
 });
 

@@ -8,7 +8,7 @@ import { readTiff, type TiffInfo } from './tiff.js';
 import { FileReader } from './file-reader.js';
 import { decodeHeic } from './heic-decoder.js';
 import { uprightTransform } from './orientation.js';
-import { decodeRaw } from './raw-decoder.js';
+import { decodeRaw, MIN_RAW_BYTES_PER_PIXEL, RAW_PIXEL_LIMIT } from './raw-decoder.js';
 import { withIccChunk } from './png-icc.js';
 import { PIXEL_LIMIT, renderLevels, type ColorOptions, type MadeThumb, type SharpInput } from './render.js';
 import { isRawKind, sniffKind, SNIFF_BYTES, type FileKind } from './sniff.js';
@@ -36,13 +36,6 @@ export type MakeResult = { ok: true; thumbs: MadeThumb[] } | { ok: false; cause:
 
 /** No single thumbnail job may take longer than this, whatever the input. */
 const OVERALL_TIMEOUT_MS = 120_000;
-/** Raw sensors above this (half-size decode = a quarter of it) are refused before decoding. */
-const RAW_PIXEL_LIMIT = 4 * PIXEL_LIMIT;
-/**
- * Lossless-JPEG raws need at least 1 bit per pixel (0.125 byte): a file far below that
- * holds no raw data, whatever LibRaw makes of it (it "decodes" stripped files to noise).
- */
-const MIN_RAW_BYTES_PER_PIXEL = 0.1;
 /** An embedded preview used when the raw cannot be decoded must be at least this big (long edge). */
 const MIN_FALLBACK_EDGE = 96;
 /** HEIC files bigger than this are not read into memory. */

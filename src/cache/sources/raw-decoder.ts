@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import { findOnPath, limitedCommand, toolBaseBytes, type ProcessLimits } from '../../util/rlimit.js';
 import { ThumbError } from './causes.js';
+import { decodeBytes, readRawHeader, type RawIdentity } from './raw-header.js';
+import { PIXEL_LIMIT } from './render.js';
 
 /*
  * Raw decoding goes through LibRaw's dcraw_emu (Debian: libraw-bin), found on PATH at run
@@ -24,6 +26,14 @@ export const NO_RAW_DECODER = 'no raw decoder: install libraw-bin (LibRaw\'s dcr
  * pixels, with no TIFF parse or metadata pass. dcraw_emu has no smaller output than half-size.
  */
 const ARGS = ['-w', '-Z', '-'];
+
+/** Raw sensors above this are refused before decoding (half-size = a quarter of it). */
+export const RAW_PIXEL_LIMIT = 4 * PIXEL_LIMIT;
+/**
+ * Lossless-JPEG raws need at least 1 bit per pixel (0.125 byte): a file far below that
+ * holds no raw data, whatever LibRaw makes of it (it "decodes" stripped files to noise).
+ */
+export const MIN_RAW_BYTES_PER_PIXEL = 0.1;
 
 /** A decoded raw: 8-bit pixels, interleaved. */
 export interface RawPixels {
@@ -55,27 +65,19 @@ export interface RawDecodeOptions {
   signal?: AbortSignal;
   /** Override the executable (tests use a missing one). @default found on PATH */
   executable?: string;
+  /** Override raw-identify (tests); null skips the header check. @default found on PATH */
+  identifyExecutable?: string | null;
+  /** Refuse sensors of more pixels (cause `memory`). @default RAW_PIXEL_LIMIT */
+  maxPixels?: number;
+  /** Refuse files of fewer bytes per output pixel (no raw data in them). @default MIN_RAW_BYTES_PER_PIXEL */
+  minBytesPerPixel?: number;
 }
 
 let found: Promise<string | null> | null = null;
 
-async function lookup(name: string): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 /** Path of dcraw_emu, or null; looked up once per process. */
 export function findRawDecoder(): Promise<string | null> {
-  found ??= lookup(RAW_DECODER);
+  found ??= findOnPath(RAW_DECODER);
   return found;
 }
 
@@ -89,11 +91,13 @@ export async function decodeRaw(file: string, options: RawDecodeOptions = {}): P
   if (!exe) throw new ThumbError('unsupported', NO_RAW_DECODER);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+  const halfSize = options.halfSize !== false;
+  const limits = await checkedLimits(file, halfSize, timeoutMs, options);
+  // `--` is not understood by dcraw_emu; a path starting with '-' is made safe with './'.
+  const arg = file.startsWith('-') ? `./${file}` : file;
+  const [cmd, cmdArgs] = await limitedCommand(exe, [...(halfSize ? ['-h', ...ARGS] : ARGS), arg], limits);
   return new Promise<RawPixels>((resolve, reject) => {
-    // `--` is not understood by dcraw_emu; a path starting with '-' is made safe with './'.
-    const arg = file.startsWith('-') ? `./${file}` : file;
-    const args = options.halfSize === false ? ARGS : ['-h', ...ARGS];
-    const child = spawn(exe, [...args, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     // The header's bytes until it is whole, then the image's own buffer.
     let head = Buffer.alloc(0);
     let image: RawPixels | null = null;
@@ -159,4 +163,35 @@ export async function decodeRaw(file: string, options: RawDecodeOptions = {}): P
     child.on('error', (err) => finish(err, null));
     child.on('close', (code) => finish(null, code));
   });
+}
+
+/**
+ * Refuses, before decoding, a raw whose header (as LibRaw reads it) declares a sensor over
+ * the pixel limit or far bigger than the file could hold, and sizes dcraw_emu's limits to
+ * what that sensor needs: address space twice its pixel buffers (a decompressor that
+ * allocates past what the header declared fails inside the tool), CPU seconds the deadline.
+ */
+async function checkedLimits(file: string, halfSize: boolean, timeoutMs: number, options: RawDecodeOptions): Promise<ProcessLimits> {
+  const limits: ProcessLimits = { cpuSeconds: Math.ceil(timeoutMs / 1000) };
+  if (options.identifyExecutable === null) return limits;
+  let id: RawIdentity | null;
+  try {
+    id = await readRawHeader(file, { ...(options.signal ? { signal: options.signal } : {}), ...(options.identifyExecutable ? { executable: options.identifyExecutable } : {}) });
+  } catch (err) {
+    // raw-identify and dcraw_emu are the same LibRaw: a header it cannot read will not decode.
+    if (options.signal?.aborted) throw new ThumbError('unsupported', 'aborted');
+    throw err;
+  }
+  if (!id) return limits;
+  const sensor = Math.max(id.full.width * id.full.height, id.image.width * id.image.height);
+  const maxPixels = options.maxPixels ?? RAW_PIXEL_LIMIT;
+  if (sensor > maxPixels) {
+    throw new ThumbError('memory', `raw declares a ${id.full.width}x${id.full.height} sensor (${Math.round(sensor / 1e6)} MP), over the ${Math.round(maxPixels / 1e6)} MP limit`);
+  }
+  const { size } = await stat(file);
+  const { width, height } = id.output;
+  if (size < width * height * (options.minBytesPerPixel ?? MIN_RAW_BYTES_PER_PIXEL)) {
+    throw new ThumbError('unsupported', `raw data missing or cut short: ${size} bytes for a ${width}x${height} sensor`);
+  }
+  return { ...limits, addressSpaceBytes: toolBaseBytes() + 2 * decodeBytes(id, halfSize) };
 }

@@ -126,6 +126,7 @@ const PEER_ORDER: Record<SortKey, string> = {
   name: 'i.filename, i.id',
   rating: 'i.rejected, i.rating DESC, i.id',
   imported: 'i.imported_at, i.id',
+  sharpness: 'i.sharpness IS NULL, i.sharpness DESC, i.id',
 };
 
 function benchPaging(work: string): void {

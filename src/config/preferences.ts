@@ -33,6 +33,16 @@ export type SidecarPref = (typeof SIDECAR_PREFS)[number];
 export const AUTO_ADVANCE = ['preview+culling', 'always', 'never'] as const;
 export type AutoAdvancePref = (typeof AUTO_ADVANCE)[number];
 
+/** Preference `burstGapSeconds`: frames taken at most this far apart can form a burst stack. */
+export const DEFAULT_BURST_GAP_SECONDS = 2;
+/**
+ * Preference `burstSimilarity`: the largest Hamming distance between two frames' 64-bit
+ * dHashes for them to be one burst. 12: frames of one burst shifted by a few per cent and
+ * blurred measure 0-8 bits apart (test/analysis/bursts.test.ts), different photos of the
+ * sample corpus 20 or more, and unrelated pictures about 32 (half the bits).
+ */
+export const DEFAULT_BURST_SIMILARITY = 12;
+
 export interface Preferences {
   /** Memory cache bound in MB. @default 512 */
   cacheSizeMB: number;
@@ -54,6 +64,10 @@ export interface Preferences {
   sidecar: SidecarPref;
   /** @default 'preview+culling' */
   autoAdvance: AutoAdvancePref;
+  /** Seconds between two frames of a burst stack, 0-60 (fractions allowed). @default 2 */
+  burstGapSeconds: number;
+  /** Largest dHash distance (bits, 0-64) between two frames of a burst stack. @default 12 */
+  burstSimilarity: number;
 }
 
 export function defaultPreferences(): Preferences {
@@ -68,6 +82,8 @@ export function defaultPreferences(): Preferences {
     rawJpegPairs: 'together',
     sidecar: 'auto',
     autoAdvance: 'preview+culling',
+    burstGapSeconds: DEFAULT_BURST_GAP_SECONDS,
+    burstSimilarity: DEFAULT_BURST_SIMILARITY,
   };
 }
 
@@ -130,6 +146,16 @@ export function validatePreferences(raw: unknown): { prefs: Preferences; problem
     const v = r.autoAdvance;
     if (typeof v === 'string' && (AUTO_ADVANCE as readonly string[]).includes(v)) prefs.autoAdvance = v as AutoAdvancePref;
     else bad('autoAdvance');
+  }
+  if ('burstGapSeconds' in r) {
+    const v = r.burstGapSeconds;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 60) prefs.burstGapSeconds = v;
+    else bad('burstGapSeconds');
+  }
+  if ('burstSimilarity' in r) {
+    const v = r.burstSimilarity;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 64) prefs.burstSimilarity = v;
+    else bad('burstSimilarity');
   }
   return { prefs, problems };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { BLURRED_BELOW } from '../analysis/sharpness.js';
 import { labelsToMask, maskToLabels } from './labels.js';
 import type { CollectionQuery, ImageRecord, SortKey } from './types.js';
 
@@ -32,6 +33,18 @@ export interface ImageRow {
   labels: number;
   imported_at: string;
   sidecar_pending: number;
+  sharpness: number | null;
+  sharpness_global: number | null;
+  sharpest_x: number | null;
+  sharpest_y: number | null;
+  dhash: string | null;
+  taken_subsec: number | null;
+  af_x: number | null;
+  af_y: number | null;
+  stack_id: number | null;
+  /** Derived by SELECT_IMAGE (STACK_COLUMNS). */
+  stack_size: number;
+  stack_pick: number;
 }
 
 /** Orders are total (id breaks ties) so a page boundary never shows an image twice. */
@@ -41,9 +54,24 @@ export const ORDER_BY: Record<SortKey, string> = {
   // Best first; rejected images go last.
   rating: 'i.rejected, i.rating DESC, i.id',
   imported: 'i.imported_at, i.id',
+  // Sharpest first; not yet scored last.
+  sharpness: 'i.sharpness IS NULL, i.sharpness DESC, i.id',
 };
 
-export const SELECT_IMAGE = `SELECT i.*, f.path AS roll_path FROM images i JOIN film_rolls f ON f.id = i.film_roll_id`;
+/**
+ * A stack's suggested pick for the image `i`: its sharpest frame not rejected (once the
+ * others are rejected, the one kept), the sharpest when all are; the first frame breaks ties.
+ * Served by the index images_by_stack.
+ */
+export const STACK_PICK_OF_I = `(SELECT m.id FROM images m WHERE m.stack_id = i.stack_id
+    ORDER BY m.rejected, m.sharpness IS NULL, m.sharpness DESC, m.id LIMIT 1)`;
+
+/** Size and pick of each row's stack, derived at read time so a removal never leaves them stale. */
+export const STACK_COLUMNS = `
+  CASE WHEN i.stack_id IS NULL THEN 1 ELSE (SELECT count(*) FROM images m WHERE m.stack_id = i.stack_id) END AS stack_size,
+  CASE WHEN i.stack_id IS NULL THEN i.id ELSE ${STACK_PICK_OF_I} END AS stack_pick`;
+
+export const SELECT_IMAGE = `SELECT i.*, f.path AS roll_path, ${STACK_COLUMNS} FROM images i JOIN film_rolls f ON f.id = i.film_roll_id`;
 
 /** Rows per chunk of iterate(): a statement is never left open across the caller's own writes. */
 export const ITERATE_CHUNK = 256;
@@ -74,6 +102,13 @@ export function toRecord(row: ImageRow): ImageRecord {
     labels: maskToLabels(row.labels),
     importedAt: row.imported_at,
     sidecarPending: row.sidecar_pending === 1,
+    sharpness: row.sharpness,
+    sharpestAt: row.sharpest_x === null || row.sharpest_y === null ? null : { x: row.sharpest_x, y: row.sharpest_y },
+    focusPoint: row.af_x === null || row.af_y === null ? null : { x: row.af_x, y: row.af_y },
+    dhash: row.dhash,
+    stackId: row.stack_id ?? row.id,
+    stackSize: row.stack_size,
+    stackPick: row.stack_pick,
   };
 }
 
@@ -99,6 +134,19 @@ export function whereOf(q: CollectionQuery): { sql: string; params: (string | nu
     // A RAW+JPEG pair is one item: only its leader (src/db/groups.ts) is collected.
     terms.push('NOT EXISTS (SELECT 1 FROM image_groups g WHERE g.image_id = i.id AND g.leader_id <> i.id)');
   }
+  if (q.minSharpness !== undefined) {
+    terms.push('i.sharpness >= ?');
+    params.push(q.minSharpness);
+  }
+  if (q.blurred === true) {
+    terms.push('i.sharpness < ?');
+    params.push(BLURRED_BELOW);
+  }
+  if (q.blurred === false) {
+    terms.push('(i.sharpness IS NULL OR i.sharpness >= ?)');
+    params.push(BLURRED_BELOW);
+  }
+  if (q.collapseStacks === true) terms.push(`(i.stack_id IS NULL OR i.id = ${STACK_PICK_OF_I})`);
   if (q.text !== undefined && q.text !== '') {
     terms.push("i.filename LIKE ? ESCAPE '\\'");
     params.push(`%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -115,5 +163,8 @@ export function queryKey(q: CollectionQuery): string {
     q.text ?? null,
     q.sort ?? 'taken',
     q.groupPairs !== false,
+    q.minSharpness ?? null,
+    q.blurred ?? null,
+    q.collapseStacks === true,
   ]);
 }

@@ -1,5 +1,13 @@
 import type Database from 'better-sqlite3';
-import { SELECT_IMAGE, type ImageRow } from './library-queries.js';
+import { SELECT_IMAGE, STACK_COLUMNS, type ImageRow } from './library-queries.js';
+
+/**
+ * A file that changed has new pixels: what was measured of the old ones goes (the next
+ * thumbnail job or generate-cache measures again). The right-hand sides see the old row.
+ */
+const CLEAR_ANALYSIS_IF_CHANGED = ['sharpness', 'sharpness_global', 'sharpest_x', 'sharpest_y', 'dhash', 'taken_subsec', 'af_x', 'af_y']
+  .map((c) => `${c} = CASE WHEN file_size = @fileSize AND mtime = @mtime THEN ${c} ELSE NULL END`)
+  .join(', ');
 
 /** Library's prepared statements, made once per connection (split from library.ts). */
 export function prepareStatements(db: Database.Database) {
@@ -9,7 +17,7 @@ export function prepareStatements(db: Database.Database) {
     countRange: db.prepare<[number, number], number>('SELECT count(*) FROM images WHERE id BETWEEN ? AND ?').pluck(),
     getMany: db.prepare<[string], ImageRow>(`${SELECT_IMAGE} WHERE i.id IN (SELECT value FROM json_each(?))`),
     page: db.prepare<[number, number], ImageRow>(
-      `SELECT i.*, f.path AS roll_path FROM temp.collected c
+      `SELECT i.*, f.path AS roll_path, ${STACK_COLUMNS} FROM temp.collected c
          JOIN images i ON i.id = c.id JOIN film_rolls f ON f.id = i.film_roll_id
         WHERE c.pos BETWEEN ? AND ? ORDER BY c.pos`,
     ),
@@ -44,10 +52,12 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE images SET file_size = @fileSize, mtime = @mtime, width = @width, height = @height,
               orientation = @orientation, maker = @maker, model = @model, lens = @lens,
               exposure_time = @exposureTime, f_number = @fNumber, iso = @iso, focal_length = @focalLength,
-              taken_at = @takenAt
+              taken_at = @takenAt, ${CLEAR_ANALYSIS_IF_CHANGED}
         WHERE id = @id`,
     ),
-    updateFileFacts: db.prepare<[number, number, number]>('UPDATE images SET file_size = ?, mtime = ? WHERE id = ?'),
+    updateFileFacts: db.prepare<{ fileSize: number; mtime: number; id: number }>(
+      `UPDATE images SET file_size = @fileSize, mtime = @mtime, ${CLEAR_ANALYSIS_IF_CHANGED} WHERE id = @id`,
+    ),
     cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number; sidecar_pending: number }>(
       'SELECT rating, rejected, labels, sidecar_pending FROM images WHERE id = ?',
     ),

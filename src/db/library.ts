@@ -175,7 +175,7 @@ export class Library {
 
   /** Records a file's new size and mtime (e.g. when the cache finds it changed). */
   updateFileFacts(id: number, facts: { fileSize: number; mtime: number }): void {
-    this.stmt.updateFileFacts.run(facts.fileSize, Math.round(facts.mtime), id);
+    this.stmt.updateFileFacts.run({ fileSize: facts.fileSize, mtime: Math.round(facts.mtime), id });
   }
 
   /** The image at this absolute path, if the library has it. */
@@ -319,6 +319,11 @@ export class Library {
     })();
     this.collectedKey = key;
     this.collectedUsesCulling =
-      q.sort === 'rating' || q.minRating !== undefined || q.rejected !== undefined || q.label !== undefined;
+      q.sort === 'rating' ||
+      q.minRating !== undefined ||
+      q.rejected !== undefined ||
+      q.label !== undefined ||
+      // A stack's pick is its sharpest frame not rejected: a reject can change which row stands for it.
+      q.collapseStacks === true;
   }
 }

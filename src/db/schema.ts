@@ -33,7 +33,21 @@ const PAIRS_OF_EXISTING_IMAGES = `
    WHERE f.id = p.leader OR f.ext IN (${inList(RAW_EXTENSIONS)});
 `;
 
-const STEPS: readonly string[] = [
+/** Step 5's columns of `images`. */
+const ANALYSIS_COLUMNS: readonly [string, string][] = [
+  ['sharpness', 'REAL'],
+  ['sharpness_global', 'REAL'],
+  ['sharpest_x', 'REAL'],
+  ['sharpest_y', 'REAL'],
+  ['dhash', 'TEXT'],
+  ['taken_subsec', 'REAL'],
+  ['af_x', 'REAL'],
+  ['af_y', 'REAL'],
+  ['stack_id', 'INTEGER'],
+];
+
+/** A step is SQL, or a function for a step that must look before it changes anything. */
+const STEPS: readonly (string | ((db: Database.Database) => void))[] = [
   // 1: film rolls, images, culling data, one index per sort key (id breaks ties so every
   // order is total and paging is stable).
   `
@@ -133,6 +147,25 @@ const STEPS: readonly string[] = [
   CREATE INDEX image_groups_by_leader ON image_groups (leader_id);
   ${PAIRS_OF_EXISTING_IMAGES}
   `,
+  // 5: focus and bursts (issue 13). The analysis of the pixels the thumbnails are made from
+  // (src/analysis): the focus score, the whole-image variance of the Laplacian it is checked
+  // against, where the sharpest tile is (fractions of the upright image) and the 64-bit dHash,
+  // 16 hex digits (SQLite's integers are signed). From the file: the capture time's fraction
+  // of a second (EXIF SubSecTimeOriginal) and the camera's AF point. NULL until computed; a
+  // changed file clears them. stack_id: the burst stack (src/db/stacks.ts), the id of its
+  // first frame; NULL for an image in no stack. The stack's size and suggested pick are
+  // derived at read time, so a removal never leaves them stale.
+  // Column by column, only those missing: a library stepped back to an older user_version
+  // (as a test of step 4 does) runs this again over columns it already has.
+  (db) => {
+    const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(images)').all().map((c) => c.name));
+    for (const [name, type] of ANALYSIS_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE images ADD COLUMN ${name} ${type}`);
+    db.exec(`
+      CREATE INDEX IF NOT EXISTS images_by_sharpness ON images (sharpness DESC, id);
+      CREATE INDEX IF NOT EXISTS images_by_stack ON images (stack_id, rejected, sharpness DESC, id) WHERE stack_id IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS images_unanalysed ON images (id) WHERE sharpness IS NULL;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = STEPS.length;
@@ -149,7 +182,9 @@ export function migrate(db: Database.Database): void {
     db.transaction(() => {
       const now = db.pragma('user_version', { simple: true }) as number;
       if (now !== version) return; // the other process got there first
-      db.exec(STEPS[version]!);
+      const step = STEPS[version]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }

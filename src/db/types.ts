@@ -6,7 +6,7 @@
 export const COLOR_LABELS = ['red', 'yellow', 'green', 'blue', 'purple'] as const;
 export type ColorLabel = (typeof COLOR_LABELS)[number];
 
-export const SORT_KEYS = ['taken', 'name', 'rating', 'imported'] as const;
+export const SORT_KEYS = ['taken', 'name', 'rating', 'imported', 'sharpness'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 /** One image as the library knows it. Text fields are raw (unsanitised) file data. */
@@ -45,6 +45,27 @@ export interface ImageRecord {
   importedAt: string;
   /** A sidecar write failed and is owed (retried by the next write, `termtable sync` or import). */
   sidecarPending?: boolean;
+  // Focus and bursts (issue 13): always set by Library; optional only for records made by hand.
+  /** Focus score (src/analysis/sharpness.ts): higher is sharper; null until computed. */
+  sharpness?: number | null;
+  /** Where the sharpest tile's centre is, fractions 0-1 of the upright image; null until computed. */
+  sharpestAt?: FocusPosition | null;
+  /** The camera's AF point from its maker notes, fractions 0-1 of the upright image; null when not recorded or not read. */
+  focusPoint?: FocusPosition | null;
+  /** 64-bit dHash of the thumbnail, 16 hex digits; null until computed. */
+  dhash?: string | null;
+  /** The burst stack (the id of its first frame); the image's own id when it is in no stack. */
+  stackId?: number;
+  /** Frames in its stack; 1 when in no stack. */
+  stackSize?: number;
+  /** The stack's suggested pick: its sharpest frame not rejected (the sharpest when all are); own id when in no stack. */
+  stackPick?: number;
+}
+
+/** A point of the upright image (EXIF orientation and the user's rotation applied), as fractions of its width and height. */
+export interface FocusPosition {
+  x: number;
+  y: number;
 }
 
 /** Which images a view or command shows, and in which order. */
@@ -59,8 +80,14 @@ export interface CollectionQuery {
   label?: ColorLabel;
   /** Case-insensitive substring of the file name. */
   text?: string;
-  /** @default 'taken' */
+  /** @default 'taken' ('sharpness': sharpest first, not yet scored last) */
   sort?: SortKey;
+  /** Only images whose focus score is at least this (unscored ones are left out). */
+  minSharpness?: number;
+  /** true: only blurred images (scored below BLURRED_BELOW, src/analysis/sharpness.ts); false: hide them. */
+  blurred?: boolean;
+  /** One row per burst stack, its suggested pick (`stackPick`); images in no stack as they are. @default false */
+  collapseStacks?: boolean;
   /**
    * RAW+JPEG pairs as one item: only each group's leader (the JPEG) is collected; false lists
    * every file (preference `rawJpegPairs: 'separate'`). @default true

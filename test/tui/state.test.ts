@@ -85,7 +85,8 @@ describe('reduce: navigation', () => {
 
   it('sort cycles through every key', () => {
     expect(nextSort('taken')).toBe('name');
-    expect(nextSort('imported')).toBe('taken');
+    expect(nextSort('imported')).toBe('sharpness');
+    expect(nextSort('sharpness')).toBe('taken');
   });
 });
 

@@ -1,0 +1,75 @@
+import type { ImageAnalysis } from '../analysis/types.js';
+import type { Library } from './library.js';
+import type { FocusPosition } from './types.js';
+
+/*
+ * Writing what was measured of an image (issue 13): the analysis of its thumbnail pixels
+ * (src/analysis) and the capture facts read for it (sub-second time, AF point). Kept apart
+ * from library.ts, as groups.ts is, through the library's connection.
+ */
+
+/** One measured image, as a thumbnail job made it. */
+export interface AnalysisWrite {
+  id: number;
+  analysis: ImageAnalysis;
+  /** The file as it was measured: the write is dropped when the library knows a different one. */
+  fileSize: number;
+  mtime: number;
+}
+
+/**
+ * Stores analyses in one transaction; returns the ids written (an image removed, or whose file
+ * changed since it was measured, is skipped). Stacks are not recomputed here: restackFilmRolls.
+ */
+export function recordAnalyses(lib: Library, writes: readonly AnalysisWrite[]): number[] {
+  if (writes.length === 0) return [];
+  const db = lib.connection();
+  const update = db.prepare<{ id: number; fileSize: number; mtime: number; s: number; g: number; x: number; y: number; h: string }>(
+    `UPDATE images SET sharpness = @s, sharpness_global = @g, sharpest_x = @x, sharpest_y = @y, dhash = @h
+      WHERE id = @id AND file_size = @fileSize AND mtime = @mtime`,
+  );
+  const written = db
+    .transaction(() =>
+      writes.filter(
+        (w) =>
+          update.run({
+            id: w.id,
+            fileSize: w.fileSize,
+            mtime: Math.round(w.mtime),
+            s: w.analysis.sharpness,
+            g: w.analysis.sharpnessGlobal,
+            x: w.analysis.sharpestAt.x,
+            y: w.analysis.sharpestAt.y,
+            h: w.analysis.dhash,
+          }).changes > 0,
+      ),
+    )
+    .immediate()
+    .map((w) => w.id);
+  if (written.length) lib.collectionChanged();
+  return written;
+}
+
+/** What the file itself says about its capture beyond import's facts (src/analysis/capture-facts.ts). */
+export interface CaptureFacts {
+  /** Fraction of a second of the capture time (EXIF SubSecTimeOriginal), 0 ≤ f < 1; null when not recorded. */
+  takenSubsec: number | null;
+  /** The AF point used, fractions of the upright image; null when not recorded or not understood. */
+  focusPoint: FocusPosition | null;
+}
+
+export function recordCaptureFacts(lib: Library, id: number, facts: CaptureFacts): void {
+  lib
+    .connection()
+    .prepare<[number | null, number | null, number | null, number]>('UPDATE images SET taken_subsec = ?, af_x = ?, af_y = ? WHERE id = ?')
+    .run(facts.takenSubsec, facts.focusPoint?.x ?? null, facts.focusPoint?.y ?? null, id);
+}
+
+/** Ids in [minId, maxId] not yet measured (sharpness NULL), ascending: what generate-cache measures. */
+export function unanalysedIds(lib: Library, opts: { minId?: number; maxId?: number } = {}): number[] {
+  return lib
+    .connection()
+    .prepare<[number, number], number>('SELECT id FROM images WHERE sharpness IS NULL AND id BETWEEN ? AND ? ORDER BY id')
+    .pluck()
+    .all(opts.minId ?? 1, opts.maxId ?? Number.MAX_SAFE_INTEGER);
+}

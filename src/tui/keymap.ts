@@ -38,6 +38,7 @@ export type Action =
   | 'view.preview'
   | 'view.culling'
   | 'view.back'
+  | 'view.clipping'
   | 'prefs.open'
   | 'help.open'
   | 'app.quit'
@@ -129,6 +130,8 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['w', 'return', 'escape'], 'view.back', 'back to the grid', 'preview'),
   b(['x'], 'view.culling', 'culling view (selection, or this image and the next)', 'grid'),
   b(['x', 'escape'], 'view.back', 'leave the culling view', 'culling'),
+  b(['o'], 'view.clipping', 'clipping overlay: highlights red, shadows blue', 'preview'),
+  b(['o'], 'view.clipping', 'clipping overlay: highlights red, shadows blue', 'culling'),
   b(['p'], 'prefs.open', 'preferences', 'browse'),
   b(['?'], 'help.open', 'this help', 'browse'),
   b(['q'], 'app.quit', 'quit', 'browse'),

@@ -13,10 +13,12 @@ import { initialState, reduce, type LighttableState, type StateAction } from './
 import { viewLayout, type ScreenSlot, type ViewLayout } from './state/view-layout.js';
 import { runAction } from './store/actions.js';
 import { CullingEffects } from './store/culling.js';
+import { ExposureEffects, type ExposureSnapshot } from './store/exposure.js';
 import { GenerationEffects, type GenerationState } from './store/generation.js';
 import type { StoreHost } from './store/host.js';
 import { PageRecords } from './store/page-records.js';
 import { PreferenceEffects } from './store/preferences.js';
+import { backToGrid, enterCulling } from './store/views.js';
 
 export type { ThumbView } from './pipeline/thumb-pipeline.js';
 export { slotKey } from './pipeline/slot-key.js';
@@ -38,6 +40,8 @@ export interface LighttableSnapshot {
   /** Standing problems (library read-only, a damaged saved cache, a full disk), shown when no message is. */
   notices: readonly string[];
   prefs: Preferences;
+  /** The clipping overlay's state and the current image's histogram (preview, culling). */
+  exposure: ExposureSnapshot;
   filmRolls: readonly { id: number; path: string; imageCount: number }[];
   quit: boolean;
 }
@@ -81,6 +85,7 @@ export class LighttableStore implements StoreHost {
   readonly #culling: CullingEffects;
   readonly #prefs: PreferenceEffects;
   readonly #generation: GenerationEffects;
+  readonly #exposure: ExposureEffects;
 
   constructor(services: LighttableServices, opts: StoreOptions) {
     this.services = services;
@@ -93,6 +98,7 @@ export class LighttableStore implements StoreHost {
     });
     this.#culling = new CullingEffects(this);
     this.#generation = new GenerationEffects(this);
+    this.#exposure = new ExposureEffects(this);
     this.#prefs = new PreferenceEffects(this, {
       protocolChanged: () => {
         this.#pendingBytes += this.services.graphics.clearAll();
@@ -180,6 +186,7 @@ export class LighttableStore implements StoreHost {
         culling: this.#culling,
         prefs: this.#prefs,
         generation: this.#generation,
+        exposure: this.#exposure,
         setQuery: (q) => this.#setQuery(q),
         setPerRow: (n) => {
           this.#state = reduce(this.#state, { type: 'setPerRow', thumbsPerRow: n });
@@ -193,8 +200,8 @@ export class LighttableStore implements StoreHost {
           this.message('retrying failed thumbnails');
           this.syncThumbs(true);
         },
-        enterCulling: () => this.#enterCulling(),
-        back: () => this.#back(),
+        enterCulling: () => enterCulling(this),
+        back: () => backToGrid(this),
         current: () => this.#snapshot.current,
         quit: () => {
           this.#quit = true;
@@ -316,6 +323,7 @@ export class LighttableStore implements StoreHost {
       neighbours: previewing ? { from, records: this.services.library.page(s.query, from, 2 * PRELOAD_NEIGHBOURS + 1), cursor: s.cursor } : null,
       nextPage: pf ? this.services.library.page(s.query, pf.offset, pf.limit) : [],
       viewKey: slotKey,
+      mainOverlay: this.#exposure.overlay,
     });
     this.#pipeline.want(requests, { force });
   }
@@ -331,18 +339,19 @@ export class LighttableStore implements StoreHost {
 
   publish(): void {
     const st = this.#state;
+    const current = st.view === 'culling' ? this.#page.culling.get(st.culling.ids[st.culling.focus] ?? -1) : this.#page.records.get(st.cursor);
     this.#snapshot = {
       state: st,
       layout: this.#layout,
       records: new Map(this.#page.records),
       cullingRecords: new Map(this.#page.culling),
       pairs: this.#page.pairs,
-      current:
-        st.view === 'culling' ? this.#page.culling.get(st.culling.ids[st.culling.focus] ?? -1) : this.#page.records.get(st.cursor),
+      current,
       thumbs: this.#pipeline.views(),
       generation: this.#generation.progress ? { ...this.#generation.progress } : null,
       notices: this.#notices(),
       prefs: this.#prefs.prefs,
+      exposure: this.#exposure.snapshot(current),
       filmRolls: this.#filmRolls,
       quit: this.#quit,
     };
@@ -384,29 +393,5 @@ export class LighttableStore implements StoreHost {
     const idx = curId === undefined ? -1 : this.services.library.indexOf(query, curId);
     this.#page.stale();
     this.apply({ type: 'setQuery', query, total, cursor: Math.max(0, idx) });
-  }
-
-  #enterCulling(): void {
-    const s = this.#state;
-    if (s.total === 0) return;
-    let ids: number[];
-    if (s.selection.ids.size >= 2 && !s.selection.all) {
-      ids = [...s.selection.ids].slice(0, 8);
-    } else {
-      // This image and the next (darktable's default of two).
-      ids = this.services.library.page(s.query, s.cursor, 2).map((r) => r.id);
-    }
-    this.apply({ type: 'view', view: 'culling', culling: ids });
-  }
-
-  /** Back to the grid; leaving culling puts the grid cursor on the image that had the focus. */
-  #back(): void {
-    const s = this.#state;
-    const focusId = s.view === 'culling' ? s.culling.ids[s.culling.focus] : undefined;
-    this.apply({ type: 'view', view: 'grid' });
-    if (focusId !== undefined) {
-      const idx = this.services.library.indexOf(this.#state.query, focusId);
-      if (idx >= 0) this.apply({ type: 'setTotal', total: this.#state.total, cursor: idx });
-    }
   }
 }

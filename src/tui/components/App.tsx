@@ -143,6 +143,8 @@ export function App({ store }: AppProps) {
         message={state.message}
         notices={snap.notices}
         columns={state.columns}
+        histogram={snap.exposure.histogram}
+        clipping={snap.exposure.clipping && state.view !== 'grid'}
       />
     );
   }

@@ -4,6 +4,7 @@ import { sanitizeText } from '../../util/sanitize.js';
 import type { LighttableSnapshot } from '../store.js';
 import { LABEL_COLORS, theme } from '../theme.js';
 import { exifLine, stars, truncate } from './format.js';
+import { Histogram, histogramWidth } from './Histogram.js';
 
 export interface StatusBarProps {
   current: ImageRecord | undefined;
@@ -14,14 +15,21 @@ export interface StatusBarProps {
   /** Standing problems; the first shows when there is no message. @default [] */
   notices?: readonly string[];
   columns: number;
+  /** The current image's luma histogram (preview, culling), drawn at the line's right end. */
+  histogram?: Uint32Array | null;
+  /** The clipping overlay is on: said beside the histogram. @default false */
+  clipping?: boolean;
 }
 
 /** Two lines: the current image (name, EXIF, rating, labels), then progress or the last message. */
-export function StatusBar({ current, pairNames, generation, message, notices = [], columns }: StatusBarProps) {
+export function StatusBar({ current, pairNames, generation, message, notices = [], columns, histogram = null, clipping = false }: StatusBarProps) {
   const culling = current ? (current.rejected ? '✗ rejected' : stars(current.rating)) : '';
   const name = current ? (pairNames && pairNames.length > 1 ? pairNames.map((n) => sanitizeText(n)).join(' + ') : sanitizeText(current.filename)) : '';
   const exif = current ? exifLine(current) : '';
-  const room = Math.max(0, columns - culling.length - (current?.labels.length ?? 0) * 2 - 2);
+  const histWidth = histogram ? histogramWidth(columns) : 0;
+  const clipTag = clipping ? ' clipping ' : '';
+  const right = histWidth > 0 ? histWidth + clipTag.length + 1 : clipTag.length;
+  const room = Math.max(0, columns - culling.length - (current?.labels.length ?? 0) * 2 - 2 - right);
   let second = message ?? notices[0] ?? '';
   if (generation && (generation.running || !message)) {
     const pct = generation.total ? Math.floor((generation.done / generation.total) * 100) : 100;
@@ -38,6 +46,9 @@ export function StatusBar({ current, pairNames, generation, message, notices = [
           </Text>
         ))}
         <Text wrap="truncate">{truncate(` ${name}  ${exif}`, room)}</Text>
+        {right > 0 && <Box flexGrow={1} />}
+        {clipping && <Text color={theme.error}>{clipTag}</Text>}
+        {histogram && histWidth > 0 && <Histogram bins={histogram} width={histWidth} />}
       </Box>
       <Box height={1}>
         <Text color={message?.startsWith('could not') ? theme.error : theme.dim} wrap="truncate">

@@ -11,6 +11,7 @@ import type { ImageRecord } from '../../db/types.js';
 import type { CellBox, RenderedImage } from '../../render/types.js';
 import type { CachePort, GraphicsPort } from '../services.js';
 import { EncodeQueue, type Priority } from './encode-queue.js';
+import { applyOverlay, type PixelOverlay } from './pixel-overlay.js';
 import { failedState, FETCHING, isBusy, slotNext, type SlotEvent, type SlotState } from './slot-state.js';
 
 /** What a slot shows: nothing yet, a skull, or an encoded picture. */
@@ -35,6 +36,8 @@ export interface SlotRequest {
   level: Level;
   box: CellBox;
   priority: Priority;
+  /** Painted into the pixels before encoding (the clipping indicator); part of `key`. */
+  overlay?: PixelOverlay;
 }
 
 export interface ThumbPipelineDeps {
@@ -57,8 +60,8 @@ interface Entry {
 const MAX_FAILURES = 10_000;
 
 /** The identity of a slot's pixels. */
-export function pixelKey(rec: ImageRecord, level: Level, box: CellBox): string {
-  return `${rec.id}:${level}:${rec.mtime}:${rec.fileSize}:${rec.rotation}@${box.cols}x${box.rows}`;
+export function pixelKey(rec: ImageRecord, level: Level, box: CellBox, overlay?: PixelOverlay): string {
+  return `${rec.id}:${level}:${rec.mtime}:${rec.fileSize}:${rec.rotation}@${box.cols}x${box.rows}${overlay ? `+${overlay}` : ''}`;
 }
 
 export class ThumbPipeline {
@@ -86,8 +89,11 @@ export class ThumbPipeline {
   want(requests: readonly SlotRequest[], options: { force?: boolean } = {}): void {
     if (this.#closed) return;
     const keys = new Set(requests.map((r) => r.key));
+    // A slot whose overlay was toggled keeps showing its old picture until the new one is encoded.
+    const leaving = new Map<string, SlotState['shown']>();
     for (const [key, e] of this.#entries) {
       if (!keys.has(key)) {
+        if (e.state.shown && e.req.priority === 'visible') leaving.set(e.req.viewKey, { ...e.state.shown, standIn: true });
         e.ctrl.abort();
         this.#entries.delete(key);
       }
@@ -102,6 +108,9 @@ export class ThumbPipeline {
       }
       if (e) e.ctrl.abort();
       this.#start(req, options.force ?? false);
+      const fresh = this.#entries.get(req.key);
+      const before = req.priority === 'visible' ? leaving.get(req.viewKey) : undefined;
+      if (fresh && before && fresh.state.shown === null && fresh.state.phase.kind === 'fetching') fresh.state = { ...fresh.state, shown: before };
     }
     this.#queue.pump();
   }
@@ -223,7 +232,7 @@ export class ThumbPipeline {
     const { provisional, standIn } = how;
     const { req } = entry;
     const input = {
-      key: `${req.rec.id}:${thumb.level}:${req.rec.rotation}#${this.#serial(thumb.jpeg)}${thumb.offline ? ':off' : ''}`,
+      key: `${req.rec.id}:${thumb.level}:${req.rec.rotation}#${this.#serial(thumb.jpeg)}${thumb.offline ? ':off' : ''}${req.overlay ? `+${req.overlay}` : ''}`,
       data: thumb.jpeg,
       width: thumb.width,
       height: thumb.height,
@@ -234,7 +243,8 @@ export class ThumbPipeline {
       run: async () => {
         if (this.#entries.get(req.key) !== entry) return;
         try {
-          const image = await this.#deps.graphics().encode(input, req.box);
+          const data = req.overlay ? await applyOverlay(req.overlay, thumb.jpeg) : thumb.jpeg;
+          const image = await this.#deps.graphics().encode({ ...input, data }, req.box);
           this.#dispatch(entry, provisional ? { type: 'provisional', image, thumb, standIn } : { type: 'encoded', image, thumb });
         } catch (err) {
           if (err instanceof Error && err.name === 'AbortError') return;

@@ -1,5 +1,6 @@
 import type { ImageRecord } from '../../db/types.js';
 import type { ScreenSlot } from '../state/view-layout.js';
+import type { PixelOverlay } from './pixel-overlay.js';
 import { pixelKey, type SlotRequest } from './thumb-pipeline.js';
 
 export interface WantedSlotsInput {
@@ -11,6 +12,8 @@ export interface WantedSlotsInput {
   /** The grid's next page. */
   nextPage: readonly ImageRecord[];
   viewKey(id: number, slot: ScreenSlot): string;
+  /** Painted into the large pictures (preview, culling, their neighbours), not thumbnails. */
+  mainOverlay?: PixelOverlay | undefined;
 }
 
 /**
@@ -24,10 +27,11 @@ export function wantedSlots(input: WantedSlotsInput): SlotRequest[] {
   const add = (rec: ImageRecord, slot: ScreenSlot, priority: SlotRequest['priority']) => {
     const box = { cols: slot.slot.image.cols, rows: slot.slot.image.rows };
     if (box.cols <= 0 || box.rows <= 0) return;
-    const key = pixelKey(rec, slot.level, box);
+    const overlay = slot.role === 'main' ? input.mainOverlay : undefined;
+    const key = pixelKey(rec, slot.level, box, overlay);
     if (seen.has(key)) return;
     seen.add(key);
-    requests.push({ key, viewKey: input.viewKey(rec.id, slot), rec, level: slot.level, box, priority });
+    requests.push({ key, viewKey: input.viewKey(rec.id, slot), rec, level: slot.level, box, priority, ...(overlay ? { overlay } : {}) });
   };
   for (const slot of input.slots) {
     const rec = input.recordOf(slot);

@@ -3,6 +3,7 @@ import type { Action } from '../keymap.js';
 import { describeFilter } from '../state/filter.js';
 import { nextSort, type Move } from '../state/lighttable.js';
 import type { CullingEffects } from './culling.js';
+import type { ExposureEffects } from './exposure.js';
 import type { GenerationEffects } from './generation.js';
 import type { StoreHost } from './host.js';
 import type { PreferenceEffects } from './preferences.js';
@@ -13,6 +14,7 @@ export interface ActionContext {
   culling: CullingEffects;
   prefs: PreferenceEffects;
   generation: GenerationEffects;
+  exposure: ExposureEffects;
   setQuery(query: CollectionQuery): void;
   setPerRow(thumbsPerRow: number): void;
   loadFilmRolls(): readonly { path: string }[];
@@ -84,6 +86,8 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
       return ctx.enterCulling();
     case 'view.back':
       return ctx.back();
+    case 'view.clipping':
+      return ctx.exposure.toggleClipping();
     case 'prefs.open':
       return host.apply({ type: 'overlay', overlay: { kind: 'prefs', index: 0 } });
     case 'help.open':

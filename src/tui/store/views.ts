@@ -1,0 +1,28 @@
+import type { StoreHost } from './host.js';
+
+/**
+ * Entering and leaving the culling view. A set of two or more selected images is compared;
+ * otherwise this image and the next (darktable's default of two).
+ */
+export function enterCulling(host: StoreHost): void {
+  const s = host.state;
+  if (s.total === 0) return;
+  let ids: number[];
+  if (s.selection.ids.size >= 2 && !s.selection.all) {
+    ids = [...s.selection.ids].slice(0, 8);
+  } else {
+    ids = host.services.library.page(s.query, s.cursor, 2).map((r) => r.id);
+  }
+  host.apply({ type: 'view', view: 'culling', culling: ids });
+}
+
+/** Back to the grid; leaving culling puts the grid cursor on the image that had the focus. */
+export function backToGrid(host: StoreHost): void {
+  const s = host.state;
+  const focusId = s.view === 'culling' ? s.culling.ids[s.culling.focus] : undefined;
+  host.apply({ type: 'view', view: 'grid' });
+  if (focusId !== undefined) {
+    const idx = host.services.library.indexOf(host.state.query, focusId);
+    if (idx >= 0) host.apply({ type: 'setTotal', total: host.state.total, cursor: idx });
+  }
+}

@@ -6,7 +6,8 @@ import { loadPreferences, type Preferences } from '../config/preferences.js';
 import { Library } from '../db/library.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { UsageError } from './common.js';
-import { thumbnailProgressBar } from './progress.js';
+import { IdFeed } from './import-feed.js';
+import { thumbnailProgressBar, type ProgressBar } from './progress.js';
 
 /** Opens an existing library; a missing one is a usage error, not a new empty file. */
 export function openExistingLibrary(file: string): Library {
@@ -41,30 +42,49 @@ export interface ImportThumbnailsOptions {
  * Thumbnails of freshly imported or changed images, made right after `import` through the one
  * mipmap cache, into the disk backend, so the first look at a new film roll needs no decoding.
  * A thumbnail that cannot be made is not an import error: it is remembered and shown as a skull.
+ * Given an IdFeed, it starts on each batch as the import writes it; its progress bar then
+ * appears once the import has ended (and its own bar is gone), counting what is already made.
  */
 export async function makeImportThumbnails(
   libraryPath: string,
   lib: Library,
-  ids: readonly number[],
+  ids: readonly number[] | IdFeed,
   opts: ImportThumbnailsOptions = {},
 ): Promise<GenerateSummary> {
   const prefs = await batchPreferences();
   const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false });
-  const bar = opts.progress === false ? undefined : thumbnailProgressBar(ids.length);
+  let bar: ProgressBar | undefined;
+  let made = { done: 0, failed: 0 };
+  let finished = false;
+  if (opts.progress !== false) {
+    if (ids instanceof IdFeed) {
+      void ids.ended.then(() => {
+        if (finished) return;
+        bar = thumbnailProgressBar(ids.fed);
+        bar?.update(made.done, made.failed);
+      });
+    } else bar = thumbnailProgressBar(ids.length);
+  }
+  // In batches: a 100,000-image import must not hold every record at once.
+  const chunks = async function* () {
+    if (ids instanceof IdFeed) yield* ids;
+    else for (let i = 0; i < ids.length; i += 500) yield ids.slice(i, i + 500);
+  };
   try {
     return await cache.generateMissing({
-      subjects: (function* () {
-        // In batches: a 100,000-image import must not hold every record at once.
-        for (let i = 0; i < ids.length; i += 500) {
-          for (const r of lib.getMany(ids.slice(i, i + 500))) yield subjectFromRecord(r);
-        }
+      subjects: (async function* () {
+        for await (const chunk of chunks()) for (const r of lib.getMany(chunk)) yield subjectFromRecord(r);
       })(),
       minLevel: opts.minLevel ?? 0,
       maxLevel: opts.maxLevel ?? 2,
       signal: opts.signal,
-      onProgress: (p) => bar?.update(p.generated + p.present + p.failed, p.failed),
+      onProgress: (p) => {
+        made = { done: p.generated + p.present + p.failed, failed: p.failed };
+        bar?.update(made.done, made.failed);
+      },
     });
   } finally {
+    finished = true;
     bar?.stop();
     await cache.close();
   }

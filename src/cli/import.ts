@@ -6,6 +6,7 @@ import { importFolders, type ImportSummary } from '../db/import.js';
 import { Library } from '../db/library.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { makeImportThumbnails } from './batch.js';
+import { IdFeed } from './import-feed.js';
 import { libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
 interface ImportCommandOptions {
@@ -34,9 +35,13 @@ async function checkFolders(dirs: readonly string[]): Promise<string[]> {
 }
 
 /** Imports with a progress bar when stderr is a terminal. */
-export async function importWithProgress(lib: Library, dirs: readonly string[]): Promise<ImportSummary> {
+export async function importWithProgress(
+  lib: Library,
+  dirs: readonly string[],
+  onWritten?: (ids: readonly number[]) => void,
+): Promise<ImportSummary> {
   const stderr = process.stderr;
-  if (!stderr.isTTY) return importFolders(lib, dirs);
+  if (!stderr.isTTY) return importFolders(lib, dirs, { onWritten });
   const bar = new cliProgress.SingleBar(
     { stream: stderr, format: 'importing [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -44,6 +49,7 @@ export async function importWithProgress(lib: Library, dirs: readonly string[]):
   let started = false;
   try {
     return await importFolders(lib, dirs, {
+      onWritten,
       onProgress: ({ done, total, file }) => {
         const name = sanitizeText(path.basename(file)).slice(0, 40);
         if (!started) {
@@ -88,12 +94,19 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       const folders = await checkFolders(dirs);
       const libraryPath = libraryPathFrom(cmd);
       const lib = Library.open(libraryPath);
+      // Thumbnails start on each batch the import writes, while it reads the next files.
+      const feed = opts.thumbnails ? new IdFeed() : undefined;
+      const thumbnails = feed ? makeImportThumbnails(libraryPath, lib, feed, { progress: opts.json !== true }) : undefined;
       try {
-        const summary = await importWithProgress(lib, folders);
+        let summary: ImportSummary;
+        try {
+          summary = await importWithProgress(lib, folders, (ids) => feed?.push(ids));
+        } finally {
+          feed?.end();
+        }
         printSummary(summary, opts.json === true);
-        const fresh = [...summary.ids.new, ...summary.ids.changed];
-        if (opts.thumbnails && fresh.length) {
-          const thumbs = await makeImportThumbnails(libraryPath, lib, fresh, { progress: opts.json !== true });
+        if (thumbnails && feed && feed.fed > 0) {
+          const thumbs = await thumbnails;
           if (opts.json !== true) {
             process.stdout.write(
               `thumbnails: generated ${thumbs.generated}, already present ${thumbs.present}, ` +
@@ -103,6 +116,8 @@ export function registerImport(program: Command, ctx: CommandContext): void {
         }
         if (summary.errors.length) ctx.setExitCode(1);
       } finally {
+        // Made or not, the thumbnail run is over before the library closes.
+        await thumbnails?.catch(() => undefined);
         lib.close();
       }
     });

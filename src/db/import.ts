@@ -38,7 +38,15 @@ export interface ImportOptions {
   concurrency?: number;
   /** Files written per transaction. @default 256 */
   batchSize?: number;
+  /**
+   * Called after each transaction with the ids of the images it inserted or changed, so their
+   * thumbnails can be made while the next files are read. The first transactions are small
+   * (8 files, doubling up to batchSize) so that work starts early.
+   */
+  onWritten?: (ids: readonly number[]) => void;
 }
+
+const FIRST_BATCH = 8;
 
 interface Job {
   dir: string;
@@ -169,9 +177,10 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
   };
 
   const importedAt = new Date().toISOString();
-  for (let start = 0; start < jobs.length; start += batchSize) {
+  let size = options.onWritten ? Math.min(FIRST_BATCH, batchSize) : batchSize;
+  for (let start = 0; start < jobs.length; start += size, size = Math.min(size * 2, batchSize)) {
     signal?.throwIfAborted();
-    const batch = jobs.slice(start, start + batchSize);
+    const batch = jobs.slice(start, start + size);
     const outcomes = await mapBounded(batch, concurrency, handle);
     const writes: ImportWrite[] = [];
     const seen: (SidecarSeen | undefined)[] = [];
@@ -188,8 +197,10 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       }
     }
     const ids = lib.writeImportBatch(writes, importedAt);
+    const written: number[] = [];
     writes.forEach((w, i) => {
       const id = ids[i];
+      if (id !== undefined) written.push(id);
       const sc = seen[i];
       if (id !== undefined && sc && w.kind === 'insert') recordSidecarSeen(lib, id, sc, w);
       if (id === undefined) summary.unchanged += 1; // another process imported it first
@@ -202,6 +213,8 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       }
     });
     await recheckSidecars(lib, rechecks, summary);
+    // After the rechecks: a sidecar merged there can change a rotation the thumbnails carry.
+    options.onWritten?.(written);
   }
   // A write owed from an earlier failure (disk full) is retried on the next import.
   await recheckSidecars(lib, pendingSidecarIds(lib), summary);

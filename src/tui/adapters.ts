@@ -9,6 +9,7 @@ import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
 import { sanitizeText } from '../util/sanitize.js';
+import { FullSizeSources } from './loupe/sources.js';
 import { memoryBudget, thumbnailPrefs } from './memory-budget.js';
 import { TextPainter } from './text-painter.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
@@ -39,6 +40,11 @@ export function libraryPort(lib: Library, pairs: () => boolean = () => true): Li
         out.set(id, lib.getMany(g.members).map((r) => r.filename));
       }
       return out;
+    },
+    pairMembers(id) {
+      if (!pairs()) return [];
+      const g = groupsOf(lib, [id]).get(id);
+      return g && g.members.length > 1 ? lib.getMany(g.members) : [];
     },
     filmRolls: () => lib.filmRolls(),
     // Journaled (undo brings them back) and pair-aware, the same paths as `set` and `remove`.
@@ -151,16 +157,26 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
   const renderers: Renderer[] = [createRenderer(opts.caps, { textErases: true, cacheBytes: memoryBudget(opts.prefs.cacheSizeMB).pictures })];
   const current = () => renderers[renderers.length - 1]!;
   const cache = cachePort(opts.cache, () => current().stats());
+  const library = libraryPort(opts.library, () => services.prefs.rawJpegPairs !== 'separate');
+  const fullSize = new FullSizeSources({ maxBytes: memoryBudget(opts.prefs.cacheSizeMB).loupe, pairMembers: (r) => library.pairMembers?.(r.id) ?? [] });
   const services: LighttableServices = {
-    library: libraryPort(opts.library, () => services.prefs.rawJpegPairs !== 'separate'),
+    library,
     cache: {
       ...cache,
       setPreferences(prefs) {
         services.prefs = prefs;
         cache.setPreferences(prefs);
         current().setCacheBytes(pictureBytes());
+        fullSize.setMaxBytes(memoryBudget(prefs.cacheSizeMB).loupe);
+      },
+      describeStats() {
+        const lines = cache.describeStats();
+        const st = fullSize.stats();
+        lines.splice(2, 0, `loupe full-size sources: ${st.entries}, ${mb(st.bytes)} of ${mb(st.maxBytes)}${st.decoding ? `, ${st.decoding} decoding` : ''}`);
+        return lines;
       },
     },
+    fullSize,
     graphics: graphicsPort(renderers[0]!),
     prefs: opts.prefs,
     savePreferences: (p) => savePreferences(p),

@@ -8,6 +8,13 @@ import type { KeyPress } from './parse-key.js';
 
 export type RatingAction = `image.rate.${0 | 1 | 2 | 3 | 4 | 5}`;
 export type LabelAction = `image.label.${ColorLabel}`;
+export type LoupeAction =
+  | 'loupe.toggle'
+  | 'loupe.zoomIn'
+  | 'loupe.zoomOut'
+  | 'loupe.fit'
+  | `loupe.pan.${'up' | 'down' | 'left' | 'right'}`
+  | `loupe.panFast.${'up' | 'down' | 'left' | 'right'}`;
 
 export type Action =
   | 'grid.up'
@@ -38,6 +45,7 @@ export type Action =
   | 'view.preview'
   | 'view.culling'
   | 'view.back'
+  | LoupeAction
   | 'view.clipping'
   | 'prefs.open'
   | 'help.open'
@@ -62,7 +70,7 @@ export type Action =
  * Where a binding applies. 'browse' covers the three image views (grid, preview, culling);
  * 'pane' the preferences pane and the film-roll picker; the others are one view or overlay.
  */
-export type KeymapMode = 'browse' | 'grid' | 'preview' | 'culling' | 'pane' | 'confirm' | 'prompt' | 'help' | 'any';
+export type KeymapMode = 'browse' | 'grid' | 'preview' | 'culling' | 'zoom' | 'loupe' | 'pane' | 'confirm' | 'prompt' | 'help' | 'any';
 
 /** The state the input hook is in when a key arrives. */
 export type InputMode = 'grid' | 'preview' | 'culling' | 'pane' | 'confirm' | 'prompt' | 'help';
@@ -73,6 +81,10 @@ export interface KeyBinding {
   action: Action;
   description: string;
   mode: KeymapMode;
+  /** How help shows the keys (one row for several bindings), or false: listed in another's row. */
+  help?: string | false;
+  /** The help section it is listed in, when not its mode's. */
+  helpSection?: KeymapMode;
 }
 
 const b = (keys: readonly string[], action: Action, description: string, mode: KeymapMode = 'browse'): KeyBinding => ({
@@ -132,6 +144,28 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['x', 'escape'], 'view.back', 'leave the culling view', 'culling'),
   b(['o'], 'view.clipping', 'clipping overlay: highlights red, shadows blue', 'preview'),
   b(['o'], 'view.clipping', 'clipping overlay: highlights red, shadows blue', 'culling'),
+  // The loupe: in the culling view every image zooms and pans together.
+  {
+    ...b(['z'], 'loupe.toggle', 'zoom fit ↔ 100 % (a pixel per pixel), + - step fit, 50, 100, 200 %; culling view: all together', 'zoom'),
+    help: 'z + -',
+    helpSection: 'preview',
+  },
+  { ...b(['+'], 'loupe.zoomIn', 'zoom in', 'zoom'), help: false },
+  { ...b(['-'], 'loupe.zoomOut', 'zoom out', 'zoom'), help: false },
+  // Zoomed in: looked up before the view's own keys.
+  {
+    ...b(['up', 'k'], 'loupe.pan.up', 'zoomed: pan (Shift or capitals: faster); z or Esc: back to fit', 'loupe'),
+    help: '↑↓←→ hjkl HJKL',
+    helpSection: 'preview',
+  },
+  { ...b(['down', 'j'], 'loupe.pan.down', 'pan down', 'loupe'), help: false },
+  { ...b(['left', 'h'], 'loupe.pan.left', 'pan left', 'loupe'), help: false },
+  { ...b(['right', 'l'], 'loupe.pan.right', 'pan right', 'loupe'), help: false },
+  { ...b(['shift+up', 'K'], 'loupe.panFast.up', 'pan up fast', 'loupe'), help: false },
+  { ...b(['shift+down', 'J'], 'loupe.panFast.down', 'pan down fast', 'loupe'), help: false },
+  { ...b(['shift+left', 'H'], 'loupe.panFast.left', 'pan left fast', 'loupe'), help: false },
+  { ...b(['shift+right', 'L'], 'loupe.panFast.right', 'pan right fast', 'loupe'), help: false },
+  { ...b(['z', 'escape'], 'loupe.fit', 'back to fit', 'loupe'), help: false },
   b(['p'], 'prefs.open', 'preferences', 'browse'),
   b(['?'], 'help.open', 'this help', 'browse'),
   b(['q'], 'app.quit', 'quit', 'browse'),
@@ -154,6 +188,7 @@ export const defaultKeymap: readonly KeyBinding[] = [
 
 function modeApplies(bindingMode: KeymapMode, mode: InputMode): boolean {
   if (bindingMode === 'any' || bindingMode === mode) return true;
+  if (bindingMode === 'zoom') return mode === 'preview' || mode === 'culling';
   return bindingMode === 'browse' && (mode === 'grid' || mode === 'preview' || mode === 'culling');
 }
 
@@ -162,16 +197,26 @@ export function keySpec(key: KeyPress): string {
   return key.ctrl ? `ctrl+${key.name}` : key.name;
 }
 
-/** The action bound to a key in a mode, or undefined. Later bindings never shadow earlier ones. */
+/**
+ * The action bound to a key in a mode, or undefined. Later bindings never shadow earlier ones.
+ * `zoomed` (the loupe of the preview or culling view): its bindings come first. A shifted
+ * named key ('shift+up') falls back to the plain one where it has no binding of its own.
+ */
 export function matchAction(
   key: KeyPress,
   mode: InputMode,
   keymap: readonly KeyBinding[] = defaultKeymap,
+  zoomed = false,
 ): Action | undefined {
   if (key.meta) return undefined;
   const spec = keySpec(key);
-  for (const binding of keymap) {
-    if (modeApplies(binding.mode, mode) && binding.keys.includes(spec)) return binding.action;
+  const specs = key.shift && !key.ctrl && key.name.length > 1 ? [`shift+${spec}`, spec] : [spec];
+  const inLoupe = zoomed && (mode === 'preview' || mode === 'culling');
+  for (const s of specs) {
+    if (inLoupe) for (const binding of keymap) if (binding.mode === 'loupe' && binding.keys.includes(s)) return binding.action;
+    for (const binding of keymap) {
+      if (modeApplies(binding.mode, mode) && binding.keys.includes(s)) return binding.action;
+    }
   }
   return undefined;
 }
@@ -197,6 +242,7 @@ export function displayKey(spec: string): string {
   };
   if (names[spec]) return names[spec];
   if (spec.startsWith('ctrl+')) return `Ctrl+${spec.slice(5).toUpperCase()}`;
+  if (spec.startsWith('shift+')) return `Shift+${displayKey(spec.slice(6))}`;
   if (/^f\d+$/.test(spec)) return spec.toUpperCase();
   return spec;
 }
@@ -212,6 +258,8 @@ const SECTION_TITLES: Record<KeymapMode, string> = {
   grid: 'Grid',
   preview: 'Full preview',
   culling: 'Culling view',
+  zoom: 'Full preview and culling view',
+  loupe: 'Zoomed in',
   pane: 'Preferences and pickers',
   help: 'Help',
   confirm: 'Confirmation',
@@ -222,12 +270,14 @@ const SECTION_TITLES: Record<KeymapMode, string> = {
 export function helpSections(keymap: readonly KeyBinding[] = defaultKeymap): HelpSection[] {
   const sections = new Map<KeymapMode, HelpSection>();
   for (const binding of keymap) {
-    let section = sections.get(binding.mode);
+    if (binding.help === false) continue;
+    const mode = binding.helpSection ?? binding.mode;
+    let section = sections.get(mode);
     if (!section) {
-      section = { title: SECTION_TITLES[binding.mode], rows: [] };
-      sections.set(binding.mode, section);
+      section = { title: SECTION_TITLES[mode], rows: [] };
+      sections.set(mode, section);
     }
-    section.rows.push({ keys: binding.keys.map(displayKey).join(' '), description: binding.description });
+    section.rows.push({ keys: binding.help ?? binding.keys.map(displayKey).join(' '), description: binding.description });
   }
   return [...sections.values()];
 }

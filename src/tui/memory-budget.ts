@@ -4,23 +4,30 @@ const MiB = 1024 * 1024;
 
 /**
  * How the lighttable shares the one `cacheSizeMB` preference between the caches that hold
- * pictures: the mipmap cache's thumbnails (JPEG buffers) and the renderer's encoded pictures
- * (kitty PNGs, sixel strings, half-block text), each bounded in bytes. Encoded pictures are
- * several times a thumbnail's size (a kitty base64 PNG ≈ 330 kB at 160×48), but only the pages
- * near the cursor need them, so they get a quarter, with a floor of two 160×48 kitty pages.
- * Pure.
+ * pictures: the mipmap cache's thumbnails (JPEG buffers), the renderer's encoded pictures
+ * (kitty PNGs, sixel strings, half-block text) and the loupe's full-size sources (decoded RGB),
+ * each bounded in bytes. Encoded pictures are several times a thumbnail's size (a kitty base64
+ * PNG ≈ 330 kB at 160×48), but only the pages near the cursor need them, so they get a
+ * quarter, with a floor of two 160×48 kitty pages. The loupe gets 30 %: at the default 512 MB
+ * that is 154 MB, two 24 MP sources (72 MB each) side by side in the culling view. Pure.
  */
 export interface MemoryBudget {
   /** Bytes for the mipmap cache's thumbnails. */
   thumbnails: number;
   /** Bytes for encoded pictures. */
   pictures: number;
+  /** Bytes for the loupe's decoded full-size sources. */
+  loupe: number;
 }
+
+/** The loupe's share of cacheSizeMB. */
+export const LOUPE_SHARE = 0.3;
 
 export function memoryBudget(cacheSizeMB: number): MemoryBudget {
   const total = Math.max(1, cacheSizeMB) * MiB;
   const pictures = Math.min(Math.max(total / 4, 16 * MiB), total / 2);
-  return { thumbnails: Math.floor(total - pictures), pictures: Math.floor(pictures) };
+  const loupe = Math.floor(total * LOUPE_SHARE);
+  return { thumbnails: Math.floor(total - pictures - loupe), pictures: Math.floor(pictures), loupe };
 }
 
 /** The preferences as the mipmap cache should see them: its share of the memory bound. */

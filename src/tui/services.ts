@@ -2,6 +2,7 @@ import type { Preferences, ProtocolPref } from '../config/preferences.js';
 import type { CollectionQuery, CullingChange, ImageRecord } from '../db/types.js';
 import type { Level, ThumbRequestOptions, ThumbResult, ThumbSubject } from '../cache/types.js';
 import type { PaintUnit } from '../render/painter.js';
+import type { FullSizeSources } from './loupe/sources.js';
 import type { CellBox, ImageInput, Placement, RenderedImage, SkullInput, TerminalCaps } from '../render/types.js';
 
 /**
@@ -30,6 +31,8 @@ export interface LibraryPort {
   resyncSidecars(ids: readonly number[]): Promise<boolean>;
   /** File names of each image's RAW+JPEG pair (leader first), for images in a pair; others are left out. */
   pairNames(ids: readonly number[]): Map<number, string[]>;
+  /** The records of an image's RAW+JPEG pair, leader first (the loupe takes the larger source); [] when alone. */
+  pairMembers?(id: number): ImageRecord[];
   filmRolls(): FilmRoll[];
   rotate(ids: readonly number[], delta: 1 | -1): unknown;
   remove(ids: readonly number[]): number;
@@ -103,6 +106,8 @@ export interface LighttableServices {
   prefsFile: string;
   /** Warning from loading the preferences (a corrupt file replaced by defaults). */
   prefsWarning?: string;
+  /** The loupe's full-size sources (bounded by its share of cacheSizeMB); made by the store when absent. */
+  fullSize?: FullSizeSources;
   /** Ctrl-Z: hands the terminal back and stops the process until `fg` (run.tsx). */
   suspend?(): void;
   /** Swaps `graphics` for the protocol the preferences pane picked (applied live). */

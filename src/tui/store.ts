@@ -16,6 +16,7 @@ import { CullingEffects } from './store/culling.js';
 import { ExposureEffects, type ExposureSnapshot } from './store/exposure.js';
 import { GenerationEffects, type GenerationState } from './store/generation.js';
 import type { StoreHost } from './store/host.js';
+import { LoupeEffects } from './store/loupe.js';
 import { PageRecords } from './store/page-records.js';
 import { PreferenceEffects } from './store/preferences.js';
 import { backToGrid, enterCulling } from './store/views.js';
@@ -40,6 +41,8 @@ export interface LighttableSnapshot {
   /** Standing problems (library read-only, a damaged saved cache, a full disk), shown when no message is. */
   notices: readonly string[];
   prefs: Preferences;
+  /** The loupe's zoom, visible part and source (`100 % · centre · …`), or null at fit. */
+  loupe: string | null;
   /** The clipping overlay's state and the current image's histogram (preview, culling). */
   exposure: ExposureSnapshot;
   filmRolls: readonly { id: number; path: string; imageCount: number }[];
@@ -86,6 +89,8 @@ export class LighttableStore implements StoreHost {
   readonly #prefs: PreferenceEffects;
   readonly #generation: GenerationEffects;
   readonly #exposure: ExposureEffects;
+  /** Zoom and pan of the preview and culling view (public for tests: the crops it asked for). */
+  readonly loupe: LoupeEffects;
 
   constructor(services: LighttableServices, opts: StoreOptions) {
     this.services = services;
@@ -99,6 +104,7 @@ export class LighttableStore implements StoreHost {
     this.#culling = new CullingEffects(this);
     this.#generation = new GenerationEffects(this);
     this.#exposure = new ExposureEffects(this);
+    this.loupe = new LoupeEffects(this);
     this.#prefs = new PreferenceEffects(this, {
       protocolChanged: () => {
         this.#pendingBytes += this.services.graphics.clearAll();
@@ -187,6 +193,7 @@ export class LighttableStore implements StoreHost {
         prefs: this.#prefs,
         generation: this.#generation,
         exposure: this.#exposure,
+        loupe: this.loupe,
         setQuery: (q) => this.#setQuery(q),
         setPerRow: (n) => {
           this.#state = reduce(this.#state, { type: 'setPerRow', thumbsPerRow: n });
@@ -241,6 +248,7 @@ export class LighttableStore implements StoreHost {
     await this.#writes;
     this.#closed = true;
     this.#generation.close();
+    this.loupe.close();
     this.#pipeline.close();
     await this.services.cache.close();
   }
@@ -325,7 +333,7 @@ export class LighttableStore implements StoreHost {
       viewKey: slotKey,
       mainOverlay: this.#exposure.overlay,
     });
-    this.#pipeline.want(requests, { force });
+    this.#pipeline.want(this.loupe.requests(requests), { force });
   }
 
   publishSoon(): void {
@@ -352,6 +360,7 @@ export class LighttableStore implements StoreHost {
       notices: this.#notices(),
       prefs: this.#prefs.prefs,
       exposure: this.#exposure.snapshot(current),
+      loupe: this.loupe.status(),
       filmRolls: this.#filmRolls,
       quit: this.#quit,
     };

@@ -42,9 +42,10 @@ export function inputMode(state: LighttableState): InputMode {
  */
 function useKeys(store: LighttableStore) {
   const dispatch = (key: KeyPress, accepts: (m: InputMode) => boolean): boolean => {
-    const m = inputMode(store.getSnapshot().state);
+    const st = store.getSnapshot().state;
+    const m = inputMode(st);
     if (!accepts(m)) return false;
-    const action = matchAction(key, m);
+    const action = matchAction(key, m, undefined, st.loupe.zoom !== 'fit');
     if (action) {
       store.run(action).catch((err: unknown) => store.report(err));
     } else if (m === 'prompt' && !key.ctrl && !key.meta && (key.name.length === 1 || key.name === 'space')) {
@@ -143,6 +144,7 @@ export function App({ store }: AppProps) {
         message={state.message}
         notices={snap.notices}
         columns={state.columns}
+        loupe={snap.loupe}
         histogram={snap.exposure.histogram}
         clipping={snap.exposure.clipping && state.view !== 'grid'}
       />

@@ -15,6 +15,8 @@ export interface StatusBarProps {
   /** Standing problems; the first shows when there is no message. @default [] */
   notices?: readonly string[];
   columns: number;
+  /** The loupe's zoom and visible part (`100 % · centre`), leading the second line while zoomed. */
+  loupe?: string | null;
   /** The current image's luma histogram (preview, culling), drawn at the line's right end. */
   histogram?: Uint32Array | null;
   /** The clipping overlay is on: said beside the histogram. @default false */
@@ -22,7 +24,7 @@ export interface StatusBarProps {
 }
 
 /** Two lines: the current image (name, EXIF, rating, labels), then progress or the last message. */
-export function StatusBar({ current, pairNames, generation, message, notices = [], columns, histogram = null, clipping = false }: StatusBarProps) {
+export function StatusBar({ current, pairNames, generation, message, notices = [], columns, loupe = null, histogram = null, clipping = false }: StatusBarProps) {
   const culling = current ? (current.rejected ? '✗ rejected' : stars(current.rating)) : '';
   const name = current ? (pairNames && pairNames.length > 1 ? pairNames.map((n) => sanitizeText(n)).join(' + ') : sanitizeText(current.filename)) : '';
   const exif = current ? exifLine(current) : '';
@@ -36,6 +38,7 @@ export function StatusBar({ current, pairNames, generation, message, notices = [
     const bar = '█'.repeat(Math.round(pct / 5)).padEnd(20, '░');
     second = `${generation.running ? 'generating' : 'generated'} ${bar} ${generation.done}/${generation.total}${generation.failed ? ` (${generation.failed} failed)` : ''}${generation.running ? ' · Esc cancels' : ''}${message ? ` · ${message}` : ''}`;
   }
+  if (loupe) second = second ? `${loupe} · ${second}` : loupe;
   return (
     <Box flexDirection="column" height={2} width={columns}>
       <Box height={1}>

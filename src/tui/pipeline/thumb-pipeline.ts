@@ -38,6 +38,8 @@ export interface SlotRequest {
   priority: Priority;
   /** Painted into the pixels before encoding (the clipping indicator); part of `key`. */
   overlay?: PixelOverlay;
+  /** Pixels from elsewhere than the mipmap cache (the loupe's crops); its failures are not remembered for the image. */
+  fetch?: (signal: AbortSignal) => Promise<ThumbResult>;
 }
 
 export interface ThumbPipelineDeps {
@@ -107,7 +109,8 @@ export class ThumbPipeline {
         continue;
       }
       if (e) e.ctrl.abort();
-      this.#start(req, options.force ?? false);
+      if (req.fetch) this.#startOwn(req);
+      else this.#start(req, options.force ?? false);
       const fresh = this.#entries.get(req.key);
       const before = req.priority === 'visible' ? leaving.get(req.viewKey) : undefined;
       if (fresh && before && fresh.state.shown === null && fresh.state.phase.kind === 'fetching') fresh.state = { ...fresh.state, shown: before };
@@ -188,6 +191,26 @@ export class ThumbPipeline {
     this.#fetches.add(fetch);
   }
 
+  /** A request with a fetch of its own (a loupe crop). */
+  #startOwn(req: SlotRequest): void {
+    const ctrl = new AbortController();
+    const entry: Entry = { req, state: FETCHING, ctrl };
+    this.#entries.set(req.key, entry);
+    const fetch = req.fetch!(ctrl.signal)
+      .then(
+        (result) => this.#fetched(entry, result),
+        (err: unknown) => {
+          if (ctrl.signal.aborted) return;
+          this.#fetched(entry, { ok: false, id: req.rec.id, level: req.level, cause: 'unsupported', detail: err instanceof Error ? err.message : String(err) });
+        },
+      )
+      .finally(() => {
+        this.#fetches.delete(fetch);
+        this.#queue.pump();
+      });
+    this.#fetches.add(fetch);
+  }
+
   /**
    * A slot changed priority (a next-page or neighbour slot came on screen): its queued encodes
    * move with it, and a fetch still queued at prefetch priority is asked again at visible.
@@ -208,8 +231,11 @@ export class ThumbPipeline {
 
   #fetched(entry: Entry, result: ThumbResult): void {
     if (entry.ctrl.signal.aborted || this.#closed) return;
-    if (result.ok) this.#failures.delete(entry.req.rec.id);
-    else this.#fail(entry.req.rec.id, result.cause, result.detail);
+    // A loupe crop that fails says so in its slot: the image's thumbnails are not to blame.
+    if (!entry.req.fetch) {
+      if (result.ok) this.#failures.delete(entry.req.rec.id);
+      else this.#fail(entry.req.rec.id, result.cause, result.detail);
+    }
     this.#dispatch(entry, { type: 'fetched', result });
   }
 
@@ -219,7 +245,7 @@ export class ThumbPipeline {
     const { state, effects } = slotNext(before, event);
     entry.state = state;
     for (const fx of effects) this.#encode(entry, fx.thumb, { provisional: false, standIn: false });
-    if (state.phase.kind === 'failed' && before.phase.kind !== 'failed') {
+    if (state.phase.kind === 'failed' && before.phase.kind !== 'failed' && !entry.req.fetch) {
       this.#fail(entry.req.rec.id, state.phase.cause, state.phase.detail);
     }
     if (entry.req.priority === 'visible' && (state.shown !== before.shown || state.phase.kind !== before.phase.kind)) {

@@ -1,5 +1,6 @@
 import { SORT_KEYS, type CollectionQuery, type SortKey } from '../../db/types.js';
 import { clampPerRow, DEFAULT_PER_ROW } from '../layout.js';
+import { LOUPE_FIT, type LoupeState } from './loupe.js';
 
 /**
  * The lighttable's UI state and its pure reducer: navigation (darktable's thumbtable
@@ -43,6 +44,8 @@ export interface LighttableState {
   selection: Selection;
   /** Ids shown side by side in the culling view, and which one has the cursor. */
   culling: { ids: readonly number[]; focus: number };
+  /** Zoom and centre of the preview's or culling view's loupe (state/loupe.ts); fit in the grid. */
+  loupe: LoupeState;
   /** One line for the status bar (results, errors); cleared by the next move. */
   message: string | null;
   columns: number;
@@ -60,7 +63,8 @@ export type StateAction =
   | { type: 'selection.toggle'; id: number }
   | { type: 'selection.all' }
   | { type: 'selection.clear' }
-  | { type: 'message'; text: string | null };
+  | { type: 'message'; text: string | null }
+  | { type: 'loupe'; loupe: LoupeState };
 
 export type Move = 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'start' | 'end';
 
@@ -84,6 +88,7 @@ export function initialState(opts: {
     rowsVisible: 1,
     selection: { all: false, ids: new Set() },
     culling: { ids: [], focus: 0 },
+    loupe: LOUPE_FIT,
     message: null,
     columns: opts.columns,
     rows: opts.rows,
@@ -168,6 +173,8 @@ export function reduce(state: LighttableState, action: StateAction): LighttableS
         view: action.view,
         overlay: null,
         culling: action.view === 'culling' ? { ids: action.culling ?? [], focus: 0 } : state.culling,
+        // The zoom stays while culling moves on to the next set; another view starts at fit.
+        loupe: action.view === state.view ? state.loupe : LOUPE_FIT,
         message: null,
       };
     case 'overlay':
@@ -188,6 +195,8 @@ export function reduce(state: LighttableState, action: StateAction): LighttableS
       return { ...state, selection: { all: false, ids: new Set() } };
     case 'message':
       return { ...state, message: action.text };
+    case 'loupe':
+      return { ...state, loupe: state.view === 'grid' ? LOUPE_FIT : action.loupe };
   }
 }
 

@@ -1,11 +1,12 @@
 import { COLOR_LABELS, type CollectionQuery, type ImageRecord } from '../../db/types.js';
-import type { Action } from '../keymap.js';
+import type { Action, LoupeAction } from '../keymap.js';
 import { describeFilter } from '../state/filter.js';
 import { nextSort, type Move } from '../state/lighttable.js';
 import type { CullingEffects } from './culling.js';
 import type { ExposureEffects } from './exposure.js';
 import type { GenerationEffects } from './generation.js';
 import type { StoreHost } from './host.js';
+import type { LoupeEffects } from './loupe.js';
 import type { PreferenceEffects } from './preferences.js';
 
 /** What the keymap's actions reach: the store and its effect modules. */
@@ -15,6 +16,7 @@ export interface ActionContext {
   prefs: PreferenceEffects;
   generation: GenerationEffects;
   exposure: ExposureEffects;
+  loupe: LoupeEffects;
   setQuery(query: CollectionQuery): void;
   setPerRow(thumbsPerRow: number): void;
   loadFilmRolls(): readonly { path: string }[];
@@ -33,6 +35,7 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
     host.apply({ type: 'move', move: action.slice(5) as Move });
     return;
   }
+  if (action.startsWith('loupe.')) return ctx.loupe.run(action as LoupeAction);
   if (action.startsWith('image.rate.')) return culling.cull({ rating: Number(action.slice(11)) });
   if (action.startsWith('image.label.')) {
     const label = COLOR_LABELS.find((l) => l === action.slice(12));

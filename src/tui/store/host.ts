@@ -1,4 +1,5 @@
 import type { ImageRecord } from '../../db/types.js';
+import type { CellPx } from '../../render/types.js';
 import type { LighttableServices } from '../services.js';
 import type { LighttableState, StateAction } from '../state/lighttable.js';
 import type { ViewLayout } from '../state/view-layout.js';
@@ -12,6 +13,8 @@ export interface StoreHost {
   readonly state: LighttableState;
   readonly layout: ViewLayout;
   readonly closed: boolean;
+  /** The terminal's cell size in pixels (detected at start-up, else a guess). */
+  readonly cellPx: CellPx;
   /** Runs the reducer, re-lays out when the view changed, reloads what the view needs. */
   apply(action: StateAction): void;
   /** Replaces the state without the effects of apply() (the caller re-lays out). */

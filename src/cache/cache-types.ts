@@ -21,6 +21,8 @@ export interface MipmapCacheOptions {
   cacheFile?: string;
   /** Pixel memory of the decodes in flight, in bytes (estimated from each file's header). @default DECODE_BUDGET_BYTES */
   decodeBudgetBytes?: number;
+  /** Per-file time budget of a thumbnail job: past it the file fails as `unsupported`. @default JOB_TIMEOUT_MS (job-run.ts) */
+  jobTimeoutMs?: number;
 }
 
 /** Decodes in flight hold at most this much pixel memory (eight 24 MP AVIFs at once took 2.0 GB). */

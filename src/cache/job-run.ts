@@ -31,6 +31,35 @@ export interface RunContext {
   maker: () => Promise<ThumbnailMaker>;
   notify: () => void;
   warn: (message: string) => void;
+  /** The per-file time budget of a job. @default JOB_TIMEOUT_MS */
+  jobTimeoutMs?: number;
+}
+
+/**
+ * No file's own work (its header read for the byte budget, then its decode) may hold a queue
+ * slot longer than this: the job is given up as `unsupported` and the queue goes on. Above
+ * the sources layer's own 120 s (makeThumbnails), so that one normally answers first; this
+ * one also covers the header read and a maker that does not keep its promise.
+ */
+export const JOB_TIMEOUT_MS = 150_000;
+
+/** The per-file budget ran out. */
+class JobTimeout extends Error {
+  override name = 'JobTimeout';
+}
+
+/**
+ * `work` or JobTimeout after `ms`. The work is not stopped by this (a libvips or wasm call
+ * cannot be interrupted from here): the caller aborts what listens to a signal, and the slot
+ * is given back to the queue either way.
+ */
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new JobTimeout(`gave up after ${Math.round(ms / 100) / 10} s ${what}`)), ms);
+  });
+  work.catch(() => undefined); // a late failure of abandoned work is not an unhandled rejection
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export async function statFacts(file: string): Promise<FileFacts | null> {
@@ -56,28 +85,7 @@ export async function runJob(ctx: RunContext, job: Job): Promise<void> {
   if (facts === null) {
     result = { ok: false, cause: 'missing', detail: 'file not found or unreadable' };
   } else {
-    // Decode memory in flight is bounded in bytes, not only by the job count.
-    const longEdge = LEVEL_SIZES[levels[levels.length - 1]!];
-    const release = await ctx.decodeBudget.acquire(await estimateDecodeBytes(subject.path, facts.fileSize, longEdge));
-    try {
-      const make = await ctx.maker();
-      result = await make(
-        { ...subject, fileSize: facts.fileSize, mtime: facts.mtime },
-        {
-          levels,
-          sourcePref: ctx.prefs().thumbnailSource,
-          forceProcessed: job.force,
-          colorManagement: ctx.prefs().colorManagement,
-          monitorProfile: ctx.prefs().monitorProfile,
-          signal: ctx.closing,
-        },
-      );
-    } catch (err) {
-      // The sources layer promises never to throw; if it does, it is still a result.
-      result = { ok: false, cause: 'unsupported', detail: err instanceof Error ? err.message : String(err) };
-    } finally {
-      release();
-    }
+    result = await makeWithin(ctx, job, levels, facts);
   }
 
   if (ctx.closing.aborted) {
@@ -135,6 +143,47 @@ export async function runJob(ctx: RunContext, job: Job): Promise<void> {
     if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
     w.resolve(answers[i]!);
   });
+}
+
+/**
+ * Decodes one file under its time budget (the wait for the byte budget is not counted: that
+ * is other files' time). A job past its budget aborts what listens (a raw decoder is killed,
+ * a HEIC worker dropped) and becomes a failure of this file alone.
+ */
+async function makeWithin(ctx: RunContext, job: Job, levels: Level[], facts: FileFacts): Promise<MakeThumbnailsResult> {
+  const { subject } = job;
+  const budgetMs = ctx.jobTimeoutMs ?? JOB_TIMEOUT_MS;
+  const stop = new AbortController();
+  const started = Date.now();
+  let release = () => {};
+  try {
+    // Decode memory in flight is bounded in bytes, not only by the job count.
+    const longEdge = LEVEL_SIZES[levels[levels.length - 1]!];
+    const bytes = await within(estimateDecodeBytes(subject.path, facts.fileSize, longEdge), budgetMs, 'reading the header');
+    release = await ctx.decodeBudget.acquire(bytes);
+    const make = await ctx.maker();
+    const made = make(
+      { ...subject, fileSize: facts.fileSize, mtime: facts.mtime },
+      {
+        levels,
+        sourcePref: ctx.prefs().thumbnailSource,
+        forceProcessed: job.force,
+        colorManagement: ctx.prefs().colorManagement,
+        monitorProfile: ctx.prefs().monitorProfile,
+        signal: AbortSignal.any([ctx.closing, stop.signal]),
+      },
+    );
+    return await within(made, Math.max(1, budgetMs - (Date.now() - started)), 'decoding');
+  } catch (err) {
+    if (err instanceof JobTimeout) {
+      stop.abort();
+      return { ok: false, cause: 'unsupported', detail: `${err.message}: the file's decode did not finish in its time budget` };
+    }
+    // The sources layer promises never to throw; if it does, it is still a result.
+    return { ok: false, cause: 'unsupported', detail: err instanceof Error ? err.message : String(err) };
+  } finally {
+    release();
+  }
 }
 
 async function answer(

@@ -105,6 +105,7 @@ export class MipmapCache {
       maker: async () => (this.#make ??= await loadDefaultMaker()),
       notify,
       warn,
+      ...(opts.jobTimeoutMs !== undefined ? { jobTimeoutMs: opts.jobTimeoutMs } : {}),
     };
     this.#board = new JobBoard(this.#prefs.concurrency, { run: (job) => runJob(run, job), notify, warn });
     run.board = this.#board;

@@ -9,12 +9,24 @@ import type { PreviewCandidate } from './tiff.js';
 
 const MAX_BOXES = 512;
 
+export interface Cr3Scan {
+  candidates: PreviewCandidate[];
+  /**
+   * A box no decoder gets past, when there is one: a 64-bit size smaller than its own header
+   * (LibRaw 0.20's CR3 parser loops forever on a largesize of 0, in raw-identify and dcraw_emu).
+   */
+  broken: string | null;
+}
+
 /**
  * Canon CR3 (ISO base media file): the PRVW box (≈1620 px) inside a top-level uuid box and the
  * THMB box (160 px) inside moov's Canon uuid box. Each holds a small header then the JPEG.
+ * The walk always advances (a box is at least its header; size 0 runs to the parent's end)
+ * and reads at most MAX_BOXES box headers, nested 3 deep at most.
  */
-export async function cr3Candidates(reader: FileReader): Promise<PreviewCandidate[]> {
+export async function cr3Candidates(reader: FileReader): Promise<Cr3Scan> {
   const out: PreviewCandidate[] = [];
+  let broken: string | null = null;
   let budget = MAX_BOXES;
   async function walk(start: number, end: number, depth: number): Promise<void> {
     let pos = start;
@@ -27,6 +39,10 @@ export async function cr3Candidates(reader: FileReader): Promise<PreviewCandidat
       if (size === 1) {
         if (head.length < 16) return;
         const big = head.readBigUInt64BE(8);
+        if (big < 16n) {
+          broken ??= `CR3 box '${type.replace(/[^\x20-\x7e]/g, '?')}' at ${pos} has a 64-bit size of ${big}, smaller than its header`;
+          return;
+        }
         if (big > BigInt(Number.MAX_SAFE_INTEGER)) return;
         size = Number(big);
         headerLen = 16;
@@ -49,7 +65,7 @@ export async function cr3Candidates(reader: FileReader): Promise<PreviewCandidat
     }
   }
   await walk(0, reader.size, 0);
-  return out;
+  return { candidates: out, broken };
 }
 
 /** Fujifilm RAF: a fixed header with the JPEG's offset and length at 84 and 88 (big-endian). */
@@ -74,6 +90,8 @@ export async function crwCandidates(reader: FileReader): Promise<PreviewCandidat
   const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
   const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
   const out: PreviewCandidate[] = [];
+  // Records read in all, over every heap: a heap that lists itself as a sub-heap recurses at
+  // most 4 deep and stops when the budget is spent.
   let budget = MAX_BOXES;
   async function heap(start: number, length: number, depth: number): Promise<void> {
     if (depth > 4 || length < 6 || start + length > reader.size) return;

@@ -17,12 +17,19 @@ export interface EmbeddedScan {
   previews: EmbeddedPreview[];
   /** The TIFF structure, when the file has one (orientation, DNG flag, declared sensor size). */
   tiff: TiffInfo | null;
+  /** Why the raw data must not be handed to LibRaw (a structure it loops on), or null. */
+  broken: string | null;
 }
 
 /** Skip the last-resort SOI scan on files bigger than this: reading them whole costs more than decoding. */
 const SCAN_LIMIT = 256 * 1024 * 1024;
 const SCAN_CHUNK = 4 * 1024 * 1024;
 const MAX_SCAN_HITS = 64;
+/**
+ * SOI markers tried at most: each costs a header walk of up to 256 markers, and a file made of
+ * FF D8 FF repeated has one every 3 bytes. Real raws have a handful outside their previews.
+ */
+const MAX_SOI_TRIES = 512;
 /** Scan the whole file only when the structure gave no preview at least this big (long edge). */
 const SCAN_BELOW = 256;
 
@@ -47,12 +54,15 @@ async function scanForJpegs(reader: FileReader): Promise<PreviewCandidate[]> {
   const out: PreviewCandidate[] = [];
   const soi = Buffer.from([0xff, 0xd8, 0xff]);
   let pos = 0;
-  while (pos < reader.size && out.length < MAX_SCAN_HITS) {
+  let tries = 0;
+  // Advances every round: past the JPEG found, or to the chunk's end less the 2 bytes a
+  // marker split across chunks needs (chunks are at least 3 bytes here).
+  while (pos < reader.size && out.length < MAX_SCAN_HITS && tries < MAX_SOI_TRIES) {
     const chunk = await reader.read(pos, SCAN_CHUNK + 2);
     if (chunk.length < 3) break;
     let at = chunk.indexOf(soi);
     let next = pos + chunk.length - 2;
-    while (at !== -1) {
+    while (at !== -1 && tries++ < MAX_SOI_TRIES) {
       const abs = pos + at;
       const header = await readJpegHeader(reader, abs);
       if (header && DECODABLE_SOF.has(header.sof)) {
@@ -78,11 +88,12 @@ function sameShape(a: { width: number; height: number }, b: { width: number; hei
 export async function findEmbeddedPreviews(reader: FileReader, kind: FileKind): Promise<EmbeddedScan> {
   let tiff: TiffInfo | null = null;
   let candidates: PreviewCandidate[] = [];
+  let broken: string | null = null;
   try {
     if (kind === 'raw-tiff' || kind === 'tiff') {
       tiff = await readTiff(reader);
       candidates = tiff?.candidates ?? [];
-    } else if (kind === 'cr3') candidates = await cr3Candidates(reader);
+    } else if (kind === 'cr3') ({ candidates, broken } = await cr3Candidates(reader));
     else if (kind === 'raf') candidates = await rafCandidates(reader);
     else if (kind === 'crw') candidates = await crwCandidates(reader);
   } catch {
@@ -112,7 +123,7 @@ export async function findEmbeddedPreviews(reader: FileReader, kind: FileKind): 
     }
   }
   previews.sort((a, b) => b.width * b.height - a.width * a.height);
-  return { previews, tiff };
+  return { previews, tiff, broken };
 }
 
 /**

@@ -13,6 +13,8 @@ export class OutOfBoundsError extends Error {
 export class FileReader {
   /** The file's first bytes, read once: container headers and IFDs mostly live there. */
   private head: Buffer = Buffer.alloc(0);
+  /** Reads so far (all parsers of one file together). */
+  private count = 0;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -21,6 +23,17 @@ export class FileReader {
   ) {}
 
   private static readonly HEAD_BYTES = 64 * 1024;
+  /**
+   * Reads one file's parsers may make in all. Each parser bounds its own loops (entry, box,
+   * marker and hit counts, visited offsets); this is the backstop that holds whatever a
+   * parser's bug: a real raw needs a few hundred (the SOI scan of a 256 MB file: 64 chunks).
+   */
+  static readonly MAX_READS = 200_000;
+
+  /** Reads made so far: tests assert the parsers' bounds with it. */
+  get reads(): number {
+    return this.count;
+  }
 
   static async open(file: string): Promise<FileReader> {
     const handle = await open(file, 'r');
@@ -44,6 +57,9 @@ export class FileReader {
   async read(offset: number, length: number): Promise<Buffer> {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.size) {
       throw new OutOfBoundsError(`offset ${offset} outside the file (${this.size} bytes)`);
+    }
+    if (++this.count > FileReader.MAX_READS) {
+      throw new OutOfBoundsError(`file structure needs over ${FileReader.MAX_READS} reads (a loop in its offsets?)`);
     }
     const n = Math.max(0, Math.min(length, this.size - offset));
     if (offset + n <= this.head.length) return this.head.subarray(offset, offset + n);

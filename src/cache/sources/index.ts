@@ -10,7 +10,7 @@ import { decodeHeic } from './heic-decoder.js';
 import { uprightTransform } from './orientation.js';
 import { decodeRaw, MIN_RAW_BYTES_PER_PIXEL, RAW_PIXEL_LIMIT } from './raw-decoder.js';
 import { withIccChunk } from './png-icc.js';
-import { PIXEL_LIMIT, renderLevels, type ColorOptions, type MadeThumb, type SharpInput } from './render.js';
+import { PIXEL_LIMIT, renderLevels, SHARP_TIMEOUT_S, type ColorOptions, type MadeThumb, type SharpInput } from './render.js';
 import { isRawKind, sniffKind, SNIFF_BYTES, type FileKind } from './sniff.js';
 
 export type { MadeThumb } from './render.js';
@@ -30,6 +30,8 @@ export interface MakeThumbnailsOptions {
   monitorProfile: string | null;
   /** Aborting ends the work (kills a raw decoder, drops a HEIC worker) with detail "aborted". */
   signal?: AbortSignal;
+  /** Measure focus and dHash of the pixels of the largest level (mip2 or more): MadeThumb.analysis. @default false */
+  analyse?: boolean;
 }
 
 export type MakeResult = { ok: true; thumbs: MadeThumb[] } | { ok: false; cause: ThumbCause; detail: string };
@@ -89,7 +91,7 @@ async function make(subject: ThumbSubject, opts: MakeThumbnailsOptions): Promise
     const head = await reader.read(0, SNIFF_BYTES);
     let kind = sniffKind(head, subject.path);
     if (kind === 'unknown') throw new ThumbError('unsupported', 'not an image: unrecognised file content');
-    const color: ColorOptions = { colorManagement: opts.colorManagement, monitorProfile: opts.monitorProfile };
+    const color: ColorOptions = { colorManagement: opts.colorManagement, monitorProfile: opts.monitorProfile, analyse: opts.analyse === true };
     // A DNG under a .tif name is still a raw.
     if (kind === 'tiff' && (await readTiff(reader).catch(() => null))?.isDng) kind = 'raw-tiff';
     if (isRawKind(kind)) return await fromRaw(reader, kind, subject, levels, opts, color);
@@ -152,6 +154,7 @@ async function fromRaw(
     checkAbort(opts.signal);
     let decoded: MadeThumb[];
     try {
+      if (scan.broken) throw new ThumbError('unsupported', scan.broken);
       decoded = await decodeRawLevels(reader, subject, scan.tiff, processedLevels, opts, color);
     } catch (rawErr) {
       if (opts.signal?.aborted) throw rawErr;
@@ -271,7 +274,8 @@ async function fromImage(
     if (meta.icc && opts.colorManagement) {
       // Give the pixels their profile back (phones shoot Display P3) at the largest level's size.
       const edge = LEVEL_SIZES[levels[levels.length - 1] ?? 0];
-      const small = await sharp(decoded.pixels, { raw })
+      const small = await sharp(decoded.pixels, { raw, limitInputPixels: PIXEL_LIMIT })
+        .timeout({ seconds: SHARP_TIMEOUT_S })
         .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
         .png({ compressionLevel: 0 })
         .toBuffer();

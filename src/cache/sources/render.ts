@@ -1,17 +1,29 @@
 import sharp, { type SharpOptions } from 'sharp';
+import { analysePixels } from '../../analysis/analyse.js';
+import { ANALYSIS_EDGE } from '../../analysis/sharpness.js';
+import type { ImageAnalysis } from '../../analysis/types.js';
 import { LEVEL_SIZES, type Level, type ThumbSource } from '../types.js';
+import { ThumbError } from './causes.js';
 import type { UprightTransform } from './orientation.js';
 
 /** sharp's pixel bound: 2^28 ≈ 268 MP, above any camera; a bomb over it fails as `memory`. */
 export const PIXEL_LIMIT = 2 ** 28;
 /** JPEG quality of thumbnails: darktable's default for its disk cache is 90; 85 halves nothing visible at these sizes. */
 export const JPEG_QUALITY = 85;
+/**
+ * libvips' own deadline for one pipeline (sharp's timeout(): libvips checks it while it
+ * evaluates and stops the work on its thread), so a decode that runs away in a libvips
+ * loader ends there instead of holding a libuv thread after the job was given up.
+ */
+export const SHARP_TIMEOUT_S = 60;
 /** Transparent pixels are laid on this: a neutral dark grey that suits a terminal. */
 const BACKGROUND = { r: 48, g: 48, b: 48 };
 
 export interface ColorOptions {
   colorManagement: boolean;
   monitorProfile: string | null;
+  /** Also measure focus and dHash (src/analysis) of the decoded pixels, for the largest level. */
+  analyse?: boolean;
 }
 
 export interface MadeThumb {
@@ -20,6 +32,8 @@ export interface MadeThumb {
   width: number;
   height: number;
   source: ThumbSource;
+  /** With `analyse`: focus score and dHash of the pixels this level was made from (its largest level, mip2 or more). */
+  analysis?: ImageAnalysis;
 }
 
 /** What sharp decodes: a file path or bytes, plus input options (raw pixels, pages…). */
@@ -39,6 +53,23 @@ export async function renderLevels(
   color: ColorOptions,
   source: ThumbSource,
 ): Promise<MadeThumb[]> {
+  try {
+    return await render(src, levels, transform, color, source);
+  } catch (err) {
+    // sharp says "timeout: 13% complete".
+    const m = /^timeout: (\d+)% complete/.exec((err as Error)?.message ?? '');
+    if (m) throw new ThumbError('unsupported', `decoding stopped by libvips after ${SHARP_TIMEOUT_S} s (${m[1]}% done)`);
+    throw err;
+  }
+}
+
+async function render(
+  src: SharpInput,
+  levels: readonly Level[],
+  transform: UprightTransform,
+  color: ColorOptions,
+  source: ThumbSource,
+): Promise<MadeThumb[]> {
   const sorted = [...new Set(levels)].sort((a, b) => b - a);
   const top = sorted[0];
   if (top === undefined) return [];
@@ -49,7 +80,7 @@ export async function renderLevels(
     sequentialRead: true,
     ...(color.colorManagement ? {} : { ignoreIcc: true }),
     ...src.options,
-  });
+  }).timeout({ seconds: SHARP_TIMEOUT_S });
   if (transform.rotate) img = img.rotate(transform.rotate);
   if (transform.flop) img = img.flop();
   img = img
@@ -66,17 +97,23 @@ export async function renderLevels(
   }
   const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+  // Measured beside the encodes, from the buffer they share (no second decode); a failure
+  // costs the measurement, never the thumbnails.
+  const analysis =
+    color.analyse && LEVEL_SIZES[top] >= ANALYSIS_EDGE ? analysePixels(data, raw).catch(() => undefined) : undefined;
 
   // The levels' resizes and encodes run side by side on libvips' threads: awaited one after
   // another, the small ones left cores idle.
   const out = await Promise.all(
     sorted.map(async (level): Promise<MadeThumb> => {
       const edge = LEVEL_SIZES[level];
-      let pipeline = sharp(data, { raw });
+      let pipeline = sharp(data, { raw }).timeout({ seconds: SHARP_TIMEOUT_S });
       if (Math.max(raw.width, raw.height) > edge) pipeline = pipeline.resize(edge, edge, { fit: 'inside' });
       const jpeg = await pipeline.jpeg({ quality: JPEG_QUALITY }).toBuffer({ resolveWithObject: true });
       return { level, jpeg: jpeg.data, width: jpeg.info.width, height: jpeg.info.height, source };
     }),
   );
+  const measured = await analysis;
+  if (measured) out.find((t) => t.level === top)!.analysis = measured;
   return out.sort((a, b) => a.level - b.level);
 }

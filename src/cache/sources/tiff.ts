@@ -26,9 +26,17 @@ export interface TiffInfo {
 }
 
 const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+/*
+ * Bounds of the walk, whatever the file says: IFDs visited once each (by offset) and at most
+ * MAX_IFDS of them; entries per IFD, values per tag, SubIFDs per IFD and IFDs waiting in the
+ * queue capped; every read clamped to the file. A chain that loops (IFD1 -> IFD0), a count of
+ * 65535 entries or 2^32 values costs at most these, never a loop.
+ */
 const MAX_IFDS = 64;
 const MAX_ENTRIES = 4096;
 const MAX_VALUES = 4096;
+const MAX_SUB_IFDS = 16;
+const MAX_QUEUED = 256;
 
 const TAG = {
   subfileType: 0xfe,
@@ -104,6 +112,10 @@ export async function readTiff(reader: FileReader, base = 0): Promise<TiffInfo |
     return out;
   }
 
+  const enqueue = (item: { at: number; label: string; chainIndex: number }) => {
+    if (queue.length < MAX_QUEUED && !seen.has(item.at)) queue.push(item);
+  };
+
   while (queue.length > 0 && seen.size < MAX_IFDS) {
     const item = queue.shift();
     if (!item) break;
@@ -172,19 +184,19 @@ export async function readTiff(reader: FileReader, base = 0): Promise<TiffInfo |
 
     const sub = entries.get(TAG.subIfds);
     if (sub) {
-      const offs = await values(sub);
-      offs.slice(0, 16).forEach((o, i) => queue.push({ at: base + o, label: `${label}.SubIFD${i}`, chainIndex: -1 }));
+      const offs = await values({ ...sub, count: Math.min(sub.count, MAX_SUB_IFDS) });
+      offs.forEach((o, i) => enqueue({ at: base + o, label: `${label}.SubIFD${i}`, chainIndex: -1 }));
     }
     const exif = entries.get(TAG.exifIfd);
     if (exif) {
       const o = (await values(exif))[0];
-      if (o) queue.push({ at: base + o, label: `${label}.EXIF`, chainIndex: -1 });
+      if (o) enqueue({ at: base + o, label: `${label}.EXIF`, chainIndex: -1 });
     }
     if (chainIndex >= 0) {
       const nextBuf = table.subarray(count * 12, count * 12 + 4);
       if (nextBuf.length === 4) {
         const next = u32(nextBuf, 0);
-        if (next !== 0) queue.push({ at: base + next, label: `IFD${chainIndex + 1}`, chainIndex: chainIndex + 1 });
+        if (next !== 0) enqueue({ at: base + next, label: `IFD${chainIndex + 1}`, chainIndex: chainIndex + 1 });
       }
     }
   }

@@ -4,11 +4,14 @@ import { configPath } from '../config/paths.js';
 import type { MipmapCache } from '../cache/mipmap-cache.js';
 import { applyCulling, removeImages, rotateImages } from '../db/culling.js';
 import { groupsOf } from '../db/groups.js';
+import { pickFromStack } from '../db/stacks-pick.js';
+import { stackMembers } from '../db/stacks.js';
 import { resyncSidecar } from '../db/sidecar-sync.js';
 import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
 import { sanitizeText } from '../util/sanitize.js';
+import { withStackExpansion } from './store/stack-expansion.js';
 import { FullSizeSources } from './loupe/sources.js';
 import { memoryBudget, thumbnailPrefs } from './memory-budget.js';
 import { TextPainter } from './text-painter.js';
@@ -21,7 +24,7 @@ import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from '.
  */
 export function libraryPort(lib: Library, pairs: () => boolean = () => true): LibraryPort {
   const q = (query: Parameters<LibraryPort['count']>[0]) => ({ ...query, groupPairs: pairs() });
-  return {
+  return withStackExpansion({
     count: (query) => lib.count(q(query)),
     page: (query, offset, limit) => lib.page(q(query), offset, limit),
     indexOf: (query, id) => lib.indexOf(q(query), id),
@@ -53,7 +56,9 @@ export function libraryPort(lib: Library, pairs: () => boolean = () => true): Li
     applyCulling: (ids, change) => applyCulling(lib, ids, change, { groupPairs: pairs() }),
     undo: () => undo(lib),
     redo: () => redo(lib),
-  };
+    stackMembers: (id) => stackMembers(lib, id),
+    pickFromStack: (id) => pickFromStack(lib, id, { groupPairs: pairs() }),
+  });
 }
 
 function mb(bytes: number): string {

@@ -47,6 +47,10 @@ export type Action =
   | 'view.back'
   | LoupeAction
   | 'view.clipping'
+  | 'stack.toggle'
+  | 'stack.toggleAll'
+  | 'stack.pick'
+  | 'view.sharpnessBadges'
   | 'prefs.open'
   | 'help.open'
   | 'app.quit'
@@ -142,8 +146,11 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['w', 'return', 'escape'], 'view.back', 'back to the grid', 'preview'),
   b(['x'], 'view.culling', 'culling view (selection, or this image and the next)', 'grid'),
   b(['x', 'escape'], 'view.back', 'leave the culling view', 'culling'),
-  b(['o'], 'view.clipping', 'clipping overlay: highlights red, shadows blue', 'preview'),
-  b(['o'], 'view.clipping', 'clipping overlay: highlights red, shadows blue', 'culling'),
+  b(['o'], 'view.clipping', 'clipping overlay (preview, culling)', 'browse'),
+  b(['e'], 'stack.toggle', 'open / close this stack', 'grid'),
+  b(['ctrl+e'], 'stack.toggleAll', 'open / close all stacks', 'grid'),
+  b(['P'], 'stack.pick', 'keep this frame, reject its stack', 'browse'),
+  b(['S'], 'view.sharpnessBadges', 'sharpness badges', 'browse'),
   // The loupe: in the culling view every image zooms and pans together.
   {
     ...b(['z'], 'loupe.toggle', 'zoom fit ↔ 100 % (a pixel per pixel), + - step fit, 50, 100, 200 %; culling view: all together', 'zoom'),

@@ -31,6 +31,10 @@ export interface LibraryPort {
   resyncSidecars(ids: readonly number[]): Promise<boolean>;
   /** File names of each image's RAW+JPEG pair (leader first), for images in a pair; others are left out. */
   pairNames(ids: readonly number[]): Map<number, string[]>;
+  /** The frames of an image's burst stack in capture order (the image alone when in none). */
+  stackMembers?(id: number): ImageRecord[];
+  /** Keeps this frame and rejects the rest of its stack: one undoable step, library and sidecars. */
+  pickFromStack?(id: number): Promise<{ errors: { path: string; message: string }[] }>;
   /** The records of an image's RAW+JPEG pair, leader first (the loupe takes the larger source); [] when alone. */
   pairMembers?(id: number): ImageRecord[];
   filmRolls(): FilmRoll[];

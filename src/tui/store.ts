@@ -19,6 +19,7 @@ import type { StoreHost } from './store/host.js';
 import { LoupeEffects } from './store/loupe.js';
 import { PageRecords } from './store/page-records.js';
 import { PreferenceEffects } from './store/preferences.js';
+import { StackEffects, type StacksSnapshot } from './store/stacks.js';
 import { backToGrid, enterCulling } from './store/views.js';
 
 export type { ThumbView } from './pipeline/thumb-pipeline.js';
@@ -45,6 +46,7 @@ export interface LighttableSnapshot {
   loupe: string | null;
   /** The clipping overlay's state and the current image's histogram (preview, culling). */
   exposure: ExposureSnapshot;
+  stacks: StacksSnapshot;
   filmRolls: readonly { id: number; path: string; imageCount: number }[];
   quit: boolean;
 }
@@ -89,6 +91,7 @@ export class LighttableStore implements StoreHost {
   readonly #prefs: PreferenceEffects;
   readonly #generation: GenerationEffects;
   readonly #exposure: ExposureEffects;
+  readonly #stacks: StackEffects;
   /** Zoom and pan of the preview and culling view (public for tests: the crops it asked for). */
   readonly loupe: LoupeEffects;
 
@@ -104,6 +107,7 @@ export class LighttableStore implements StoreHost {
     this.#culling = new CullingEffects(this);
     this.#generation = new GenerationEffects(this);
     this.#exposure = new ExposureEffects(this);
+    this.#stacks = new StackEffects(this, (q) => this.#setQuery(q));
     this.loupe = new LoupeEffects(this);
     this.#prefs = new PreferenceEffects(this, {
       protocolChanged: () => {
@@ -122,7 +126,8 @@ export class LighttableStore implements StoreHost {
         this.#setQuery(path ? { ...rest, filmRoll: path } : rest);
       },
     });
-    const query = opts.query ?? { sort: 'taken' };
+    // Bursts show as one thumbnail per stack until expanded (e, ctrl+e).
+    const query = { collapseStacks: true, ...(opts.query ?? { sort: 'taken' }) };
     this.#state = initialState({
       columns: opts.columns,
       rows: opts.rows,
@@ -193,6 +198,7 @@ export class LighttableStore implements StoreHost {
         prefs: this.#prefs,
         generation: this.#generation,
         exposure: this.#exposure,
+        stacks: this.#stacks,
         loupe: this.loupe,
         setQuery: (q) => this.#setQuery(q),
         setPerRow: (n) => {
@@ -207,7 +213,7 @@ export class LighttableStore implements StoreHost {
           this.message('retrying failed thumbnails');
           this.syncThumbs(true);
         },
-        enterCulling: () => enterCulling(this),
+        enterCulling: () => enterCulling(this, this.#stacks),
         back: () => backToGrid(this),
         current: () => this.#snapshot.current,
         quit: () => {
@@ -360,6 +366,7 @@ export class LighttableStore implements StoreHost {
       notices: this.#notices(),
       prefs: this.#prefs.prefs,
       exposure: this.#exposure.snapshot(current),
+      stacks: this.#stacks.snapshot,
       loupe: this.loupe.status(),
       filmRolls: this.#filmRolls,
       quit: this.#quit,

@@ -170,7 +170,7 @@ describe('grid: every key on a real library, real cache, half-blocks', () => {
   it('s cycles the sort, c picks the film roll', async () => {
     await app.press('s');
     await waitText('sort: rating');
-    await app.press('s', 's', 's');
+    await app.press('s', 's', 's', 's'); // rating → imported → sharpness → taken → name
     await waitText('sort: name');
     await app.press('c');
     await waitText('Film roll');

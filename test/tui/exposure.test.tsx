@@ -83,11 +83,12 @@ describe('clipping overlay', () => {
     expect(encodedPictures()).toBe(encoded); // nothing was encoded again
   });
 
-  it('the grid is left alone: o does nothing there', async () => {
+  it('the grid is left alone: o there only says the overlay is on, for the preview and culling view', async () => {
     const before = h.store.getSnapshot().thumbs;
     await app.press('o');
+    await app.waitFor((f) => f.includes('clipping overlay on (shown in the preview'), 'said so');
     await h.store.idle();
-    expect(h.store.getSnapshot().exposure.clipping).toBe(false);
+    expect(h.store.getSnapshot().exposure.clipping).toBe(true);
     expect([...h.store.getSnapshot().thumbs.values()].every((v) => v.status !== 'ready' || !v.image.key.includes('clipping'))).toBe(true);
     expect(before.size).toBeGreaterThan(0);
   });

@@ -12,6 +12,7 @@ import { PreferencesPane } from '../panels/PreferencesPane.js';
 import { isSelected, type LighttableState } from '../state/lighttable.js';
 import { cacheTooSmall } from '../state/prefs.js';
 import type { LighttableSnapshot, LighttableStore } from '../store.js';
+import { BadgeContext } from './badges.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { CullingView } from './CullingView.js';
 import { FilterPrompt } from './FilterPrompt.js';
@@ -162,7 +163,7 @@ export function App({ store }: AppProps) {
         columns={state.columns}
       />
       <Box height={height} overflow="hidden">
-        {body}
+        <BadgeContext.Provider value={{ sharpness: snap.stacks.sharpnessBadges }}>{body}</BadgeContext.Provider>
       </Box>
       {status}
     </Box>

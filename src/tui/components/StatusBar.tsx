@@ -3,6 +3,7 @@ import type { ImageRecord } from '../../db/types.js';
 import { sanitizeText } from '../../util/sanitize.js';
 import type { LighttableSnapshot } from '../store.js';
 import { LABEL_COLORS, theme } from '../theme.js';
+import { sharpnessLabel, stackLabel } from './badges.js';
 import { exifLine, stars, truncate } from './format.js';
 import { Histogram, histogramWidth } from './Histogram.js';
 
@@ -27,7 +28,7 @@ export interface StatusBarProps {
 export function StatusBar({ current, pairNames, generation, message, notices = [], columns, loupe = null, histogram = null, clipping = false }: StatusBarProps) {
   const culling = current ? (current.rejected ? '✗ rejected' : stars(current.rating)) : '';
   const name = current ? (pairNames && pairNames.length > 1 ? pairNames.map((n) => sanitizeText(n)).join(' + ') : sanitizeText(current.filename)) : '';
-  const exif = current ? exifLine(current) : '';
+  const exif = current ? [exifLine(current), sharpnessLabel(current), stackLabel(current)].filter(Boolean).join(' · ') : '';
   const histWidth = histogram ? histogramWidth(columns) : 0;
   const clipTag = clipping ? ' clipping ' : '';
   const right = histWidth > 0 ? histWidth + clipTag.length + 1 : clipTag.length;

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useContext, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { ImageRecord } from '../../db/types.js';
 import type { SkullInput } from '../../render/types.js';
@@ -6,6 +6,7 @@ import { sanitizeText } from '../../util/sanitize.js';
 import type { GridSlot } from '../layout.js';
 import type { ThumbView } from '../store.js';
 import { LABEL_COLORS, theme } from '../theme.js';
+import { BadgeContext, sharpnessBadge, stackBadge } from './badges.js';
 import { stars, truncate } from './format.js';
 
 export interface ThumbCellProps {
@@ -50,7 +51,8 @@ export function ThumbCell({ record, view, slot, isCursor, isSelected, paired = f
   ));
   const mark = isSelected ? '✓' : ' ';
   const head = record.rejected ? '✗ rejected' : stars(record.rating);
-  const badge = paired ? 'RAW+JPG ' : '';
+  const badges = useContext(BadgeContext);
+  const badge = stackBadge(record) + (badges.sharpness ? sharpnessBadge(record) : '') + (paired ? 'RAW+JPG ' : '');
   const nameRoom = image.cols - head.length - record.labels.length - 3;
   const offline = view?.status === 'ready' && view.offline;
   return (

@@ -5,10 +5,12 @@ import { COLOR_LABELS, type CollectionQuery, type ColorLabel } from '../../db/ty
  *   >=3  ≥3  *3  rating:3   rating at least 3
  *   rejected  / -rejected   only rejected / hide rejected
  *   red  label:red          colour label
+ *   sharp>=N                focus score at least N (unscored images are left out)
+ *   blurred / -blurred      only blurred images / hide them (score below BLURRED_BELOW)
  *   anything else           file-name text
  * An empty line clears the filter.
  */
-export type FilterFields = Pick<CollectionQuery, 'minRating' | 'rejected' | 'label' | 'text'>;
+export type FilterFields = Pick<CollectionQuery, 'minRating' | 'rejected' | 'label' | 'text' | 'minSharpness' | 'blurred'>;
 
 export function parseFilter(input: string): FilterFields {
   const out: FilterFields = {};
@@ -28,6 +30,19 @@ export function parseFilter(input: string): FilterFields {
       out.rejected = 'exclude';
       continue;
     }
+    const sharp = /^(?:sharp(?:ness)?)(?:>=|≥|:)(\d+(?:\.\d+)?)$/.exec(lower);
+    if (sharp) {
+      out.minSharpness = Number(sharp[1]);
+      continue;
+    }
+    if (lower === 'blurred' || lower === 'blurry') {
+      out.blurred = true;
+      continue;
+    }
+    if (lower === '-blurred' || lower === '!blurred') {
+      out.blurred = false;
+      continue;
+    }
     const label = lower.startsWith('label:') ? lower.slice(6) : lower;
     if ((COLOR_LABELS as readonly string[]).includes(label)) {
       out.label = label as ColorLabel;
@@ -41,7 +56,7 @@ export function parseFilter(input: string): FilterFields {
 
 /** The query with its filter replaced (sort and film roll kept). */
 export function withFilter(query: CollectionQuery, filter: FilterFields): CollectionQuery {
-  const { minRating: _r, rejected: _j, label: _l, text: _t, ...rest } = query;
+  const { minRating: _r, rejected: _j, label: _l, text: _t, minSharpness: _s, blurred: _b, ...rest } = query;
   return { ...rest, ...filter };
 }
 
@@ -51,6 +66,9 @@ export function describeFilter(query: CollectionQuery): string {
   if (query.minRating !== undefined) parts.push(`>=${query.minRating}`);
   if (query.rejected === 'only') parts.push('rejected');
   if (query.rejected === 'exclude') parts.push('-rejected');
+  if (query.minSharpness !== undefined) parts.push(`sharp>=${query.minSharpness}`);
+  if (query.blurred === true) parts.push('blurred');
+  if (query.blurred === false) parts.push('-blurred');
   if (query.label) parts.push(query.label);
   if (query.text) parts.push(query.text);
   return parts.join(' ');

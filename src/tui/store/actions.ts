@@ -4,6 +4,7 @@ import { describeFilter } from '../state/filter.js';
 import { nextSort, type Move } from '../state/lighttable.js';
 import type { CullingEffects } from './culling.js';
 import type { ExposureEffects } from './exposure.js';
+import type { StackEffects } from './stacks.js';
 import type { GenerationEffects } from './generation.js';
 import type { StoreHost } from './host.js';
 import type { LoupeEffects } from './loupe.js';
@@ -16,6 +17,7 @@ export interface ActionContext {
   prefs: PreferenceEffects;
   generation: GenerationEffects;
   exposure: ExposureEffects;
+  stacks: StackEffects;
   loupe: LoupeEffects;
   setQuery(query: CollectionQuery): void;
   setPerRow(thumbsPerRow: number): void;
@@ -91,6 +93,14 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
       return ctx.back();
     case 'view.clipping':
       return ctx.exposure.toggleClipping();
+    case 'stack.toggle':
+      return ctx.stacks.toggleCurrent();
+    case 'stack.toggleAll':
+      return ctx.stacks.toggleAll();
+    case 'stack.pick':
+      return ctx.stacks.pickAndRejectOthers();
+    case 'view.sharpnessBadges':
+      return ctx.stacks.toggleSharpnessBadges();
     case 'prefs.open':
       return host.apply({ type: 'overlay', overlay: { kind: 'prefs', index: 0 } });
     case 'help.open':

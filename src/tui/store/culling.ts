@@ -3,6 +3,7 @@ import { sanitizeText } from '../../util/sanitize.js';
 import { advancesIn, nextIndex } from '../state/auto-advance.js';
 import { hasSelection, reduce } from '../state/lighttable.js';
 import type { StoreHost } from './host.js';
+import { isStackSet } from './stacks.js';
 
 /**
  * Culling effects: which images a key acts on, the writes to the library and the sidecars (in
@@ -93,7 +94,8 @@ export class CullingEffects {
         host.apply({ type: 'move', move: 'right' });
         return;
       }
-      if (s.selection.ids.size >= 2) return;
+      // A chosen set (a selection, a burst stack) is culled as it is: it never moves on.
+      if (s.selection.ids.size >= 2 || isStackSet(host, ids)) return;
       const at = from.id === undefined ? -1 : lib.indexOf(s.query, from.id);
       const start = nextIndex({ index: s.cursor, indexNow: at, total: s.total });
       const nextIds = lib.page(s.query, start, ids.length).map((r) => r.id);

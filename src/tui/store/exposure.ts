@@ -38,7 +38,8 @@ export class ExposureEffects {
   toggleClipping(): void {
     this.#clipping = !this.#clipping;
     this.#host.syncThumbs(false);
-    this.#host.publish();
+    if (this.#host.state.view === 'grid') this.#host.message(`clipping overlay ${this.#clipping ? 'on' : 'off'} (shown in the preview and the culling view)`);
+    else this.#host.publish();
   }
 
   /** For the snapshot: the histogram of `rec` when a large view shows it (computed in the background on first ask). */

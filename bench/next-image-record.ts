@@ -1,0 +1,183 @@
+/**
+ * Reading a `tty-bytes record` recording for bench/next-image.ts: script(1)'s timing log
+ * (one `I|O DELAY BYTES` line per read or write, `-f` so it grows as they happen) and io.log
+ * (both streams, in that order). Gives each key typed (Enter, Right) with what termtable
+ * wrote to its pty from then until the next key, timed by script itself, so neither tmux's
+ * redraw nor this process's polling is counted.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export interface KeyRow {
+  key: 'Enter' | 'Right' | 'q';
+  /** Seconds from the start of the recording. */
+  at: number;
+  /** From the key to the last byte written before the next key. */
+  lastMs: number | null;
+  outBytes: number;
+  /** Bytes inside image escape sequences (kitty graphics, sixel, iTerm2 inline images). */
+  imageBytes: number;
+}
+
+const KEYS: [KeyRow['key'], RegExp][] = [
+  ['Right', /\x1b(\[|O)C/],
+  ['Enter', /\r/],
+  ['q', /^q$/],
+];
+
+function imageBytes(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(/\x1b{1,2}_G[^\x1b]*|\x1b{1,2}P[0-9;]*q[^\x1b]*|\x1b{1,2}\]1337;File=[^\x07\x1b]*/g)) n += m[0].length;
+  return n;
+}
+
+export function readRecording(dir: string): KeyRow[] {
+  const raw = readFileSync(path.join(dir, 'io.log'));
+  let pos = raw.subarray(0, 14).toString('latin1') === 'Script started' ? raw.indexOf(0x0a) + 1 : 0;
+  const rows: (KeyRow & { text: string[]; last: number | null })[] = [];
+  let t = 0;
+  for (const line of readFileSync(path.join(dir, 'timing.log'), 'latin1').split('\n')) {
+    const [kind, delta, bytes] = line.split(' ');
+    if (!kind || kind === 'H' || bytes === undefined) continue;
+    t += Number(delta);
+    if (kind !== 'I' && kind !== 'O') continue;
+    const data = raw.subarray(pos, pos + Number(bytes)).toString('latin1');
+    pos += Number(bytes);
+    const cur = rows.at(-1);
+    if (kind === 'I') {
+      const key = KEYS.find(([, re]) => re.test(data))?.[0];
+      if (key) rows.push({ key, at: t, lastMs: null, outBytes: 0, imageBytes: 0, text: [], last: null });
+      continue;
+    }
+    if (!cur) continue;
+    cur.outBytes += data.length;
+    cur.text.push(data);
+    cur.last = t;
+  }
+  return rows.map(({ text, last, ...row }) => ({
+    ...row,
+    lastMs: last === null ? null : Math.round((last - row.at) * 10_000) / 10,
+    imageBytes: imageBytes(text.join('')),
+  }));
+}
+
+/** Resolves once the recording has not grown for quietMs (false when maxMs passed first). */
+export async function quiet(dir: string, quietMs: number, maxMs: number): Promise<boolean> {
+  const file = path.join(dir, 'timing.log');
+  const end = Date.now() + maxMs;
+  let size = -1;
+  let since = Date.now();
+  for (;;) {
+    let now = -1;
+    try {
+      now = statSync(file).size;
+    } catch {
+      // not created yet
+    }
+    if (now !== size) {
+      size = now;
+      since = Date.now();
+    } else if (now > 0 && Date.now() - since >= quietMs) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function cpuTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Resolves once the process (worker threads included) used no CPU for idleMs: the neighbours'
+ * fetches and encodes are done and nothing is left for the next key but to write.
+ */
+export async function cpuIdle(pid: number, idleMs: number, maxMs: number): Promise<boolean> {
+  const end = Date.now() + maxMs;
+  let ticks = cpuTicks(pid);
+  let since = Date.now();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = cpuTicks(pid);
+    if (now === null) return false;
+    if (now !== ticks) {
+      ticks = now;
+      since = Date.now();
+    } else if (Date.now() - since >= idleMs) return true;
+  }
+  return false;
+}
+
+/**
+ * Follows the timing log as it grows: `written()` resolves once at least minBytes were
+ * written since the last mark() and then nothing for quietMs (a picture is bytes in a burst:
+ * a pause inside a decode is not its end).
+ */
+export class Tail {
+  readonly #file: string;
+  #offset = 0;
+  #partial = '';
+  #out = 0;
+  #mark = 0;
+
+  constructor(dir: string) {
+    this.#file = path.join(dir, 'timing.log');
+  }
+
+  mark(): void {
+    this.#read();
+    this.#mark = this.#out;
+  }
+
+  /** onGrow runs whenever the log grew (bench: a CPU sample at the last write). */
+  async written(minBytes: number, quietMs: number, maxMs: number, onGrow?: () => void): Promise<boolean> {
+    const end = Date.now() + maxMs;
+    let last = this.#offset;
+    let since = Date.now();
+    while (Date.now() < end) {
+      this.#read();
+      if (this.#offset !== last) {
+        last = this.#offset;
+        since = Date.now();
+        onGrow?.();
+      } else if (this.#out - this.#mark >= minBytes && Date.now() - since >= quietMs) return true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  }
+
+  #read(): void {
+    let text: string;
+    try {
+      const buf = readFileSync(this.#file);
+      text = buf.subarray(this.#offset).toString('latin1');
+      this.#offset = buf.length;
+    } catch {
+      return;
+    }
+    const lines = (this.#partial + text).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const [kind, , bytes] = line.split(' ');
+      if (kind === 'O') this.#out += Number(bytes);
+    }
+  }
+}
+
+/**
+ * The main thread's time on a CPU and waiting in the run queue for one (ns, /proc schedstat):
+ * on a loaded machine the wait says how much of a key's time was the machine, not termtable.
+ */
+export function schedstat(pid: number): { runNs: number; waitNs: number } | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { runNs: run!, waitNs: wait! };
+  } catch {
+    return null;
+  }
+}

@@ -275,6 +275,8 @@ export interface Detection {
   timedOut: boolean;
   answers: TerminalAnswers | null;
   tmux: TmuxInfo | null;
+  /** The probe's round trip (queries written to DA1 read), when the terminal answered. */
+  rttMs: number | null;
 }
 
 /** Detects once, before Ink starts reading stdin. */
@@ -289,9 +291,10 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
   let answers: TerminalAnswers | null = null;
   let timedOut = false;
+  let rttMs: number | null = null;
   // Inside tmux without passthrough the wrapped queries never reach the terminal: don't wait for them.
   if (canQuery && !(inTmux && !tmux?.passthrough)) {
-    ({ answers, timedOut } = await queryTerminal({
+    ({ answers, timedOut, rttMs } = await queryTerminal({
       input,
       output,
       tmuxWrap: inTmux,
@@ -310,7 +313,7 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
     else caps.reasons.unshift(why);
   }
   caps.reasons.unshift(...pre);
-  return { caps, answers, tmux, timedOut };
+  return { caps, answers, tmux, timedOut, rttMs };
 }
 
 /** `show --probe` output: one fact per line. */

@@ -153,9 +153,10 @@ function exchange(
   query: string,
   done: (received: string) => boolean,
   timeoutMs: number,
-): Promise<{ received: string; timedOut: boolean }> {
+): Promise<{ received: string; timedOut: boolean; elapsedMs: number }> {
   return new Promise((resolve) => {
     let received = '';
+    let start = 0;
     const wasRaw = input.isRaw ?? false;
     let finished = false;
     const finish = (timedOut: boolean) => {
@@ -165,7 +166,7 @@ function exchange(
       input.removeListener('data', onData);
       input.pause();
       if (input.setRawMode && !wasRaw) input.setRawMode(false);
-      resolve({ received, timedOut });
+      resolve({ received, timedOut, elapsedMs: performance.now() - start });
     };
     const onData = (chunk: Buffer | string) => {
       received += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
@@ -175,6 +176,7 @@ function exchange(
     if (input.setRawMode) input.setRawMode(true);
     input.on('data', onData);
     input.resume();
+    start = performance.now();
     output.write(query);
   });
 }
@@ -184,9 +186,11 @@ function exchange(
  * it, after the others) or the timeout; restores the mode and hands back any keys the user typed
  * meanwhile, so no reply leaks into key input and no keypress is lost.
  */
-export async function queryTerminal(options: QueryOptions): Promise<{ answers: TerminalAnswers; timedOut: boolean }> {
+export async function queryTerminal(
+  options: QueryOptions,
+): Promise<{ answers: TerminalAnswers; timedOut: boolean; rttMs: number | null }> {
   const { input, output } = options;
-  const { received, timedOut } = await exchange(
+  const { received, timedOut, elapsedMs } = await exchange(
     input,
     output,
     buildQueries(options.tmuxWrap ?? false),
@@ -198,7 +202,9 @@ export async function queryTerminal(options: QueryOptions): Promise<{ answers: T
   const typed = stripReplies(received.slice(0, m ? m.index : end)) + received.slice(end);
   const leftover = stripReplies(typed);
   if (leftover) input.unshift(Buffer.from(leftover, 'latin1'));
-  return { answers: parseReplies(received), timedOut };
+  // The queries go out on an idle link and are answered at once: the link's round trip, which the
+  // lighttable's picture pacing sizes its window by (src/tui/screen/ack-window.ts).
+  return { answers: parseReplies(received), timedOut, rttMs: timedOut ? null : elapsedMs };
 }
 
 export interface CursorQueryOptions {

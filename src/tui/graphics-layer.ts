@@ -3,6 +3,7 @@ import type { CellRect, Placement } from '../render/types.js';
 import { AckWindow } from './screen/ack-window.js';
 import { TerminalWriter } from './screen/terminal-writer.js';
 import { TextScreen } from './screen/text-screen.js';
+import { trace, tracing } from './screen/trace.js';
 import type { LighttableStore } from './store.js';
 
 /**
@@ -25,6 +26,8 @@ export interface GraphicsLayerOptions {
   onPainted?: () => void;
   /** Pace pictures by DSR answers (a real terminal that answers them). @default false */
   ackPacing?: boolean;
+  /** The link's round trip measured by the start-up probe (sizes the pacing window). */
+  idleRttMs?: number | null;
   /** Paint after a store update that no Ink frame followed (a picture arriving). @default 10 */
   idlePaintMs?: number;
 }
@@ -90,7 +93,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   const writer = new TerminalWriter({
     sink: { write: (d) => realWrite(d), once: (e, l) => real.once(e, l) },
     sync: Boolean(real.isTTY),
-    ...(opts.ackPacing ? { flow: new AckWindow() } : {}),
+    ...(opts.ackPacing ? { flow: new AckWindow(opts.idleRttMs ? { idleRttMs: opts.idleRttMs } : {}) } : {}),
     wanted(unit: PaintUnit) {
       const { bySlot, ids } = current();
       if (unit.kind === 'transmit') return unit.imageId !== null && ids.has(unit.imageId);
@@ -123,6 +126,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     shownMasks = masks;
     const { before, units } = store.graphics.frameUnits(placements);
     const text = screen.diff(frameLines, [...masks.values()]);
+    if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length} status ${JSON.stringify(frameLines.at(-1)?.replace(/\x1b\[[\d;]*m/g, '').trim().slice(0, 60))}`);
     writer.submit(store.takePendingBytes() + before, text, units);
     if (!writer.busy) painted();
   };

@@ -78,7 +78,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     onQuit: () => resolveDone(),
     ...(opts.query ? { query: opts.query } : {}),
   });
-  const layer = createGraphicsLayer({ stdout, store, ackPacing: Boolean(stdout.isTTY && stdin.isTTY) });
+  const layer = createGraphicsLayer({ stdout, store, ackPacing: Boolean(stdout.isTTY && stdin.isTTY), idleRttMs: detection.rttMs });
 
   let restored = false;
   const restoreTerminal = () => {

@@ -78,13 +78,13 @@ class SlowSink extends EventEmitter {
   }
 }
 
-const unit = (slot: string, page: number, pieces = 4): PaintUnit => ({
+const unit = (slot: string, page: number, pieces = 4, size = 1000): PaintUnit => ({
   slot,
   kind: 'place',
   rect: { col: 0, row: 0, cols: 10, rows: 5 },
   imageKey: `${slot}@${page}`,
   imageId: null,
-  chunks: Array.from({ length: pieces }, (_, i) => `<${slot}@${page}#${i}${'.'.repeat(1000)}>`),
+  chunks: Array.from({ length: pieces }, (_, i) => `<${slot}@${page}#${i}${'.'.repeat(size)}>`),
   abort: '<abort>',
 });
 
@@ -141,4 +141,107 @@ describe('TerminalWriter: newest frame wins, backpressure respected', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(sink.written).toContain('<e@1');
   });
+
+  it('holds the window inside a picture, so a page turn leaves at most a window of it on the link', async () => {
+    const sink = new SlowSink(1_000_000);
+    const flow = new AckWindow({ minWindow: 20_000 });
+    let page = 1;
+    const writer = new TerminalWriter({ sink, wanted: (u) => u.imageKey.endsWith(`@${page}`), abandoned: () => undefined, flow });
+    // A 17 kB picture (a mark follows it), then one of eight 1 kB pieces: more than the window.
+    writer.submit('', '', [unit('a', 1, 1, 17_000), unit('b', 1, 8)]);
+    await new Promise((r) => setTimeout(r, 30));
+    const piecesOfB = () => (sink.written.match(/<b@1#/g) ?? []).length;
+    // Written up to the window (17 kB + 3 pieces), then waiting for the answer asked for.
+    expect(piecesOfB()).toBe(3);
+    page = 2;
+    writer.submit('', 'page 2', []);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(piecesOfB()).toBe(3);
+    expect(sink.written.indexOf('<abort>')).toBeGreaterThan(sink.written.lastIndexOf('<b@1#'));
+    expect(sink.written.indexOf('page 2')).toBeGreaterThan(sink.written.indexOf('<abort>'));
+  });
+
+  it('a key\'s text is not held behind a picture waiting for the window: the picture finishes first', async () => {
+    const sink = new SlowSink(1_000_000);
+    const flow = new AckWindow({ minWindow: 20_000 });
+    const writer = new TerminalWriter({ sink, wanted: () => true, abandoned: () => undefined, flow });
+    writer.submit('', '', [unit('a', 1, 1, 17_000), unit('b', 1, 8)]);
+    await new Promise((r) => setTimeout(r, 30));
+    writer.submit('', 'status', []);
+    await new Promise((r) => setTimeout(r, 30));
+    // Text cannot go inside a sixel sequence: the picture is finished, then the text written.
+    expect(sink.written).toContain('<b@1#7');
+    expect(sink.written.indexOf('status')).toBeGreaterThan(sink.written.indexOf('<b@1#7'));
+  });
 });
+
+describe('AckWindow: the bytes on the link between answers', () => {
+  it('drains its estimate at the answered rate, and sizes the window by the idle round trip', () => {
+    let now = 0;
+    const w = new AckWindow({ minWindow: 10_000, idleRttMs: 100, now: () => now });
+    // 100 kB/s link, 100 ms round trip: a 50 kB picture takes 0.5 s to carry, then 0.1 s back.
+    const picture = (bytes: number) => {
+      w.sent(bytes);
+      w.marked();
+    };
+    for (let i = 0; i < 3; i++) {
+      picture(50_000);
+      now += 600;
+      w.answered();
+    }
+    expect(w.rate).toBeCloseTo(50_000 / 0.6, -2);
+    // Each mark took 600 ms, mostly its own picture's transfer: the probe's 100 ms sizes the window.
+    expect(w.rttMs).toBe(100);
+    expect(w.window).toBe(Math.round(2 * (50_000 / 0.6) * 0.1));
+    // Nothing unanswered: open; a new picture fills the estimate, which then drains by itself.
+    picture(40_000);
+    expect(w.inFlight).toBe(40_000);
+    expect(w.open()).toBe(false);
+    now += 200;
+    expect(w.inFlight).toBeLessThan(40_000 - 15_000);
+    expect(w.msUntilOpen).toBeGreaterThan(0);
+    now += 400;
+    expect(w.inFlight).toBeLessThan(w.window);
+    expect(w.open()).toBe(true);
+    // Still unanswered: never estimated above what was written, and counted as such.
+    expect(w.unanswered).toBe(40_000);
+    // An answer sets the estimate back to what is known to be unanswered.
+    picture(30_000);
+    now += 10;
+    w.answered();
+    expect(w.inFlight).toBe(30_000);
+  });
+
+  it('an idle spell between pages does not count as a slow link', () => {
+    let now = 0;
+    const w = new AckWindow({ minWindow: 10_000, now: () => now });
+    const picture = (bytes: number, ms: number) => {
+      w.sent(bytes);
+      w.marked();
+      now += ms;
+      w.answered();
+    };
+    picture(50_000, 500);
+    picture(50_000, 500);
+    expect(w.rate).toBeCloseTo(100_000, -3);
+    // Six seconds of nothing (the user looks at the page), then the next page at the same speed.
+    now += 6000;
+    picture(50_000, 500);
+    expect(w.rate).toBeCloseTo(100_000, -3);
+    picture(50_000, 500);
+    expect(w.rate).toBeCloseTo(100_000, -3);
+  });
+
+  it('before any answer the estimate does not drain: only an answer opens the window', () => {
+    let now = 0;
+    const w = new AckWindow({ minWindow: 10_000, now: () => now });
+    w.sent(20_000);
+    w.marked();
+    now += 500;
+    expect(w.open()).toBe(false);
+    expect(w.msUntilOpen).toBeNull();
+    w.answered();
+    expect(w.open()).toBe(true);
+  });
+});
+

@@ -10,6 +10,14 @@
  * products (measured from those answers), with a floor so a fast link is never throttled.
  * A terminal that never answers DSR switches the window off after `giveUpMs`.
  *
+ * A sixel cannot carry a mark inside it, so answers come one picture (about 90 kB at 160×48)
+ * apart: counting only answers, a window smaller than a picture waited a round trip after every
+ * picture (stop-and-wait, a quarter of the link idle), and a larger one let two whole pictures of
+ * a page already left sit on the link. Between answers the queue is therefore estimated: the
+ * link drains it at the rate the answers measured, and each answer sets it back to the bytes
+ * still unanswered (never below what is known). The writer can then keep about one window on
+ * the link, piece by piece.
+ *
  * Pure bookkeeping: the writer sends the marks and reports the answers.
  */
 export const DSR_QUERY = '\x1b[5n';
@@ -21,6 +29,8 @@ export interface AckWindowOptions {
   maxWindow?: number;
   /** Without any answer this long after the first mark, stop waiting for answers. @default 2000 */
   giveUpMs?: number;
+  /** The round trip on an idle link, when measured (the probe). @default unknown */
+  idleRttMs?: number;
   /** @default performance.now */
   now?: () => number;
 }
@@ -39,35 +49,86 @@ export class AckWindow {
   #marks: Mark[] = [];
   #unmarked = 0;
   #inFlight = 0;
+  /** Shortest mark-to-answer time (how long an unanswered mark may be waited for). */
   #minRtt = Infinity;
+  /**
+   * The round trip measured on an idle link (the start-up probe's DA1 answer). A mark follows a
+   * whole sixel, so its own time is mostly that picture's transfer (270 ms measured at 2 Mbit
+   * for a 100 ms round trip), which doubled the window and the bytes left on the link when a
+   * page turned. Taking the queue ahead out of each mark's time instead underestimated the
+   * round trip whenever the rate was underestimated, and the window then stayed at its floor.
+   */
+  #idleRtt: number;
   #acks: { at: number; total: number }[] = [];
   #ackedTotal = 0;
   #answered = false;
   #disabled = false;
   #firstMarkAt: number | null = null;
   #stalls = 0;
+  /** Estimated bytes still queued on the link (see the module comment) and when it was last updated. */
+  #queued = 0;
+  #queuedAt = 0;
+  /** The rate of the previous busy spell, until the current one has two answers. */
+  #lastRate: number | null = null;
 
   constructor(options: AckWindowOptions = {}) {
     this.#minWindow = options.minWindow ?? 64 * 1024;
     this.#maxWindow = options.maxWindow ?? 4 * 1024 * 1024;
     this.#giveUpMs = options.giveUpMs ?? 2000;
     this.#now = options.now ?? (() => performance.now());
+    this.#idleRtt = options.idleRttMs && options.idleRttMs > 0 ? options.idleRttMs : Infinity;
   }
 
   /** Bytes written and not yet answered for. */
-  get inFlight(): number {
+  get unanswered(): number {
     return this.#inFlight;
   }
 
-  get window(): number {
-    if (!Number.isFinite(this.#minRtt) || this.#acks.length < 2) return this.#minWindow;
+  /** Bytes estimated to be still on their way (at most the unanswered ones). */
+  get inFlight(): number {
+    return Math.round(this.#drain(this.#now()));
+  }
+
+  /** Bytes per second the answers acknowledged over about the last second; null until known. */
+  get rate(): number | null {
+    if (this.#acks.length < 2) return this.#lastRate;
     const first = this.#acks[0]!;
     const last = this.#acks[this.#acks.length - 1]!;
     const seconds = (last.at - first.at) / 1000;
-    if (seconds <= 0) return this.#minWindow;
-    const rate = (last.total - first.total) / seconds;
-    const bdp = rate * (this.#minRtt / 1000);
+    return seconds > 0 ? (last.total - first.total) / seconds : this.#lastRate;
+  }
+
+  get window(): number {
+    const rate = this.rate;
+    if (!Number.isFinite(this.#minRtt) || rate === null) return this.#minWindow;
+    const bdp = rate * (this.rttMs / 1000);
     return Math.round(Math.min(this.#maxWindow, Math.max(this.#minWindow, 2 * bdp)));
+  }
+
+  /** The round trip the window is sized by: the idle one when known, never more than any mark's. */
+  get rttMs(): number {
+    return Math.min(this.#minRtt, this.#idleRtt);
+  }
+
+  /** How long until the window opens by the estimate alone (null: only an answer opens it). */
+  get msUntilOpen(): number | null {
+    const rate = this.rate;
+    if (this.#disabled || rate === null) return null;
+    return Math.max(0, ((this.#drain(this.#now()) - this.window) / rate) * 1000);
+  }
+
+  /** The queue estimate at `now`: what the link carried since the last update is gone. */
+  #drain(now: number): number {
+    const rate = this.rate;
+    if (rate !== null) this.#queued = Math.max(0, this.#queued - (rate * (now - this.#queuedAt)) / 1000);
+    this.#queuedAt = now;
+    this.#queued = Math.min(this.#queued, this.#inFlight);
+    return this.#queued;
+  }
+
+  /** Whether an answer is expected (a mark is out): only then can waiting open the window. */
+  get awaiting(): boolean {
+    return !this.#disabled && this.#marks.length > 0;
   }
 
   /** Whether more picture bytes may be written now. */
@@ -84,11 +145,12 @@ export class AckWindow {
     if (oldest && now - oldest.at > this.stallMs) {
       this.#marks = [];
       this.#inFlight = 0;
+      this.#queued = 0;
       this.#unmarked = 0;
       if (++this.#stalls >= 3) this.#disabled = true;
       return true;
     }
-    return this.#inFlight < this.window;
+    return this.#drain(now) < this.window;
   }
 
   /** How long an unanswered mark may hold the window shut. */
@@ -100,7 +162,17 @@ export class AckWindow {
   sent(bytes: number): void {
     if (this.#disabled) return;
     this.#unmarked += bytes;
+    const now = this.#now();
+    if (this.#inFlight === 0 && this.#acks.length) {
+      // The link was idle: the rate is measured from now on. Counting the idle time (answers
+      // 6 s apart across two page turns) made it 3 kB/s at 2 Mbit, and the estimate then took
+      // seconds to drain a window that the link had long emptied.
+      this.#lastRate = this.rate ?? this.#lastRate;
+      this.#acks = [{ at: now, total: this.#ackedTotal }];
+    }
+    this.#drain(now);
     this.#inFlight += bytes;
+    this.#queued += bytes;
   }
 
   /**
@@ -125,12 +197,16 @@ export class AckWindow {
     if (!mark) return;
     this.#answered = true;
     const at = this.#now();
-    this.#minRtt = Math.min(this.#minRtt, at - mark.at);
+    const elapsed = at - mark.at;
+    this.#minRtt = Math.min(this.#minRtt, elapsed);
     this.#inFlight = Math.max(0, this.#inFlight - mark.bytes);
     this.#ackedTotal += mark.bytes;
     this.#acks.push({ at, total: this.#ackedTotal });
     // Rate over about the last second of answers.
     while (this.#acks.length > 2 && at - this.#acks[0]!.at > 1000) this.#acks.shift();
+    // What is known now: everything after this mark is unanswered; the estimate starts from there.
+    this.#queued = this.#inFlight;
+    this.#queuedAt = at;
   }
 
   /** Whether every mark was answered (used at exit: late answers must not reach the shell). */

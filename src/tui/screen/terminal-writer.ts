@@ -10,6 +10,7 @@
  */
 import type { PaintUnit } from '../../render/painter.js';
 import { DSR_QUERY, type AckWindow } from './ack-window.js';
+import { trace, tracing } from './trace.js';
 
 const BSU = '\x1b[?2026h';
 const ESU = '\x1b[?2026l';
@@ -75,6 +76,7 @@ export class TerminalWriter {
   /** The terminal answered a DSR mark. */
   answered(): void {
     this.#opts.flow?.answered();
+    if (tracing) trace('answer', `${this.#opts.flow?.inFlight}/${this.#opts.flow?.window} rtt ${this.#opts.flow?.rttMs.toFixed(0)} rate ${this.#opts.flow?.rate?.toFixed(0)}`);
     this.#pump();
   }
 
@@ -125,6 +127,7 @@ export class TerminalWriter {
       return this.#continue();
     }
     if (cur && !this.#opts.wanted(cur.unit)) {
+      if (tracing) trace('cut', `${cur.unit.slot} ${cur.next}/${cur.unit.chunks.length}`);
       this.#write(cur.unit.abort);
       this.#current = null;
       this.#opts.abandoned(cur.unit);
@@ -147,17 +150,32 @@ export class TerminalWriter {
         // Wait for the terminal's answers (answered() pumps again), and look again shortly in
         // case they never come (open() then lets the pictures go).
         this.#queue.unshift(unit);
+        if (tracing) trace('window-shut', `${flow.inFlight}/${flow.window}`);
         // Bytes not yet asked about must be asked about, or no answer could open the window.
         this.#mark(true);
         this.#recheckSoon();
         return;
       }
       this.#current = { unit, next: 0 };
+      if (tracing) trace('start', `${unit.kind} ${unit.slot} ${unit.chunks.reduce((n, c) => n + c.length, 0)} queued ${this.#queue.length}`);
     }
     const c = this.#current!;
+    // The window holds inside a picture too: a whole 90 kB sixel written at once went into
+    // sshd's buffers and could no longer be dropped when the page turned (a burst sent two
+    // pictures of a page left behind, 0.7 s at 2 Mbit). A sixel cannot carry a mark inside it,
+    // so the wait is only while an answer already asked for is out (without one, nothing but the
+    // estimate could open the window); text waiting behind the sequence (a key's change) lets it
+    // finish instead.
+    const flow = this.#opts.flow;
+    if (c.next > 0 && flow && !this.#text && flow.awaiting && !flow.open()) {
+      if (tracing) trace('window-shut-mid', `${c.unit.slot} ${flow.inFlight}/${flow.window}`);
+      this.#recheckSoon();
+      return;
+    }
     const piece = c.unit.chunks[c.next++] ?? '';
     this.#write(piece, true);
     if (c.next >= c.unit.chunks.length) {
+      if (tracing) trace('done', c.unit.slot);
       this.#current = null;
       this.#mark();
     } else if (c.unit.kind === 'transmit') {
@@ -169,10 +187,12 @@ export class TerminalWriter {
 
   #recheckSoon(): void {
     if (this.#recheck) return;
+    // When the link's rate is known the window opens by itself after the queue has drained.
+    const ms = this.#opts.flow?.msUntilOpen ?? 100;
     this.#recheck = setTimeout(() => {
       this.#recheck = null;
       this.#pump();
-    }, 100);
+    }, Math.max(2, Math.min(100, Math.ceil(ms))));
     this.#recheck.unref?.();
   }
 
@@ -187,6 +207,7 @@ export class TerminalWriter {
     while (this.#queue.length) {
       const unit = this.#queue.shift()!;
       if (this.#opts.wanted(unit)) return unit;
+      if (tracing) trace('drop', unit.slot);
       this.#opts.abandoned(unit);
     }
     return undefined;
@@ -199,8 +220,10 @@ export class TerminalWriter {
     this.#opts.onWrite?.(bytes.length);
     if (!ok) {
       this.#waitingDrain = true;
+      if (tracing) trace('drain-wait');
       this.#opts.sink.once('drain', () => {
         this.#waitingDrain = false;
+        if (tracing) trace('drained');
         this.#pump();
       });
     }

@@ -9,7 +9,7 @@ export const PRIORITIES = ['visible', 'neighbour', 'next'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 export interface EncodeJob {
-  /** Identity: a second job with the same key while one is queued is merged into it. */
+  /** Identity: a second job with the same key is merged with it (see push). */
   key: string;
   priority: Priority;
   run(): Promise<void>;
@@ -38,11 +38,17 @@ export class EncodeQueue {
     return this.#queued.size + this.#running.size;
   }
 
+  /**
+   * The same key again (a slot started over under it: a next-page slot that came on screen is
+   * restarted at visible priority) is merged, and the newest job's work is what runs, at the
+   * more urgent priority: its closure answers the slot's current entry. Keeping the older job
+   * answered an entry that no longer existed and the slot was never drawn (a burst of page
+   * downs ended on a page of empty boxes). While a job with the key runs, the new one waits.
+   */
   push(job: EncodeJob): void {
     const prev = this.#queued.get(job.key);
-    if (prev && PRIORITIES.indexOf(prev.priority) <= PRIORITIES.indexOf(job.priority)) return;
-    if (this.#running.has(job.key)) return;
-    this.#queued.set(job.key, job);
+    const priority = prev && PRIORITIES.indexOf(prev.priority) < PRIORITIES.indexOf(job.priority) ? prev.priority : job.priority;
+    this.#queued.set(job.key, { ...job, priority });
     this.pump();
   }
 
@@ -90,6 +96,7 @@ export class EncodeQueue {
   #pick(): EncodeJob | undefined {
     let best: EncodeJob | undefined;
     for (const job of this.#queued.values()) {
+      if (this.#running.has(job.key)) continue;
       if (!best || PRIORITIES.indexOf(job.priority) < PRIORITIES.indexOf(best.priority)) best = job;
       if (best.priority === 'visible') break;
     }

@@ -118,9 +118,10 @@ export async function decodeFullSize(subject: ThumbSubject, plan: FullSizePlan, 
     if (meta.format === 'heif' && meta.compression === 'hevc') {
       const data = await readFile(subject.path);
       const d = await decodeHeic(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), opts.signal ? { signal: opts.signal } : {});
-      return toRgb({ input: d.pixels, options: { raw: { width: d.width, height: d.height, channels: 4 } } }, uprightTransform(1, subject.rotation), 'HEIC decode');
+      return toRgb({ input: d.pixels, options: { raw: { width: d.width, height: d.height, channels: 4 } } }, uprightTransform(1, subject.rotation), `HEIC ${d.width}×${d.height}`);
     }
-    return toRgb({ input: subject.path }, uprightTransform(meta.orientation ?? 1, subject.rotation), `${meta.format ?? 'image'} decode`);
+    const src = await toRgb({ input: subject.path }, uprightTransform(meta.orientation ?? 1, subject.rotation), '');
+    return { ...src, origin: `${(meta.format ?? 'image').toUpperCase()} ${src.width}×${src.height}` };
   }
   try {
     return await decodeRawFull(subject, plan, maxBytes, opts);

@@ -119,3 +119,12 @@ describe('loupe keys', () => {
     }
   });
 });
+
+describe('loupe in a terminal with a picture size limit', () => {
+  it("xterm's 1000×1000 sixel limit: the box is scaled down to it (aspect kept) and the crop still maps one pixel to one pixel", () => {
+    const wide: LoupeGeometry = { ...g, box: { cols: 200, rows: 40 }, maxPx: { width: 1000, height: 1000 } };
+    const p = cropPlan({ zoom: 1, cx: 0.5, cy: 0.5 }, wide);
+    // 1800×720 px of box → 1000×400.
+    expect(p).toMatchObject({ boxWidth: 1000, boxHeight: 400, width: 1000, height: 400, outWidth: 1000, outHeight: 400 });
+  });
+});

@@ -32,6 +32,11 @@ export interface LoupeGeometry {
   image: Size;
   box: CellBox;
   cellPx: CellPx;
+  /**
+   * The largest picture the terminal draws (xterm's sixel limit, 1000×1000 by default): a box
+   * bigger than that is scaled down to it, aspect kept, so 100 % stays one pixel per pixel.
+   */
+  maxPx?: Size | null;
 }
 
 export type PanDirection = 'up' | 'down' | 'left' | 'right';
@@ -61,19 +66,23 @@ export function isZoomed(s: LoupeState): boolean {
   return s.zoom !== 'fit';
 }
 
-export function boxPx(box: CellBox, cellPx: CellPx): Size {
-  return { width: Math.max(1, box.cols * cellPx.width), height: Math.max(1, box.rows * cellPx.height) };
+export function boxPx(box: CellBox, cellPx: CellPx, maxPx?: Size | null): Size {
+  const width = Math.max(1, box.cols * cellPx.width);
+  const height = Math.max(1, box.rows * cellPx.height);
+  // As the sixel encoder scales a picture that is too big: the box's aspect kept, floored.
+  const s = maxPx && maxPx.width > 0 && maxPx.height > 0 ? Math.min(1, maxPx.width / width, maxPx.height / height) : 1;
+  return s < 1 ? { width: Math.max(1, Math.floor(width * s)), height: Math.max(1, Math.floor(height * s)) } : { width, height };
 }
 
 /** The scale at which the whole image fits the box. */
 export function fitScale(g: LoupeGeometry): number {
-  const b = boxPx(g.box, g.cellPx);
+  const b = boxPx(g.box, g.cellPx, g.maxPx);
   return Math.min(b.width / Math.max(1, g.image.width), b.height / Math.max(1, g.image.height));
 }
 
 /** Image pixels visible each way at a zoom (never more than the image). */
 function visible(g: LoupeGeometry, zoom: number): Size {
-  const b = boxPx(g.box, g.cellPx);
+  const b = boxPx(g.box, g.cellPx, g.maxPx);
   return { width: Math.min(g.image.width, b.width / zoom), height: Math.min(g.image.height, b.height / zoom) };
 }
 
@@ -118,7 +127,7 @@ export function pan(s: LoupeState, dir: PanDirection, fast: boolean, g: LoupeGeo
 /** The crop a zoomed view needs from a source of `g.image` size. Integers, inside the image. */
 export function cropPlan(s: LoupeState, g: LoupeGeometry): CropPlan {
   const zoom = s.zoom === 'fit' ? fitScale(g) : s.zoom;
-  const b = boxPx(g.box, g.cellPx);
+  const b = boxPx(g.box, g.cellPx, g.maxPx);
   const W = Math.max(1, Math.round(g.image.width));
   const H = Math.max(1, Math.round(g.image.height));
   const width = Math.max(1, Math.min(W, Math.floor(b.width / zoom)));

@@ -1,6 +1,7 @@
 import { classifyError } from '../../cache/sources/causes.js';
 import type { ThumbResult } from '../../cache/types.js';
 import type { ImageRecord } from '../../db/types.js';
+import { MAX_IMAGE_PX } from '../../render/geometry.js';
 import type { CellBox } from '../../render/types.js';
 import type { LoupeAction } from '../keymap.js';
 import { renderCrop, type PixelTransform } from '../loupe/crop.js';
@@ -140,7 +141,7 @@ export class LoupeEffects {
       this.#host.publishSoon();
       if (signal.aborted) return { ok: false, id: rec.id, level: 4, cause: 'unsupported', detail: 'aborted' };
       const image = { width: source.width, height: source.height };
-      const plan = cropPlan(loupe, { image, box, cellPx: this.#host.cellPx });
+      const plan = cropPlan(loupe, { image, box, cellPx: this.#host.cellPx, maxPx: this.#maxPx() });
       this.requested.push({ id: rec.id, plan, image, box });
       if (this.requested.length > 64) this.requested.shift();
       const crop = await renderCrop(source, plan, this.transform);
@@ -177,7 +178,14 @@ export class LoupeEffects {
     const id = s.view === 'culling' ? s.culling.ids[s.culling.focus] : undefined;
     const slot = this.#host.layout.slots.find((sl) => sl.role === 'main' && (id === undefined || sl.id === id));
     if (!slot) return null;
-    return { image, box: { cols: slot.slot.image.cols, rows: slot.slot.image.rows }, cellPx: this.#host.cellPx };
+    return { image, box: { cols: slot.slot.image.cols, rows: slot.slot.image.rows }, cellPx: this.#host.cellPx, maxPx: this.#maxPx() };
+  }
+
+  /** What the terminal draws at most: sixel's reported limit, else the renderer's 4096 px. */
+  #maxPx(): Size {
+    const caps = this.#host.services.graphics.caps;
+    const sixel = caps.protocol === 'sixel' ? caps.sixelMaxPx : null;
+    return sixel ? { width: Math.min(sixel.width, MAX_IMAGE_PX), height: Math.min(sixel.height, MAX_IMAGE_PX) } : { width: MAX_IMAGE_PX, height: MAX_IMAGE_PX };
   }
 }
 

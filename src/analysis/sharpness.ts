@@ -18,11 +18,12 @@ export const ANALYSIS_EDGE = 512;
 /** Tiles along the long edge: 64-px tiles at 512 px, about 1.5 % of a 3:2 frame each. */
 export const TILES_ON_LONG_EDGE = 8;
 /**
- * "blurred" (the filter `blurred`, `list`): a score below this. Calibrated on the sample
- * corpus' photos (scores 9-40 sharp; about 3-6 once blurred with a Gaussian of sigma 2 at
- * 1024 px); a uniform threshold is a rough guide, a stack's own ranking is the finer one.
+ * "blurred" (the filter `blurred`, `list --blurred`): a score below this. Calibrated on the
+ * sample corpus' photos brought to 1024 px: 17-91 as they are, 6-33 blurred with a Gaussian
+ * of sigma 2, 3-7 at sigma 4 (test/analysis/sharpness.test.ts). A single threshold for every
+ * camera and scene is a rough guide; within a stack the ranking is the finer one.
  */
-export const BLURRED_BELOW = 6;
+export const BLURRED_BELOW = 8;
 
 export interface SharpnessMeasure {
   /** sqrt of the largest per-tile variance of the Laplacian. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { AnalysisRecorder } from '../analysis/recorder.js';
 import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
 import type { Level } from '../cache/types.js';
@@ -52,7 +53,9 @@ export async function makeImportThumbnails(
   opts: ImportThumbnailsOptions = {},
 ): Promise<GenerateSummary> {
   const prefs = await batchPreferences();
-  const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false });
+  // Each job also measures focus and dHash; finish() stores the rest and recomputes the stacks.
+  const recorder = new AnalysisRecorder(lib, prefs);
+  const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: recorder.maker });
   let bar: ProgressBar | undefined;
   let made = { done: 0, failed: 0 };
   let finished = false;
@@ -86,6 +89,7 @@ export async function makeImportThumbnails(
   } finally {
     finished = true;
     bar?.stop();
+    recorder.finish();
     await cache.close();
   }
 }

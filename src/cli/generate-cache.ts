@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { AnalysisRecorder } from '../analysis/recorder.js';
 import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
 import { CAUSE_LABELS, MAX_LEVEL, type Level } from '../cache/types.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 import { batchPreferences, openExistingLibrary } from './batch.js';
-import { thumbnailProgressBar } from './progress.js';
+import { thumbnailProgressBar, type ProgressBar } from './progress.js';
 
 interface GenerateCacheOptions {
   minMip: number;
@@ -49,7 +50,9 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
         'which it fills whatever the disk-backend preference says. Safe to run while the TUI is open,\n' +
         'in several processes at once (split with --min-imgid/--max-imgid), and again after an interruption.\n' +
         'A thumbnail counts as present only if it decodes; one that cannot be written (full disk) is a\n' +
-        'failure with cause "disk". Exit status: 0 when every thumbnail exists, 1 when some could not be\n' +
+        'failure with cause "disk". Every image also gets its focus score and dHash (images whose\n' +
+        'thumbnails already existed are decoded once for it), and burst stacks are recomputed.\n' +
+        'Exit status: 0 when every thumbnail exists, 1 when some could not be\n' +
         'made or saved (they are listed).\n\n' +
         'Examples:\n  termtable generate-cache\n  termtable generate-cache --max-mip 3 --min-imgid 1 --max-imgid 50000 --json',
     )
@@ -64,7 +67,11 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
       // jobs' results, so a batch over a huge library stays small.
       const prefs = await batchPreferences();
       // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
-      const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false });
+      // Every job also measures focus and dHash of what it decoded (src/analysis/recorder.ts).
+      const recorder = new AnalysisRecorder(lib, prefs);
+      const cache = await MipmapCache.open({
+        libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: recorder.maker,
+      });
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
@@ -83,6 +90,22 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
           onProgress: (p) => bar?.update(p.generated + p.present + p.failed, p.failed),
         });
         bar?.stop();
+        // Images whose thumbnails were already there: measured from one decode each.
+        let focusBar: ProgressBar | undefined;
+        if (!summary.aborted) {
+          await recorder.backfill({
+            ...range,
+            ...prefs,
+            signal: abort.signal,
+            onProgress: (started, total) => {
+              focusBar ??= opts.json ? undefined : thumbnailProgressBar(total, 'focus scores');
+              focusBar?.update(started, 0);
+            },
+          });
+        }
+        focusBar?.stop();
+        recorder.finish();
+        for (const e of recorder.errors.slice(0, 1)) process.stderr.write(`termtable: focus scores not saved: ${sanitizeText(e)}\n`);
         for (const w of cache.warnings) process.stderr.write(`termtable: ${sanitizeText(w)}\n`);
         printSummary(summary, opts.json === true);
         if (summary.aborted) ctx.setExitCode(130);

@@ -10,7 +10,10 @@ import type { ImageRecord } from './types.js';
 export type ExifFacts = Pick<
   ImageRecord,
   'width' | 'height' | 'orientation' | 'maker' | 'model' | 'lens' | 'exposureTime' | 'fNumber' | 'iso' | 'focalLength' | 'takenAt'
->;
+> & {
+  /** Fraction of a second of the capture time (SubSecTimeOriginal "25" → 0.25): bursts shoot several frames a second. */
+  takenSubsec?: number | null;
+};
 
 // In extensions.ts (no exifr or sharp there); re-exported for the modules that import them from here.
 export { extensionOf, IMAGE_EXTENSIONS, isSupported, RAW_EXTENSIONS } from './extensions.js';
@@ -18,7 +21,7 @@ export { extensionOf, IMAGE_EXTENSIONS, isSupported, RAW_EXTENSIONS } from './ex
 const PICK = [
   'Make', 'Model', 'LensModel', 'Lens', 'ExposureTime', 'FNumber', 'ISO', 'FocalLength', 'DateTimeOriginal',
   'CreateDate', 'OffsetTimeOriginal', 'ImageWidth', 'ImageHeight', 'ExifImageWidth', 'ExifImageHeight',
-  'Orientation', 'NewSubfileType',
+  'Orientation', 'NewSubfileType', 'SubSecTimeOriginal',
 ];
 
 const EXIFR_OPTIONS = {
@@ -79,6 +82,12 @@ function isoDate(value: unknown, offset: unknown): string | null {
   return base + zone;
 }
 
+/** EXIF SubSecTime: the digits after the decimal point, as text ("20" = 0.20 s, "05" = 0.05 s). */
+function subsec(value: unknown): number | null {
+  const digits = text(value);
+  return digits !== null && /^\d{1,9}$/.test(digits) ? Number(`0.${digits}`) : null;
+}
+
 function factsFromTags(tags: Tags | undefined, raw: boolean): ExifFacts {
   const t = tags ?? {};
   const orientation = typeof t.Orientation === 'number' && t.Orientation >= 1 && t.Orientation <= 8 ? t.Orientation : 1;
@@ -96,6 +105,7 @@ function factsFromTags(tags: Tags | undefined, raw: boolean): ExifFacts {
     iso: positive(t.ISO),
     focalLength: positive(t.FocalLength),
     takenAt: isoDate(t.DateTimeOriginal, t.OffsetTimeOriginal) ?? isoDate(t.CreateDate, t.OffsetTimeOriginal),
+    takenSubsec: subsec(t.SubSecTimeOriginal),
   };
 }
 

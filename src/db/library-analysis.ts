@@ -4,7 +4,7 @@ import type { FocusPosition } from './types.js';
 
 /*
  * Writing what was measured of an image (issue 13): the analysis of its thumbnail pixels
- * (src/analysis) and the capture facts read for it (sub-second time, AF point). Kept apart
+ * (src/analysis) and the AF point read from its maker notes. Kept apart
  * from library.ts, as groups.ts is, through the library's connection.
  */
 
@@ -50,19 +50,12 @@ export function recordAnalyses(lib: Library, writes: readonly AnalysisWrite[]): 
   return written;
 }
 
-/** What the file itself says about its capture beyond import's facts (src/analysis/capture-facts.ts). */
-export interface CaptureFacts {
-  /** Fraction of a second of the capture time (EXIF SubSecTimeOriginal), 0 ≤ f < 1; null when not recorded. */
-  takenSubsec: number | null;
-  /** The AF point used, fractions of the upright image; null when not recorded or not understood. */
-  focusPoint: FocusPosition | null;
-}
-
-export function recordCaptureFacts(lib: Library, id: number, facts: CaptureFacts): void {
+/** Stores the camera's AF point (src/analysis/af-point.ts), or that it recorded none (null). */
+export function recordFocusPoint(lib: Library, id: number, point: FocusPosition | null): void {
   lib
     .connection()
-    .prepare<[number | null, number | null, number | null, number]>('UPDATE images SET taken_subsec = ?, af_x = ?, af_y = ? WHERE id = ?')
-    .run(facts.takenSubsec, facts.focusPoint?.x ?? null, facts.focusPoint?.y ?? null, id);
+    .prepare<[number | null, number | null, number]>('UPDATE images SET af_x = ?, af_y = ? WHERE id = ?')
+    .run(point?.x ?? null, point?.y ?? null, id);
 }
 
 /** Ids in [minId, maxId] not yet measured (sharpness NULL), ascending: what generate-cache measures. */

@@ -5,7 +5,7 @@ import { SELECT_IMAGE, STACK_COLUMNS, type ImageRow } from './library-queries.js
  * A file that changed has new pixels: what was measured of the old ones goes (the next
  * thumbnail job or generate-cache measures again). The right-hand sides see the old row.
  */
-const CLEAR_ANALYSIS_IF_CHANGED = ['sharpness', 'sharpness_global', 'sharpest_x', 'sharpest_y', 'dhash', 'taken_subsec', 'af_x', 'af_y']
+const CLEAR_ANALYSIS_IF_CHANGED = ['sharpness', 'sharpness_global', 'sharpest_x', 'sharpest_y', 'dhash', 'af_x', 'af_y']
   .map((c) => `${c} = CASE WHEN file_size = @fileSize AND mtime = @mtime THEN ${c} ELSE NULL END`)
   .join(', ');
 
@@ -40,10 +40,10 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertImage: db.prepare(
       `INSERT INTO images (film_roll_id, filename, file_size, mtime, width, height, orientation, maker, model,
-                           lens, exposure_time, f_number, iso, focal_length, taken_at, rating, rejected, labels,
+                           lens, exposure_time, f_number, iso, focal_length, taken_at, taken_subsec, rating, rejected, labels,
                            imported_at)
        VALUES (@filmRollId, @filename, @fileSize, @mtime, @width, @height, @orientation, @maker, @model,
-               @lens, @exposureTime, @fNumber, @iso, @focalLength, @takenAt, @rating, @rejected, @labels,
+               @lens, @exposureTime, @fNumber, @iso, @focalLength, @takenAt, @takenSubsec, @rating, @rejected, @labels,
                @importedAt)
        ON CONFLICT (film_roll_id, filename) DO NOTHING
        RETURNING id`,
@@ -52,7 +52,7 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE images SET file_size = @fileSize, mtime = @mtime, width = @width, height = @height,
               orientation = @orientation, maker = @maker, model = @model, lens = @lens,
               exposure_time = @exposureTime, f_number = @fNumber, iso = @iso, focal_length = @focalLength,
-              taken_at = @takenAt, ${CLEAR_ANALYSIS_IF_CHANGED}
+              taken_at = @takenAt, ${CLEAR_ANALYSIS_IF_CHANGED}, taken_subsec = @takenSubsec
         WHERE id = @id`,
     ),
     updateFileFacts: db.prepare<{ fileSize: number; mtime: number; id: number }>(

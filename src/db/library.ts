@@ -214,7 +214,7 @@ export class Library {
     const ids = this.db
       .transaction(() =>
         writes.map((w) => {
-          const facts = { ...w.facts, mtime: Math.round(w.facts.mtime) };
+          const facts = { ...w.facts, mtime: Math.round(w.facts.mtime), takenSubsec: w.facts.takenSubsec ?? null };
           if (w.kind === 'update') {
             this.stmt.updateImage.run({ ...facts, id: w.id });
             return w.id;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLURRED_BELOW } from '../../src/analysis/sharpness.js';
-import { recordAnalyses, recordCaptureFacts, unanalysedIds } from '../../src/db/library-analysis.js';
+import { recordAnalyses, recordFocusPoint, unanalysedIds } from '../../src/db/library-analysis.js';
 import { Library, type ImportWrite } from '../../src/db/library.js';
 import { pickFromStack } from '../../src/db/stacks-pick.js';
 import { captureMillis, restackFilmRolls, stackMembers } from '../../src/db/stacks.js';
@@ -94,11 +94,11 @@ describe('burst stacks in the library', () => {
     lib.close();
   });
 
-  it('forgets the analysis of a file that changed, and stores capture facts', () => {
+  it('forgets the analysis of a file that changed, and stores the AF point', () => {
     const dir = tempDir();
     const lib = Library.open(path.join(dir, 'lib.db'));
     const [id] = makeRoll(lib, path.join(dir, 'r'), [['a.jpg', '2024-05-01T10:00:00', A, 10]]);
-    recordCaptureFacts(lib, id!, { takenSubsec: 0.25, focusPoint: { x: 0.4, y: 0.6 } });
+    recordFocusPoint(lib, id!, { x: 0.4, y: 0.6 });
     expect(lib.get(id!)).toMatchObject({ focusPoint: { x: 0.4, y: 0.6 } });
     // A measurement of another version of the file is refused.
     expect(recordAnalyses(lib, [{ id: id!, fileSize: 999, mtime: 1, analysis: { sharpness: 1, sharpnessGlobal: 1, sharpestAt: { x: 0, y: 0 }, dhash: B } }])).toEqual([]);

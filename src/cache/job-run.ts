@@ -177,7 +177,7 @@ async function makeWithin(ctx: RunContext, job: Job, levels: Level[], facts: Fil
   } catch (err) {
     if (err instanceof JobTimeout) {
       stop.abort();
-      return { ok: false, cause: 'unsupported', detail: `${err.message}: the file's decode did not finish in its time budget` };
+      return { ok: false, cause: 'unsupported', detail: `${err.message}: over the per-file time budget` };
     }
     // The sources layer promises never to throw; if it does, it is still a result.
     return { ok: false, cause: 'unsupported', detail: err instanceof Error ? err.message : String(err) };

@@ -146,10 +146,10 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['w', 'return', 'escape'], 'view.back', 'back to the grid', 'preview'),
   b(['x'], 'view.culling', 'culling view (selection, or this image and the next)', 'grid'),
   b(['x', 'escape'], 'view.back', 'leave the culling view', 'culling'),
-  b(['o'], 'view.clipping', 'clipping overlay (preview, culling)', 'browse'),
-  b(['e'], 'stack.toggle', 'open / close this stack', 'grid'),
-  b(['ctrl+e'], 'stack.toggleAll', 'open / close all stacks', 'grid'),
-  b(['P'], 'stack.pick', 'keep this frame, reject its stack', 'browse'),
+  b(['o'], 'view.clipping', 'clipping overlay', 'browse'),
+  b(['e'], 'stack.toggle', 'open/close stack', 'grid'),
+  b(['ctrl+e'], 'stack.toggleAll', 'open/close all stacks', 'grid'),
+  b(['P'], 'stack.pick', 'keep it, reject its stack', 'browse'),
   b(['S'], 'view.sharpnessBadges', 'sharpness badges', 'browse'),
   // The loupe: in the culling view every image zooms and pans together.
   {

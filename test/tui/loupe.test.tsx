@@ -95,6 +95,11 @@ describe('loupe in the full preview', () => {
     expect(shown.data.equals(expected)).toBe(true);
     // Never the whole source: the bytes sent are of the box, not of 2400x1600.
     expect(view.image.cols).toBeLessThanOrEqual(box.cols);
+
+    // The decoded source is kept (a pan is only a crop) and counted in the pane's statistics.
+    expect(h.store.loupe.sources.stats()).toMatchObject({ entries: 1, bytes: 2400 * 1600 * 3 });
+    await app.press('p');
+    await app.waitFor((f) => /loupe full-size sources: 1, 11\.0 MB of 153\.6 MB/.test(f), 'the loupe line in the cache statistics');
   });
 
   it('+/- step through 50 %, 100 %, 200 %; pans stop at the edges; Esc returns to fit, then to the grid', async () => {

@@ -4,13 +4,16 @@ import { createRenderer, testCaps } from '../../src/render/index.js';
 import { memoryBudget } from '../../src/tui/memory-budget.js';
 
 describe('memory budget', () => {
-  it('shares cacheSizeMB between thumbnails and encoded pictures, never more than the preference', () => {
+  it('shares cacheSizeMB between thumbnails, encoded pictures and the loupe, never more than the preference', () => {
     for (const mb of [1, 16, 64, 512, 4096]) {
       const b = memoryBudget(mb);
-      expect(b.thumbnails + b.pictures).toBeLessThanOrEqual(mb * 1024 * 1024);
+      expect(b.thumbnails + b.pictures + b.loupe).toBeLessThanOrEqual(mb * 1024 * 1024);
       expect(b.pictures).toBeGreaterThan(0);
       expect(b.thumbnails).toBeGreaterThan(0);
+      expect(b.loupe).toBeGreaterThan(0);
     }
+    // The default holds two 24 MP loupe sources (6000x4000 RGB) for the culling view.
+    expect(memoryBudget(512).loupe).toBeGreaterThanOrEqual(2 * 6000 * 4000 * 3);
   });
 
   it('the encoded-picture cache evicts by bytes, keeping the most recent when the bound shrinks', async () => {

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NEEDS_SHARED, REPO_ROOT, sharedTool } from '../helpers/corpus.js';
+import { run as runAsync } from '../helpers/run.js';
+
+/**
+ * The loupe in real terminals under Xvfb (term-shot): a 12 MP photo, grey with a 40×40-pixel
+ * green square at its centre, opened in the full preview and zoomed with `z`. At 100 % the
+ * square must cover 40×40 pixels of the screenshot, in the middle of the picture's box: one
+ * image pixel per screen pixel, whatever cell size the terminal has. (At fit it is 10 px.)
+ * Runs the source through tsx, so it checks this checkout rather than a stale dist/.
+ */
+const TERM_SHOT = sharedTool('term-shot');
+const have = (bin: string) => spawnSync('which', [bin]).status === 0;
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'termtable-loupe-shot-'));
+  const photos = path.join(root, 'photos');
+  await mkdir(photos, { recursive: true });
+  const square = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#00e000' } }).png().toBuffer();
+  await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080' } })
+    .composite([{ input: square, left: 1980, top: 1480 }])
+    .jpeg({ quality: 95 })
+    .toFile(path.join(photos, 'target.jpg'));
+  await writeFile(path.join(root, 'tt.mjs'), `const { main } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src/cli/main.ts'))});\nprocess.exitCode = await main(process.argv);\n`);
+  const env = `XDG_DATA_HOME=${root}/data XDG_CACHE_HOME=${root}/cache XDG_CONFIG_HOME=${root}/config`;
+  await writeFile(
+    path.join(root, 'run.sh'),
+    `#!/bin/sh\ncd ${JSON.stringify(REPO_ROOT)}\n${env} exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(path.join(root, 'tt.mjs'))} ${JSON.stringify(photos)}\n`,
+  );
+  await chmod(path.join(root, 'run.sh'), 0o755);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The bounding box of the screenshot's green pixels. */
+async function greenBox(png: string): Promise<{ left: number; top: number; width: number; height: number; imageWidth: number }> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let minX = Infinity, minY = Infinity, maxX = -1, maxY = -1;
+  for (let y = 0; y < info.height; y++) {
+    for (let x = 0; x < info.width; x++) {
+      const i = (y * info.width + x) * 3;
+      if (data[i + 1]! > 150 && data[i]! < 90 && data[i + 2]! < 90) {
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+      }
+    }
+  }
+  return { left: minX, top: minY, width: maxX - minX + 1, height: maxY - minY + 1, imageWidth: info.width };
+}
+
+for (const term of ['kitty', 'xterm-sixel'] as const) {
+  describe.skipIf(TERM_SHOT !== undefined && !have(term === 'kitty' ? 'kitty' : 'xterm'))(`loupe screenshot in ${term}`, () => {
+    beforeEach((ctx) => {
+      if (TERM_SHOT === undefined) ctx.skip(NEEDS_SHARED);
+    });
+    it('z: a 40×40-pixel detail covers 40×40 screen pixels', async () => {
+      const out = path.join(root, `${term}.png`);
+      const run = await runAsync(
+        TERM_SHOT!,
+        ['--term', term, '--cols', '100', '--rows', '30', '--wait', '10', '--key-delay', '700', '--keys', 'w z', '--settle', '8', '-o', out, '--', path.join(root, 'run.sh')],
+        { timeout: 150_000 },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const g = await greenBox(out);
+      // JPEG edges and the terminal's own scaling of nothing: a pixel either way at most.
+      expect(Math.abs(g.width - 40), `green ${g.width}x${g.height} at ${g.left},${g.top}`).toBeLessThanOrEqual(2);
+      expect(Math.abs(g.height - 40), `green ${g.width}x${g.height}`).toBeLessThanOrEqual(2);
+    }, 240_000);
+  });
+}

@@ -41,7 +41,7 @@ describe('stacks in the grid', () => {
     expect(snap().state.total).toBe(3);
     expect(shown()).toEqual(['b2.jpg', 'c1.jpg', 'd1.jpg']);
     const frame = plain(app.lastFrame());
-    expect(frame).toContain('⧉3 b2.jpg');
+    expect(frame).toContain('▣3 b2.jpg');
     expect(frame).toMatch(/sharpness 55\.8 · stack of 3, suggested pick/);
   });
 

@@ -11,13 +11,13 @@ export const BadgeContext = createContext<BadgeOptions>({ sharpness: false });
 BadgeContext.displayName = 'BadgeContext';
 
 /**
- * A burst stack's mark: `⧉5` on its suggested pick (what a collapsed grid shows for the whole
- * stack), `⧉` on its other frames; nothing for an image in no stack.
+ * A burst stack's mark: `▣5` on its suggested pick (what a collapsed grid shows for the whole
+ * stack), `▣` on its other frames; nothing for an image in no stack.
  */
 export function stackBadge(rec: ImageRecord): string {
   const size = rec.stackSize ?? 1;
   if (size < 2) return '';
-  return rec.stackPick === rec.id ? `⧉${size} ` : '⧉ ';
+  return rec.stackPick === rec.id ? `▣${size} ` : '▣ ';
 }
 
 /** The focus score on a thumbnail: `◎23`, `◎3!` when blurred, nothing until scored. */

@@ -49,6 +49,18 @@ describe('full-size source', () => {
     expect(plan).toMatchObject({ width: 4928, height: 3280 });
   }, 60_000);
 
+  it('a raw with no JPEG preview (Nikon D1 NEF) is decoded by LibRaw at full size, not half-size', async () => {
+    const nef = corpus('raw/nikon-d1.nef');
+    const subj = subject(nef, { fileSize: 4055474 });
+    const plan = await planFullSize(subj);
+    expect(plan.kind).toBe('raw');
+    const src = await decodeFullSize(subj, plan);
+    // LibRaw's full output for this sensor (half-size would be about 1000 px wide).
+    expect(src.width).toBeGreaterThan(1900);
+    expect([src.width, src.height]).toEqual([plan.width, plan.height]);
+    expect(src.origin).toMatch(/^LibRaw full decode/);
+  }, 120_000);
+
   it('a JPEG is decoded by sharp at its own size, EXIF orientation applied', async () => {
     const file = path.join(dir, 'portrait.jpg');
     await sharp({ create: { width: 300, height: 200, channels: 3, background: '#c33' } }).jpeg().withMetadata({ orientation: 6 }).toFile(file);

@@ -32,6 +32,11 @@ export interface TmuxInfo {
   passthrough: boolean;
   /** The client terminal has tmux's RGB feature (24-bit colour reaches it). */
   rgb: boolean;
+  /**
+   * The client terminal has tmux's 256 feature; null when tmux did not say (no client, an old
+   * tmux without client_termfeatures).
+   */
+  colours256?: boolean | null;
   /** The pane's position on the outer terminal (0-based). */
   paneTop: number;
   paneLeft: number;
@@ -82,6 +87,7 @@ export function pickProtocol(
   override: ProtocolOverride | null = null,
   tmux: TmuxInfo | null = null,
   terminalSize: { columns: number; rows: number } | null = null,
+  terminfoColours: number | null = null,
 ): TerminalCaps {
   const reasons: string[] = [];
   const a = answers ?? EMPTY_ANSWERS;
@@ -162,9 +168,17 @@ export function pickProtocol(
   } else if (TRUECOLOR_TERMINALS.test(name)) {
     truecolor = true;
     reasons.push(`${terminal?.name} renders 24-bit colour`);
+  } else if (terminfoColours !== null && terminfoColours >= 1 << 24) {
+    truecolor = true;
+    reasons.push(`terminfo for TERM=${sanitizeText(termEnv)}: ${terminfoColours} colours (direct colour)`);
   } else {
     truecolor = false;
-    reasons.push('24-bit colour not confirmed: 256 colours');
+  }
+  let colorDepth: 1 | 4 | 8 | 24 = 24;
+  if (!truecolor) {
+    const depth = textColourDepth(termEnv, inTmux ? tmux : null, terminfoColours);
+    reasons.push(colourReason(depth, termEnv, inTmux ? tmux : null, terminfoColours));
+    colorDepth = depth;
   }
 
   let cellPx = DEFAULT_CELL_PX;
@@ -188,6 +202,7 @@ export function pickProtocol(
     protocol,
     kittyPlaceholders,
     truecolor,
+    colorDepth,
     cellPx,
     cellPxMeasured,
     inTmux,
@@ -199,6 +214,42 @@ export function pickProtocol(
     sixelColors: Math.max(2, Math.min(4096, a.sixelColors ?? 256)),
     reasons,
   };
+}
+
+/**
+ * Colour depth when 24-bit is not confirmed. Inside tmux, what tmux knows of its client (the 256
+ * feature, from the outer terminal's terminfo); otherwise TERM's terminfo entry (`tput colors`,
+ * run on this machine, which over SSH is the only description of the terminal that arrives),
+ * then TERM's name. 16 colours for TERM=xterm or linux: 256-colour SGR there shows the wrong
+ * colours or none.
+ */
+export function textColourDepth(term: string, tmux: TmuxInfo | null, terminfoColours: number | null): 1 | 4 | 8 {
+  if (tmux && tmux.colours256 != null) return tmux.colours256 ? 8 : 4;
+  if (/256colou?r/i.test(term)) return 8;
+  if (terminfoColours !== null) return terminfoColours >= 256 ? 8 : terminfoColours >= 8 ? 4 : 1;
+  if (/^(xterm|linux|screen|tmux|rxvt|vt220|ansi|cygwin|putty|konsole|gnome|cons25)(-(16color|color|mono|basic|r6|xfree86))?$/i.test(term)) {
+    return 4;
+  }
+  if (term === 'dumb' || /^vt(52|100|102)$/i.test(term)) return 1;
+  return 8;
+}
+
+function colourReason(depth: 1 | 4 | 8, term: string, tmux: TmuxInfo | null, terminfoColours: number | null): string {
+  const what = depth === 8 ? '256 colours' : depth === 4 ? '16 colours' : 'no colour';
+  if (tmux && tmux.colours256 != null) return `24-bit colour not confirmed; tmux client ${tmux.colours256 ? 'has' : 'lacks'} the 256 feature: ${what}`;
+  const t = sanitizeText(term || '(unset)');
+  if (/256colou?r/i.test(term)) return `24-bit colour not confirmed; TERM=${t}: ${what}`;
+  if (terminfoColours !== null) return `24-bit colour not confirmed; terminfo for TERM=${t}: ${terminfoColours} colours: ${what}`;
+  return `24-bit colour not confirmed; TERM=${t} (no terminfo entry read): ${what}`;
+}
+
+/** Colours in TERM's terminfo entry (`tput colors`), null when there is none or no tput. */
+export async function readTerminfoColours(env: DetectEnv = process.env): Promise<number | null> {
+  const term = env.TERM;
+  if (!term || !/^[\w.+-]{1,64}$/.test(term)) return null;
+  const out = await run('tput', ['-T', term, 'colors'], env);
+  const n = out === null ? NaN : Number.parseInt(out, 10);
+  return Number.isFinite(n) ? n : null;
 }
 
 /** The explicit choice, first found: --protocol, then TERMTABLE_PROTOCOL, then the preference. */
@@ -242,9 +293,11 @@ export async function readTmuxInfo(env: DetectEnv = process.env): Promise<TmuxIn
     run('tmux', ['display', '-p', '#{pane_top} #{pane_left}'], env),
   ]);
   const [top, left] = (pane ?? '0 0').split(' ').map((n) => Number.parseInt(n, 10));
+  const list = features ? features.split(',') : null;
   return {
     passthrough: pass === 'on' || pass === 'all',
-    rgb: (features ?? '').split(',').includes('RGB'),
+    rgb: list?.includes('RGB') ?? false,
+    colours256: list ? list.includes('256') || list.includes('RGB') : null,
     paneTop: Number.isInteger(top) && top! >= 0 ? top! : 0,
     paneLeft: Number.isInteger(left) && left! >= 0 ? left! : 0,
   };
@@ -267,6 +320,8 @@ export interface DetectOptions {
   query?: boolean;
   /** Injected tmux reader (tests). @default readTmuxInfo */
   tmuxInfo?: (env: DetectEnv) => Promise<TmuxInfo>;
+  /** Injected terminfo reader (tests). @default readTerminfoColours */
+  terminfoColours?: (env: DetectEnv) => Promise<number | null>;
 }
 
 export interface Detection {
@@ -287,7 +342,10 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   const pre: string[] = [];
   const override = resolveOverride(options.flag, env, options.preference, pre);
   const inTmux = Boolean(env.TMUX);
-  const tmux = inTmux ? await (options.tmuxInfo ?? readTmuxInfo)(env) : null;
+  const [tmux, terminfoColours] = await Promise.all([
+    inTmux ? (options.tmuxInfo ?? readTmuxInfo)(env) : null,
+    (options.terminfoColours ?? readTerminfoColours)(env),
+  ]);
   const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
   let answers: TerminalAnswers | null = null;
   let timedOut = false;
@@ -302,7 +360,7 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
     }));
   }
   const size = output.columns && output.rows ? { columns: output.columns, rows: output.rows } : null;
-  const caps = pickProtocol(answers, env, override, tmux, size);
+  const caps = pickProtocol(answers, env, override, tmux, size, terminfoColours);
   if (timedOut) caps.reasons.unshift(`no DA1 reply within ${options.timeoutMs ?? PROBE_TIMEOUT_MS} ms: the terminal answered nothing in time`);
   if (canQuery && inTmux && !tmux?.passthrough) {
     const i = caps.reasons.indexOf(NOT_QUERIED);
@@ -323,6 +381,7 @@ export function formatProbe(d: Detection): string {
     `protocol: ${c.protocol}${c.kittyPlaceholders ? ' (Unicode placeholders)' : ''}`,
     `terminal: ${c.terminal ? `${c.terminal.name} ${c.terminal.version}`.trim() : 'unknown'}`,
     `truecolor: ${c.truecolor ? 'yes' : 'no'}`,
+    `colours: ${c.colorDepth === 24 || (c.colorDepth === undefined && c.truecolor) ? '24-bit' : c.colorDepth === 4 ? '16' : c.colorDepth === 1 ? 'none' : '256'}`,
     `cell: ${c.cellPx.width}x${c.cellPx.height} px${c.cellPxMeasured ? '' : ' (assumed)'}`,
     `tmux: ${c.inTmux ? `yes, passthrough ${d.tmux?.passthrough ? 'on' : 'off'}` : 'no'}`,
     `sixel: ${d.answers?.da1?.includes(4) ? `yes, ${c.sixelColors} colours` : 'no'}${

@@ -21,6 +21,12 @@ export interface TerminalCaps {
   kittyPlaceholders: boolean;
   /** 24-bit SGR colour confirmed (COLORTERM, a known terminal, or tmux's RGB feature). */
   truecolor: boolean;
+  /**
+   * Text colours the terminal shows, in bits: 24, 8 (256 colours), 4 (16) or 1 (none), from
+   * COLORTERM, the terminal's answers, tmux's client features, TERM and its terminfo entry.
+   * Absent: not decided (256 unless truecolor).
+   */
+  colorDepth?: 1 | 4 | 8 | 24;
   cellPx: CellPx;
   /** Whether cellPx was reported by the terminal (false: a default guess). */
   cellPxMeasured: boolean;

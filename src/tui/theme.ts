@@ -29,10 +29,10 @@ export interface ColourCaps {
   /** 24-bit SGR colour confirmed by detection. */
   truecolor: boolean;
   /**
-   * Colour depth in bits when detection knows it: 24, 8 (256 colours) or 4 (16 colours).
-   * Without it, a terminal not confirmed 24-bit gets 256 colours, as the half-blocks do.
+   * Colour depth in bits as detection decided it (detect.ts): 24, 8 (256 colours), 4 (16
+   * colours) or 1 (none). Without it, a terminal not confirmed 24-bit gets 256 colours.
    */
-  colorDepth?: 4 | 8 | 24;
+  colorDepth?: 1 | 4 | 8 | 24;
 }
 
 /**
@@ -45,7 +45,7 @@ export function colourLevel(caps: ColourCaps, env: NodeJS.ProcessEnv = process.e
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0;
   const depth = caps.colorDepth ?? (caps.truecolor ? 24 : 8);
-  return depth >= 24 ? 3 : depth >= 8 ? 2 : 1;
+  return depth >= 24 ? 3 : depth >= 8 ? 2 : depth >= 4 ? 1 : 0;
 }
 
 /** Sets the level of the chalk instance Ink draws with; returns it. */

@@ -18,17 +18,22 @@ export interface Cr3Scan {
   broken: string | null;
 }
 
+/** Boxes whose body is a list of boxes from its first byte (ISO/IEC 14496-12). */
+const PLAIN_CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'dinf', 'edts', 'udta']);
+
 /**
  * Canon CR3 (ISO base media file): the PRVW box (≈1620 px) inside a top-level uuid box and the
  * THMB box (160 px) inside moov's Canon uuid box. Each holds a small header then the JPEG.
  * The walk always advances (a box is at least its header; size 0 runs to the parent's end)
- * and reads at most MAX_BOXES box headers, nested 3 deep at most.
+ * and reads at most MAX_BOXES box headers, nested 8 deep at most. The plain containers are
+ * all walked (LibRaw parses them), so a box LibRaw would loop on is found wherever it is.
  */
 export async function cr3Candidates(reader: FileReader): Promise<Cr3Scan> {
   const out: PreviewCandidate[] = [];
   let broken: string | null = null;
   let budget = MAX_BOXES;
-  async function walk(start: number, end: number, depth: number): Promise<void> {
+  /** `aligned`: start is known to be a box boundary (not a guessed offset inside a uuid box). */
+  async function walk(start: number, end: number, depth: number, aligned: boolean): Promise<void> {
     let pos = start;
     while (pos + 8 <= end && budget-- > 0) {
       const head = await reader.read(pos, 16);
@@ -40,7 +45,8 @@ export async function cr3Candidates(reader: FileReader): Promise<Cr3Scan> {
         if (head.length < 16) return;
         const big = head.readBigUInt64BE(8);
         if (big < 16n) {
-          broken ??= `CR3 box '${type.replace(/[^\x20-\x7e]/g, '?')}' at ${pos} has a 64-bit size of ${big}, smaller than its header`;
+          // Only where a box must be: bytes at a guessed offset can look like anything.
+          if (aligned) broken ??= `CR3 box '${type.replace(/[^\x20-\x7e]/g, '?')}' at ${pos} has a 64-bit size of ${big}, smaller than its header`;
           return;
         }
         if (big > BigInt(Number.MAX_SAFE_INTEGER)) return;
@@ -57,14 +63,16 @@ export async function cr3Candidates(reader: FileReader): Promise<Cr3Scan> {
       } else if (depth < 3 && (type === 'moov' || type === 'uuid')) {
         // uuid boxes: 16-byte UUID, then (for the preview uuid) 8 bytes before the child boxes.
         const uuidEnd = bodyStart + 16;
-        await walk(uuidEnd, boxEnd, depth + 1);
-        if (type === 'uuid') await walk(uuidEnd + 8, boxEnd, depth + 1);
-        if (type === 'moov') await walk(bodyStart, boxEnd, depth + 1);
+        await walk(uuidEnd, boxEnd, depth + 1, false);
+        if (type === 'uuid') await walk(uuidEnd + 8, boxEnd, depth + 1, false);
+        if (type === 'moov') await walk(bodyStart, boxEnd, depth + 1, aligned);
+      } else if (depth < 8 && aligned && PLAIN_CONTAINERS.has(type)) {
+        await walk(bodyStart, boxEnd, depth + 1, true);
       }
       pos = boxEnd;
     }
   }
-  await walk(0, reader.size, 0);
+  await walk(0, reader.size, 0, true);
   return { candidates: out, broken };
 }
 

@@ -131,6 +131,16 @@ describe('CR3 box walker', () => {
     expect(await expectSkull(file)).toMatch(/^CR3 box 'uuid' at \d+ has a 64-bit size of 0, smaller than its header$/);
   });
 
+  it('the same box deep in moov/trak/mdia/minf/stbl is found too (LibRaw loops on it at any depth)', async () => {
+    const ftyp = box('ftyp', Buffer.from('crx \0\0\0\x01crx isom', 'latin1'));
+    const bad = box('free', Buffer.alloc(8), 1);
+    const moov = box('moov', box('trak', box('mdia', box('minf', box('stbl', bad)))));
+    const file = write('deep.cr3', Buffer.concat([ftyp, moov, box('mdat', Buffer.alloc(64))]));
+    const { scan } = await walk(file);
+    expect(scan.broken).toMatch(/^CR3 box 'free' at \d+ has a 64-bit size of 0/);
+    expect(await expectSkull(file)).toBe(scan.broken);
+  });
+
   it('512 nested uuid boxes: the box budget ends the walk', async () => {
     let inner = box('THMB', Buffer.alloc(8));
     for (let i = 0; i < 512; i++) inner = box('uuid', Buffer.concat([Buffer.alloc(16), inner]));

@@ -174,7 +174,12 @@ export class ThumbPipeline {
     const entry: Entry = { req, state: FETCHING, ctrl };
     this.#entries.set(req.key, entry);
     // Draw what memory has at once; get() below still looks at the file (remade, offline).
-    if (memory?.ok) this.#encode(entry, memory, { provisional: true, standIn: memory.level !== req.level });
+    // A smaller level standing in is encoded only for a slot on screen: for the preview's
+    // neighbours it was a box-sized encode each (300-700 ms of kitty PNG on a loaded 2-core
+    // machine) racing the shown image's decode, and rarely shown. One that comes on screen
+    // still fetching gets its stand-in then (#promote starts it again).
+    const standIn = memory?.ok === true && memory.level !== req.level;
+    if (memory?.ok && (!standIn || req.priority === 'visible')) this.#encode(entry, memory, { provisional: true, standIn });
     const fetch = cache
       .get(req.rec, req.level, { priority: req.priority === 'visible' ? 'visible' : 'prefetch', signal: ctrl.signal })
       .then(

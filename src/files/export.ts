@@ -11,8 +11,10 @@ import { copyNoReplace, exists, fsyncDir, removeDeadParts, sameContent } from '.
 export interface ExportOptions {
   /** Destination folder (created if missing). */
   dest: string;
-  /** Only images rated at least this; rejected images are never exported. @default 1 */
+  /** Only images rated at least this; rejected images are never exported. @default 1, or 0 with `ids` */
   minRating?: number;
+  /** Only these images (the lighttable's selection or collection) instead of the whole library. @default every image */
+  ids?: readonly number[];
   /** Only images carrying at least one of these labels. @default any */
   labels?: readonly ColorLabel[];
   /** Only these film rolls and the film rolls in folders below them. @default every film roll */
@@ -64,12 +66,13 @@ export interface ExportSummary {
 const within = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
 /** The picks: images matching the filters, in id order. */
-export function selectPicks(lib: Library, opts: Pick<ExportOptions, 'minRating' | 'labels' | 'films' | 'dest'>): ImageRecord[] {
-  const min = opts.minRating ?? 1;
+export function selectPicks(lib: Library, opts: Pick<ExportOptions, 'minRating' | 'labels' | 'films' | 'dest' | 'ids'>): ImageRecord[] {
+  // Images picked by hand (the lighttable) need no rating; a whole library exports the rated.
+  const min = opts.minRating ?? (opts.ids ? 0 : 1);
   const films = (opts.films ?? []).map((f) => path.resolve(f));
   const dest = path.resolve(opts.dest);
   const out: ImageRecord[] = [];
-  for (const r of lib.iterate()) {
+  for (const r of opts.ids ? lib.getMany(opts.ids) : lib.iterate()) {
     if (r.rejected || r.rating < min) continue;
     // Already in DEST (moved there by an interrupted run, or DEST was imported): not a source.
     if (within(r.filmRoll, dest)) continue;

@@ -15,6 +15,7 @@ import { withStackExpansion } from './store/stack-expansion.js';
 import { FullSizeSources } from './loupe/sources.js';
 import { memoryBudget, thumbnailPrefs } from './memory-budget.js';
 import { TextPainter } from './text-painter.js';
+import { filesPort } from './files-port.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
 
 /** The real Library behind the lighttable's LibraryPort. */
@@ -186,6 +187,7 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
     prefs: opts.prefs,
     savePreferences: (p) => savePreferences(p),
     prefsFile: configPath(),
+    files: filesPort(opts.library),
     ...(opts.prefsWarning ? { prefsWarning: opts.prefsWarning } : {}),
   };
   if (opts.capsFor) {

@@ -33,6 +33,7 @@ export type Action =
   | 'image.rotateCw'
   | 'image.rotateCcw'
   | 'image.remove'
+  | 'image.export'
   | 'selection.toggle'
   | 'selection.all'
   | 'selection.clear'
@@ -65,10 +66,13 @@ export type Action =
   | 'pane.choose'
   | 'pane.close'
   | 'confirm.yes'
+  | 'confirm.trash'
   | 'confirm.no'
   | 'prompt.submit'
   | 'prompt.cancel'
-  | 'prompt.backspace';
+  | 'prompt.backspace'
+  | 'prompt.toggle'
+  | 'prompt.clear';
 
 /**
  * Where a binding applies. 'browse' covers the three image views (grid, preview, culling);
@@ -127,7 +131,8 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['f5'], 'image.label.purple', 'toggle purple label'),
   b([']'], 'image.rotateCw', 'rotate clockwise'),
   b(['['], 'image.rotateCcw', 'rotate counter-clockwise'),
-  b(['delete'], 'image.remove', 'remove from the library (asks first; files stay)'),
+  b(['delete'], 'image.remove', 'remove or trash (asks)'),
+  b(['E'], 'image.export', 'export (selection, else all)'),
   b(['u'], 'history.undo', 'undo the last change (library and sidecar)'),
   b(['ctrl+r'], 'history.redo', 'redo'),
   // Selection
@@ -185,12 +190,16 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['escape', 'q', 'p'], 'pane.close', 'close', 'pane'),
   b(['escape', 'q', '?'], 'pane.close', 'close', 'help'),
   // Confirmation and prompts
-  b(['y'], 'confirm.yes', 'confirm', 'confirm'),
+  // One row for both answers of the Delete dialog (its hint line says more).
+  { ...b(['y'], 'confirm.yes', 'y: yes, remove · t: trash', 'confirm'), help: 'y t' },
+  { ...b(['t'], 'confirm.trash', 'move to the trash', 'confirm'), help: false },
   // The answer is No unless y is typed: Enter must never remove.
   b(['n', 'return', 'escape', 'q'], 'confirm.no', 'cancel (the default)', 'confirm'),
   b(['return'], 'prompt.submit', 'apply', 'prompt'),
   b(['escape'], 'prompt.cancel', 'cancel', 'prompt'),
   b(['backspace'], 'prompt.backspace', 'delete a character', 'prompt'),
+  b(['ctrl+u'], 'prompt.clear', 'clear the text', 'prompt'),
+  b(['tab'], 'prompt.toggle', 'export: copy ⇄ move', 'prompt'),
 ];
 
 function modeApplies(bindingMode: KeymapMode, mode: InputMode): boolean {
@@ -244,6 +253,7 @@ export function displayKey(spec: string): string {
     space: 'Space',
     delete: 'Delete',
     backspace: 'Backspace',
+    tab: 'Tab',
     'ctrl+wheelup': 'Ctrl+wheel↑',
     'ctrl+wheeldown': 'Ctrl+wheel↓',
   };
@@ -270,7 +280,7 @@ const SECTION_TITLES: Record<KeymapMode, string> = {
   pane: 'Preferences and pickers',
   help: 'Help',
   confirm: 'Confirmation',
-  prompt: 'Filter prompt',
+  prompt: 'Prompts (filter, export)',
 };
 
 /** The help overlay's content, generated from the keymap itself. */

@@ -4,6 +4,7 @@ import type { Level, ThumbRequestOptions, ThumbResult, ThumbSubject } from '../c
 import type { PaintUnit } from '../render/painter.js';
 import type { FullSizeSources } from './loupe/sources.js';
 import type { CellBox, ImageInput, Placement, RenderedImage, SkullInput, TerminalCaps } from '../render/types.js';
+import type { FilesPort } from './files-port.js';
 
 /**
  * What the lighttable needs from the layers below, as narrow interfaces: the store and
@@ -114,6 +115,8 @@ export interface LighttableServices {
   fullSize?: FullSizeSources;
   /** Ctrl-Z: hands the terminal back and stops the process until `fg` (run.tsx). */
   suspend?(): void;
+  /** Export and trash (E, Delete); absent, those keys say they are not available. */
+  files?: FilesPort;
   /** Swaps `graphics` for the protocol the preferences pane picked (applied live). */
   switchProtocol?(pref: ProtocolPref): void;
 }

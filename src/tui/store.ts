@@ -11,7 +11,7 @@ import { wantedSlots } from './pipeline/wanted-slots.js';
 import type { GraphicsPort, LighttableServices } from './services.js';
 import { initialState, reduce, type LighttableState, type StateAction } from './state/lighttable.js';
 import { viewLayout, type ScreenSlot, type ViewLayout } from './state/view-layout.js';
-import { runAction } from './store/actions.js';
+import { closeFileEffects, runAction } from './store/actions.js';
 import { CullingEffects } from './store/culling.js';
 import { ExposureEffects, type ExposureSnapshot } from './store/exposure.js';
 import { GenerationEffects, type GenerationState } from './store/generation.js';
@@ -251,6 +251,7 @@ export class LighttableStore implements StoreHost {
   /** Stops background work and saves the cache (the caller restores the terminal). */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await closeFileEffects(this); // a running export stops after its current file
     await this.#writes;
     this.#closed = true;
     this.#generation.close();

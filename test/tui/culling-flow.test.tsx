@@ -114,12 +114,12 @@ describe('undo and redo', () => {
   it('Delete asks; Enter keeps the image (the default is No); y removes; u brings it back', async () => {
     const before = h.store.getSnapshot().state.total;
     await app.press(KEY.del);
-    await app.waitFor((f) => f.includes('[y/N]'), 'question');
+    await app.waitFor((f) => f.includes('[y/t/N]'), 'question');
     await app.press(KEY.enter);
-    await app.waitFor((f) => !f.includes('[y/N]'), 'closed');
+    await app.waitFor((f) => !f.includes('[y/t/N]'), 'closed');
     expect(h.store.getSnapshot().state.total).toBe(before);
     await app.press(KEY.del);
-    await app.waitFor((f) => f.includes('[y/N]'), 'question again');
+    await app.waitFor((f) => f.includes('[y/t/N]'), 'question again');
     await app.press('y');
     await app.waitFor(() => h.store.getSnapshot().state.total === before - 1, 'removed');
     await app.press('u');

@@ -134,8 +134,8 @@ export function App({ store }: AppProps) {
   }
 
   let status;
-  if (overlay?.kind === 'prompt') status = <FilterPrompt purpose={overlay.purpose} text={overlay.text} columns={state.columns} />;
-  else if (overlay?.kind === 'confirm') status = <ConfirmDialog question={overlay.question} columns={state.columns} />;
+  if (overlay?.kind === 'prompt') status = <FilterPrompt purpose={overlay.purpose} text={overlay.text} title={overlay.title} hint={overlay.hint} columns={state.columns} />;
+  else if (overlay?.kind === 'confirm') status = <ConfirmDialog question={overlay.question} hint={overlay.hint} columns={state.columns} />;
   else {
     status = (
       <StatusBar

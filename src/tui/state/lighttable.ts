@@ -11,14 +11,14 @@ import { LOUPE_FIT, type LoupeState } from './loupe.js';
 export type View = 'grid' | 'preview' | 'culling';
 
 /** What a text prompt is for: the `/` filter, or the monitor profile path in preferences. */
-export type PromptPurpose = 'filter' | 'monitorProfile';
+export type PromptPurpose = 'filter' | 'monitorProfile' | 'export';
 
 export type Overlay =
   | { kind: 'help' }
   | { kind: 'prefs'; index: number }
-  | { kind: 'prompt'; purpose: PromptPurpose; text: string }
+  | { kind: 'prompt'; purpose: PromptPurpose; text: string; title?: string; hint?: string }
   | { kind: 'filmroll'; index: number }
-  | { kind: 'confirm'; ids: readonly number[]; question: string };
+  | { kind: 'confirm'; ids: readonly number[]; question: string; hint?: string };
 
 /** Either explicit ids, or everything in the collection (ctrl-a on 100,000 images stays O(1)). */
 export interface Selection {

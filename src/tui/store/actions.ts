@@ -3,6 +3,9 @@ import type { Action, LoupeAction } from '../keymap.js';
 import { describeFilter } from '../state/filter.js';
 import { nextSort, type Move } from '../state/lighttable.js';
 import type { CullingEffects } from './culling.js';
+import { fileEffects } from './files.js';
+
+export { closeFileEffects } from './files.js';
 import type { ExposureEffects } from './exposure.js';
 import type { StackEffects } from './stacks.js';
 import type { GenerationEffects } from './generation.js';
@@ -53,7 +56,9 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
     case 'image.rotateCcw':
       return culling.rotate(action === 'image.rotateCw' ? 1 : -1);
     case 'image.remove':
-      return culling.askRemove();
+      return fileEffects(host).askDelete(culling.targets());
+    case 'image.export':
+      return fileEffects(host).openExport();
     case 'selection.toggle': {
       const cur = ctx.current();
       if (cur) host.apply({ type: 'selection.toggle', id: cur.id });
@@ -120,12 +125,20 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
       return host.apply({ type: 'overlay', overlay: null });
     case 'confirm.yes':
       return culling.confirmRemove();
+    case 'confirm.trash':
+      return fileEffects(host).trash();
     case 'confirm.no':
       return host.apply({ type: 'overlay', overlay: null });
     case 'prompt.submit':
-      return prefs.submitPrompt();
+      return s.overlay?.kind === 'prompt' && s.overlay.purpose === 'export' ? fileEffects(host).submitExport() : prefs.submitPrompt();
     case 'prompt.cancel':
+      fileEffects(host).cancelExport();
       return prefs.cancelPrompt();
+    case 'prompt.toggle':
+      return fileEffects(host).toggleMove();
+    case 'prompt.clear':
+      if (s.overlay?.kind === 'prompt') host.apply({ type: 'overlay', overlay: { ...s.overlay, text: '' } });
+      return;
     case 'prompt.backspace': {
       const o = s.overlay;
       if (o?.kind === 'prompt') host.apply({ type: 'overlay', overlay: { ...o, text: o.text.slice(0, -1) } });

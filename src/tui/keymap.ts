@@ -151,11 +151,12 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['w', 'return', 'escape'], 'view.back', 'back to the grid', 'preview'),
   b(['x'], 'view.culling', 'culling view (selection, or this image and the next)', 'grid'),
   b(['x', 'escape'], 'view.back', 'leave the culling view', 'culling'),
-  b(['o'], 'view.clipping', 'clipping overlay', 'browse'),
-  b(['e'], 'stack.toggle', 'open/close stack', 'grid'),
-  b(['ctrl+e'], 'stack.toggleAll', 'open/close all stacks', 'grid'),
+  // Two bindings to a help row: the help has to fit 80x50 (help-layout.test.tsx).
+  { ...b(['o'], 'view.clipping', 'clipping / sharpness badges', 'browse'), help: 'o / S' },
+  { ...b(['e'], 'stack.toggle', 'open/close stack / all', 'grid'), help: 'e / Ctrl+E' },
+  { ...b(['ctrl+e'], 'stack.toggleAll', 'open/close all stacks', 'grid'), help: false },
   b(['P'], 'stack.pick', 'keep it, reject its stack', 'browse'),
-  b(['S'], 'view.sharpnessBadges', 'sharpness badges', 'browse'),
+  { ...b(['S'], 'view.sharpnessBadges', 'sharpness badges', 'browse'), help: false },
   // The loupe: in the culling view every image zooms and pans together.
   {
     ...b(['z'], 'loupe.toggle', 'zoom fit ↔ 100 % (a pixel per pixel), + - step fit, 50, 100, 200 %; culling view: all together', 'zoom'),

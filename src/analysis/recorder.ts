@@ -21,6 +21,8 @@ export interface BackfillOptions {
   colorManagement: boolean;
   monitorProfile: string | null;
   thumbnailSource: Preferences['thumbnailSource'];
+  /** Images not to try (their thumbnails failed in this run or before): every run would decode them again for nothing. */
+  skip?: ReadonlySet<number>;
   /** Images started so far, of `total`. */
   onProgress?: (started: number, total: number) => void;
 }
@@ -90,7 +92,7 @@ export class AnalysisRecorder {
     if (this.#lib.readOnly) return 0;
     this.flush();
     const before = this.written;
-    const ids = unanalysedIds(this.#lib, opts);
+    const ids = unanalysedIds(this.#lib, opts).filter((id) => !opts.skip?.has(id));
     const budget = new ByteBudget(DECODE_BUDGET_BYTES);
     let next = 0;
     let done = 0;

@@ -47,25 +47,34 @@ export function measureSharpness(grey: Uint8Array, width: number, height: number
   const sum = new Float64Array(cols * rows);
   const sumSq = new Float64Array(cols * rows);
   const count = new Float64Array(cols * rows);
-  const colOf = new Int32Array(width);
-  for (let x = 0; x < width; x++) colOf[x] = Math.floor(x / side);
-  let total = 0;
-  let totalSq = 0;
-  let n = 0;
+  // Tile by tile along each row, with the sums in locals: the inner loop is only arithmetic.
   for (let y = 1; y < height - 1; y++) {
     const rowBase = Math.floor(y / side) * cols;
     const i0 = y * width;
-    for (let x = 1; x < width - 1; x++) {
-      const i = i0 + x;
-      const l = grey[i - 1]! + grey[i + 1]! + grey[i - width]! + grey[i + width]! - 4 * grey[i]!;
-      const t = rowBase + colOf[x]!;
-      sum[t] = sum[t]! + l;
-      sumSq[t] = sumSq[t]! + l * l;
-      count[t] = count[t]! + 1;
-      total += l;
-      totalSq += l * l;
-      n++;
+    for (let tx = 0; tx < cols; tx++) {
+      const x0 = Math.max(1, tx * side);
+      const x1 = Math.min(width - 1, (tx + 1) * side);
+      if (x1 <= x0) continue;
+      let s = 0;
+      let sq = 0;
+      for (let i = i0 + x0, end = i0 + x1; i < end; i++) {
+        const l = grey[i - 1]! + grey[i + 1]! + grey[i - width]! + grey[i + width]! - 4 * grey[i]!;
+        s += l;
+        sq += l * l;
+      }
+      const t = rowBase + tx;
+      sum[t] = sum[t]! + s;
+      sumSq[t] = sumSq[t]! + sq;
+      count[t] = count[t]! + (x1 - x0);
     }
+  }
+  let total = 0;
+  let totalSq = 0;
+  let n = 0;
+  for (let t = 0; t < sum.length; t++) {
+    total += sum[t]!;
+    totalSq += sumSq[t]!;
+    n += count[t]!;
   }
   const variance = (s: number, sq: number, c: number) => Math.max(0, sq / c - (s / c) ** 2);
   // A sliver of a tile at the right or bottom edge is too few pixels to be trusted as the maximum.

@@ -97,6 +97,7 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
             ...range,
             ...prefs,
             signal: abort.signal,
+            skip: new Set(summary.failed.map((f) => f.id)),
             onProgress: (started, total) => {
               focusBar ??= opts.json ? undefined : thumbnailProgressBar(total, 'focus scores');
               focusBar?.update(started, 0);

@@ -97,9 +97,12 @@ describe('loupe in the full preview', () => {
     expect(view.image.cols).toBeLessThanOrEqual(box.cols);
 
     // The decoded source is kept (a pan is only a crop) and counted in the pane's statistics.
-    expect(h.store.loupe.sources.stats()).toMatchObject({ entries: 1, bytes: 2400 * 1600 * 3 });
+    expect(h.store.loupe.sources.has(rec)).toBe(true);
+    // With the next image's, decoded ahead: 2400x1600 + 3000x2000 RGB.
+    await app.waitFor(() => h.store.loupe.sources.stats().entries === 2, 'the next source');
+    expect(h.store.loupe.sources.stats().bytes).toBe((2400 * 1600 + 3000 * 2000) * 3);
     await app.press('p');
-    await app.waitFor((f) => /loupe full-size sources: 1, 11\.0 MB of 153\.6 MB/.test(f), 'the loupe line in the cache statistics');
+    await app.waitFor((f) => /loupe full-size sources: 2, 28\.2 MB of 153\.6 MB/.test(f), 'the loupe line in the cache statistics');
   });
 
   it('+/- step through 50 %, 100 %, 200 %; pans stop at the edges; Esc returns to fit, then to the grid', async () => {
@@ -196,5 +199,23 @@ describe('loupe in the culling view', () => {
     await app.press(KEY.esc);
     await app.waitFor(() => snap().state.loupe.zoom === 'fit', 'fit');
     expect(snap().state.view).toBe('culling');
+  });
+});
+
+describe('loupe and the next image', () => {
+  it('zoomed in the preview, the next image’s source is decoded ahead: → after a rating lands on it at 100 %', async () => {
+    await app.press('w');
+    await app.waitForImages();
+    await app.press('z');
+    await waitCrops(1, 'a crop');
+    const next = library.page({ sort: 'name' }, 1, 1)[0]!;
+    await app.waitFor(() => h.store.loupe.sources.has(next), 'the next source decoded ahead');
+    expect(h.store.loupe.sources.stats().entries).toBe(2);
+    // A rating auto-advances; the zoom and centre stay, and the crop needs no decode.
+    await app.press('3');
+    await app.waitFor(() => snap().current?.filename === 'b-bigger.png', 'advanced');
+    expect(snap().state.loupe.zoom).toBe(1);
+    await app.waitFor(() => crops().some((c) => c.id === next.id), 'a crop of the next image');
+    expect(crops().at(-1)!.image).toEqual({ width: 3000, height: 2000 });
   });
 });

@@ -48,6 +48,8 @@ export class LoupeEffects {
   readonly #sources: FullSizeSources;
   /** Every crop asked for, newest last (tests); at most 64. */
   readonly requested: CropRequest[] = [];
+  /** Sources of the images zoomed now and of the preview's next image. */
+  #wanted: ReadonlySet<string> = new Set();
   /** A step between crop and encode (an exposure overlay may hook here). */
   transform: PixelTransform | undefined;
 
@@ -86,7 +88,8 @@ export class LoupeEffects {
     const s = this.#host.state;
     const zoomed = isZoomed(s.loupe) && (s.view === 'preview' || s.view === 'culling') && (s.overlay === null || s.overlay.kind === 'confirm' || s.overlay.kind === 'prompt');
     if (!zoomed) {
-      this.#sources.retain(new Set());
+      this.#wanted = new Set();
+      this.#sources.retain(this.#wanted);
       return base;
     }
     const crops = new Map<string, SlotRequest>();
@@ -98,7 +101,20 @@ export class LoupeEffects {
       if (box.cols <= 0 || box.rows <= 0) continue;
       crops.set(slotKey(rec.id, slot), this.#cropRequest(rec, box, s.loupe));
     }
-    this.#sources.retain(new Set([...crops.values()].map((r) => sourceKey(r.rec))));
+    const wanted = new Set([...crops.values()].map((r) => sourceKey(r.rec)));
+    // The full preview's next image (the first neighbour asked for) is decoded after the one
+    // shown, so an auto-advance or → lands on a zoomed picture without waiting for its decode.
+    const next = s.view === 'preview' ? base.find((r) => r.priority === 'neighbour')?.rec : undefined;
+    if (next && !wanted.has(sourceKey(next))) {
+      const key = sourceKey(next);
+      wanted.add(key);
+      // After the pipeline has asked for the shown image's source: decodes run in that order.
+      setImmediate(() => {
+        if (this.#wanted.has(key)) this.#sources.get(next).catch(() => undefined); // its own crop reports a failure
+      });
+    }
+    this.#wanted = wanted;
+    this.#sources.retain(wanted);
     return base.map((req) => {
       const crop = req.priority === 'visible' ? crops.get(req.viewKey) : undefined;
       if (!crop) return req;

@@ -86,11 +86,6 @@ export class FullSizeSources {
     return p && p.width > 0 && p.height > 0 ? { width: p.width, height: p.height } : undefined;
   }
 
-  /** Where the source came from ("embedded JPEG 6000×4000"), once decoded. */
-  originOf(rec: ImageRecord): string | undefined {
-    return this.#cache.peek(sourceKey(rec))?.origin;
-  }
-
   /** Kept in memory (a pan will not decode). */
   has(rec: ImageRecord): boolean {
     return this.#cache.has(sourceKey(rec));

@@ -48,6 +48,8 @@ export class LoupeEffects {
   readonly #sources: FullSizeSources;
   /** Every crop asked for, newest last (tests); at most 64. */
   readonly requested: CropRequest[] = [];
+  /** Where each source shown came from (kept even when the source was too big to keep). */
+  readonly #origins = new Map<string, string>();
   /** Sources of the images zoomed now and of the preview's next image. */
   #wanted: ReadonlySet<string> = new Set();
   /** A step between crop and encode (an exposure overlay may hook here). */
@@ -129,9 +131,9 @@ export class LoupeEffects {
     const rec = this.#primaryRecord();
     const size = rec ? this.#sources.sizeOf(rec) : undefined;
     const g = size ? this.#geometry(size) : null;
-    const text = g ? loupeStatus(s.loupe, g) : `${zoomLabel(s.loupe.zoom)} · loading full size…`;
-    const origin = rec ? this.#sources.originOf(rec) : undefined;
-    return origin ? `${text} · ${origin}` : text;
+    const text = (g && loupeStatus(s.loupe, g)) ?? zoomLabel(s.loupe.zoom);
+    const origin = rec ? this.#origins.get(sourceKey(rec)) : undefined;
+    return `${text} · ${origin ?? 'decoding full size…'}`;
   }
 
   close(): void {
@@ -154,6 +156,8 @@ export class LoupeEffects {
   async #crop(rec: ImageRecord, box: CellBox, loupe: LoupeState, signal: AbortSignal): Promise<ThumbResult> {
     try {
       const source = await this.#sources.get(rec);
+      if (this.#origins.size > 1000) this.#origins.clear();
+      this.#origins.set(source.key, source.origin);
       this.#host.publishSoon();
       if (signal.aborted) return { ok: false, id: rec.id, level: 4, cause: 'unsupported', detail: 'aborted' };
       const image = { width: source.width, height: source.height };

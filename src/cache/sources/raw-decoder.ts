@@ -71,6 +71,8 @@ export interface RawDecodeOptions {
   maxPixels?: number;
   /** Refuse files of fewer bytes per output pixel (no raw data in them). @default MIN_RAW_BYTES_PER_PIXEL */
   minBytesPerPixel?: number;
+  /** Override the decoder's address-space limit (tests). @default from the header, see checkedLimits */
+  addressSpaceBytes?: number;
 }
 
 let found: Promise<string | null> | null = null;
@@ -95,7 +97,9 @@ export async function decodeRaw(file: string, options: RawDecodeOptions = {}): P
   const limits = await checkedLimits(file, halfSize, timeoutMs, options);
   // `--` is not understood by dcraw_emu; a path starting with '-' is made safe with './'.
   const arg = file.startsWith('-') ? `./${file}` : file;
+  if (options.addressSpaceBytes !== undefined) limits.addressSpaceBytes = options.addressSpaceBytes;
   const [cmd, cmdArgs] = await limitedCommand(exe, [...(halfSize ? ['-h', ...ARGS] : ARGS), arg], limits);
+  const prlimited = cmd !== exe;
   return new Promise<RawPixels>((resolve, reject) => {
     const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     // The header's bytes until it is whole, then the image's own buffer.
@@ -158,6 +162,14 @@ export async function decodeRaw(file: string, options: RawDecodeOptions = {}): P
         return reject(new ThumbError('unsupported', `raw decoder (LibRaw): ${said || `exit code ${code}`}`));
       }
       if (!image || filled < image.pixels.length) return reject(new ThumbError('unsupported', 'raw decoder (LibRaw): image cut short'));
+      if (image.width === 0 || image.height === 0) {
+        // dcraw_emu writes a 0x0 image, exit 0 and no message when an allocation fails.
+        const limit = limits.addressSpaceBytes;
+        if (limit !== undefined && prlimited) {
+          return reject(new ThumbError('memory', `raw decoder (LibRaw) wrote an empty image: out of memory within its ${Math.round(limit / 1048576)} MiB limit`));
+        }
+        return reject(new ThumbError('unsupported', 'raw decoder (LibRaw) wrote an empty image'));
+      }
       resolve(image);
     };
     child.on('error', (err) => finish(err, null));

@@ -88,6 +88,23 @@ describe.skipIf(!haveIdentify)('raw header check before decoding', () => {
     }
   });
 
+  it('a 24 MP sensor decodes within the address space its header earns (the limit leaves room for real raws)', async () => {
+    const tmp = tempDir();
+    try {
+      const file = path.join(tmp.dir, 'big.dng');
+      writeFileSync(file, tinyDng(6000, 4000, 6000 * 4000 * 2));
+      const img = await decodeRaw(file);
+      expect([img.width, img.height]).toEqual([3000, 2000]);
+      if (await findPrlimit()) {
+        // Under a limit it cannot decode in, dcraw_emu writes a 0x0 image: that is memory.
+        const err = await decodeRaw(file, { addressSpaceBytes: 64 * 1024 * 1024 }).catch((e: unknown) => e);
+        expect(classifyError(err)).toEqual({ cause: 'memory', detail: 'raw decoder (LibRaw) wrote an empty image: out of memory within its 64 MiB limit' });
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
+
   it.skipIf(!HAVE_CORPUS)('the stripped LX3 is refused before decoding (was decoded to noise, then refused)', async (ctx) => {
     if (!HAVE_CORPUS) ctx.skip(NEEDS_SHARED);
     const tmp = tempDir();

@@ -39,6 +39,13 @@ export interface GraphicsLayer {
   paintNow(): void;
   /** The terminal may have lost everything (re-attach, resume, focus back): draw it all again. */
   redrawAll(): void;
+  /**
+   * Stops sending pictures (the one in flight is ended cleanly) until redrawAll(): the terminal
+   * is being asked what it is, and pictures in the wrong protocol would be bytes for nothing.
+   */
+  holdPictures(): void;
+  /** Bytes for the terminal itself (queries), written between pictures. */
+  writeControl(bytes: string): void;
   /** The terminal answered a DSR mark (see ack-window.ts). */
   answered(): void;
   /** Whether picture bytes are still queued. */
@@ -63,6 +70,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   let frameLines: string[] = [];
   let shownMasks = new Map<string, CellRect>();
   let disposed = false;
+  let held = false;
   let flushQueued = false;
   let idleTimer: NodeJS.Timeout | null = null;
   let wantedCache: { snapshot: unknown; bySlot: Map<string, Placement>; ids: Set<number> } | null = null;
@@ -124,7 +132,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
       if (!now || !sameRect(now, rect)) screen.forget(rect);
     }
     shownMasks = masks;
-    const { before, units } = store.graphics.frameUnits(placements);
+    const { before, units } = held ? { before: '', units: [] } : store.graphics.frameUnits(placements);
     const text = screen.diff(frameLines, [...masks.values()]);
     if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length} status ${JSON.stringify(frameLines.at(-1)?.replace(/\x1b\[[\d;]*m/g, '').trim().slice(0, 60))}`);
     writer.submit(store.takePendingBytes() + before, text, units);
@@ -183,7 +191,13 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   return {
     stdout: proxy,
     paintNow: flush,
+    holdPictures() {
+      held = true;
+      writer.dropPictures();
+    },
+    writeControl: (bytes) => writer.submit(bytes, '', []),
     redrawAll() {
+      held = false;
       screen.invalidate(real.columns || screen.columns, real.rows || screen.rows);
       shownMasks.clear();
       writer.dropPictures();

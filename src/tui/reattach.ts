@@ -13,10 +13,16 @@ import type { TerminalCaps } from '../render/types.js';
  * Outside tmux a focus change loses nothing, so it is ignored there: re-sending every picture on
  * each window switch would cost a page of bytes over SSH. A resize is the graphics layer's own
  * (stdout 'resize').
+ *
+ * A new tmux client may be another kind of terminal (a session started in kitty, re-attached
+ * from xterm): with `onReattach` the terminal is asked again before anything is redrawn
+ * (reprobe.ts), so it gets the protocol, cell size and colours it has.
  */
 export interface ReattachOptions {
   caps: Pick<TerminalCaps, 'inTmux'>;
   onLost: () => void;
+  /** A different tmux client attached: probe it and redraw (default: onLost). */
+  onReattach?: () => void;
   /** How often to ask tmux which client is attached. @default 2000 */
   pollMs?: number;
   /** @default process.env */
@@ -44,11 +50,12 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   let lostAt = -Infinity;
   const pollMs = opts.pollMs ?? 2000;
   // A focus-in and the poll seeing the new client are one re-attach: send everything once.
-  const lost = () => {
+  const lost = (reattached = false) => {
     const now = Date.now();
     if (now - lostAt < pollMs * 1.5) return;
     lostAt = now;
-    opts.onLost();
+    if (reattached && opts.onReattach) opts.onReattach();
+    else opts.onLost();
   };
 
   const onCont = () => {
@@ -63,7 +70,7 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
     timer = setInterval(() => {
       void tmuxClientPid(env).then((pid) => {
         if (stopped || pid === null) return;
-        if (client !== null && pid !== client) lost();
+        if (client !== null && pid !== client) lost(true);
         client = pid;
       });
     }, pollMs);
@@ -73,8 +80,17 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   return {
     focusIn() {
       if (stopped || !opts.caps.inTmux) return;
-      lost();
+      if (!opts.onReattach) {
+        lost();
+        void tmuxClientPid(env).then((pid) => {
+          if (pid !== null) client = pid;
+        });
+        return;
+      }
+      // Which client gained focus decides: a new one may be another terminal, to be asked first.
       void tmuxClientPid(env).then((pid) => {
+        if (stopped) return;
+        lost(pid !== null && client !== null && pid !== client);
         if (pid !== null) client = pid;
       });
     },

@@ -5,6 +5,7 @@ import { MipmapCache } from '../cache/mipmap-cache.js';
 import type { Library } from '../db/library.js';
 import type { CollectionQuery } from '../db/types.js';
 import { detectTerminal, type Renderer } from '../render/index.js';
+import { resolveOverride } from '../render/detect.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { realServices } from './adapters.js';
 import { App } from './components/App.js';
@@ -14,6 +15,7 @@ import { LighttableStore } from './store.js';
 import { applyColourLevel } from './theme.js';
 import { drainReplies, ENTER_TERMINAL, LEAVE_TERMINAL, setBlockingWrites } from './terminal.js';
 import { watchReattach } from './reattach.js';
+import { createReprobe, reprobeOnReattach } from './reprobe.js';
 import { thumbnailPrefs } from './memory-budget.js';
 
 export interface RunLighttableOptions {
@@ -54,7 +56,8 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
   });
   // The cache's share of the memory bound; encoded pictures get the rest (memory-budget.ts).
   const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs: thumbnailPrefs(prefs) });
-  const detectedCaps = detection.caps;
+  // Replaced when a different terminal re-attaches (reprobe.ts); capsFor reads it then.
+  let detectedCaps = detection.caps;
   // Text colour follows what was detected, not chalk's TERM allow-list (TERM=mlterm had none).
   applyColourLevel(detectedCaps);
   const { services, renderers } = realServices({
@@ -114,12 +117,28 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     setBlockingWrites(stdout, false);
   };
   process.on('SIGCONT', onResume);
-  const reattach = watchReattach({ caps: detectedCaps, onLost: () => layer.redrawAll() });
+  const reprobe = createReprobe({
+    write: (q) => layer.writeControl(q),
+    override: resolveOverride(opts.protocol, process.env, undefined),
+    size: () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }),
+  });
+  const onReattach = reprobeOnReattach({
+    layer,
+    store,
+    reprobe,
+    caps: () => detectedCaps,
+    setCaps: (caps) => {
+      detectedCaps = caps;
+      applyColourLevel(caps);
+    },
+  });
+  const reattach = watchReattach({ caps: detectedCaps, onLost: () => layer.redrawAll(), onReattach });
   // Ink's debug mode writes each frame whole and unthrottled into the layer, which owns the
   // terminal: it writes only the cells that changed (Ink's own modes rewrite every line, and its
   // incrementalRendering shifted rows inside multi-line cells in tmux).
   const ink = render(
     <KeypressProvider
+      onInput={(raw) => reprobe.input(raw)}
       onReports={(r) => {
         for (let i = 0; i < r.dsr; i++) layer.answered();
         if (r.focusIn) reattach.focusIn();

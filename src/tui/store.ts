@@ -231,6 +231,19 @@ export class LighttableStore implements StoreHost {
     return snapshotPlacements(this.#snapshot, this.services.graphics.inTree);
   }
 
+  /**
+   * Another kind of terminal is attached (a tmux re-attach, src/tui/reprobe.ts): the old
+   * protocol's pictures are removed, the graphics port is made again for the new caps (the
+   * caller's capsFor reads them), and the layout follows the new cell size.
+   */
+  terminalChanged(): void {
+    this.#pendingBytes += this.services.graphics.clearAll();
+    this.services.switchProtocol?.(this.#prefs.prefs.protocol);
+    this.#pipeline.reset();
+    this.relayout();
+    this.#refresh();
+  }
+
   /** Out-of-band bytes the store needs written once (removing the old protocol's images). */
   takePendingBytes(): string {
     const bytes = this.#pendingBytes;

@@ -29,13 +29,17 @@ export interface KeypressProviderProps {
   children: ReactNode;
   /** Terminal reports taken out of the input (DSR answers, focus changes). */
   onReports?: (reports: TerminalReports) => void;
+  /** Every input event as it came, before keys are taken from it (replies to a re-probe). */
+  onInput?: (raw: string) => void;
 }
 
-export function KeypressProvider({ children, onReports }: KeypressProviderProps) {
+export function KeypressProvider({ children, onReports, onInput: onRaw }: KeypressProviderProps) {
   const { setRawMode, internal_eventEmitter: events, isRawModeSupported } = useStdin();
   const regs = useRef(new Set<Registration>());
   const reportsRef = useRef(onReports);
   reportsRef.current = onReports;
+  const rawRef = useRef(onRaw);
+  rawRef.current = onRaw;
   const registry = useRef<KeypressRegistry>({
     add(reg) {
       regs.current.add(reg);
@@ -47,6 +51,7 @@ export function KeypressProvider({ children, onReports }: KeypressProviderProps)
     if (isRawModeSupported) setRawMode(true);
     const notAReply = createReplyFilter();
     const onInput = (event: string) => {
+      rawRef.current?.(event);
       const { keys, reports } = takeReports(event);
       if (reports.dsr || reports.focusIn) reportsRef.current?.(reports);
       if (!keys) return;

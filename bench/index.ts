@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const AREAS = ['library', 'sidecars', 'sources', 'cache', 'render', 'tui', 'startup', 'cacheload', 'memory', 'remote', 'next-image', 'sharpness'] as const;
+const AREAS = ['library', 'sidecars', 'sources', 'cache', 'render', 'tui', 'startup', 'launch', 'cacheload', 'memory', 'generation', 'remote', 'next-image', 'sharpness'] as const;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

@@ -1,0 +1,135 @@
+/**
+ * Launch → first full grid of the real lighttable (bin/termtable.js over dist/, rebuilt
+ * first) in a real terminal under Xvfb (../shared/tools term-shot: kitty for kitty, xterm as
+ * a VT340 for sixel, xterm for half-blocks), 120x40, a library of 10,000 images with the
+ * first page's thumbnails warm in the disk cache (the saved memory cache removed before each
+ * run), the protocol fixed with --protocol. The terminal answers the start-up queries as it
+ * would for a user. tty-bytes records what the program writes with timestamps; the figure is
+ * the time from the start to the last byte written before `q` is typed LAUNCH_WAIT_S (15) s
+ * after the window appears. The floor runs the same way in the same terminal:
+ * bench/floor/launch-floor.mjs, node + Ink drawing one line + one page query + reading the
+ * page's 24 thumbnail files. Rounds run in turn (floor, app per protocol, …); each ratio is the
+ * median of the pairwise ratios of a round.
+ *
+ * Run alone: `npm run bench -- launch` (about 20 s a run: 6 a round, plus a warm-up round).
+ * LAUNCH_IMAGES (10000), LAUNCH_RUNS (3), LAUNCH_PROTOCOLS (blocks,kitty,sixel),
+ * LAUNCH_WAIT_S (15); TERMTABLE_BENCH_BIN measures another build.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchBuild } from './build.js';
+import { median } from './proc.js';
+import { makePhotoLibrary } from './photo-set.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const NODE = process.execPath;
+const WORK = path.join(os.tmpdir(), 'termtable-bench-launch');
+const IMAGES = Number(process.env.LAUNCH_IMAGES ?? 10_000);
+const RUNS = Number(process.env.LAUNCH_RUNS ?? 3);
+const PROTOCOLS = (process.env.LAUNCH_PROTOCOLS ?? 'blocks,kitty,sixel').split(',').filter(Boolean);
+const WAIT_S = Number(process.env.LAUNCH_WAIT_S ?? 15);
+const TOOLS = path.resolve(here, '../../shared/tools');
+const TERMINALS: Record<string, string> = { blocks: 'xterm', kitty: 'kitty', sixel: 'xterm-sixel' };
+const GOAL = 1.5;
+const COLS = 120;
+const ROWS = 40;
+const LIBRARY = path.join(WORK, 'library.db');
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const env = {
+  XDG_DATA_HOME: path.join(WORK, 'data'),
+  XDG_CACHE_HOME: path.join(WORK, 'cache'),
+  XDG_CONFIG_HOME: path.join(WORK, 'config'),
+};
+const envArgs = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'NODE_ENV=production'];
+
+function forgetSavedMemoryCache(): void {
+  const dir = path.join(env.XDG_CACHE_HOME, 'termtable');
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) if (name.endsWith('.cache')) rmSync(path.join(dir, name), { force: true });
+}
+
+function mipmapDir(): string {
+  const dir = path.join(env.XDG_CACHE_HOME, 'termtable');
+  const name = existsSync(dir) ? readdirSync(dir).find((n) => n.startsWith('mipmaps-') && n.endsWith('.d')) : undefined;
+  return path.join(dir, name ?? 'mipmaps-none.d');
+}
+
+interface Run {
+  /** Start → last byte before `q`, in ms; null when the run failed. */
+  ms: number | null;
+  bytes: number;
+  imageBytes: number;
+  note?: string;
+}
+
+/** One run in a real terminal, recorded by tty-bytes; row 0 of its report is the launch. */
+function runOnce(terminal: string, argv: string[]): Run {
+  forgetSavedMemoryCache();
+  const rec = path.join(WORK, 'rec');
+  rmSync(rec, { recursive: true, force: true });
+  const shot = spawnSync(
+    path.join(TOOLS, 'term-shot'),
+    ['--term', terminal, '--cols', String(COLS), '--rows', String(ROWS), '--wait', String(WAIT_S), '--keys', 'q', '--settle', '1',
+      '--allow-blank', '-o', path.join(WORK, 'shot.png'), '--', path.join(TOOLS, 'tty-bytes'), 'record', '-o', rec, '--', ...envArgs, ...argv],
+    { encoding: 'utf8', timeout: (WAIT_S + 60) * 1000 },
+  );
+  if (shot.status !== 0) return { ms: null, bytes: 0, imageBytes: 0, note: `term-shot exit ${shot.status}: ${(shot.stderr ?? '').trim().slice(-200)}` };
+  const report = spawnSync(path.join(TOOLS, 'tty-bytes'), ['report', rec, '--json'], { encoding: 'utf8' });
+  try {
+    const row = (JSON.parse(report.stdout) as { rows: { row: number; last_ms: number; out_bytes: number; image_bytes: number }[] }).rows.find((r) => r.row === 0);
+    if (!row) return { ms: null, bytes: 0, imageBytes: 0, note: 'nothing recorded before q' };
+    return { ms: row.last_ms, bytes: row.out_bytes, imageBytes: row.image_bytes };
+  } catch {
+    return { ms: null, bytes: 0, imageBytes: 0, note: `no report: ${report.stderr.trim().slice(-200)}` };
+  }
+}
+
+if (!existsSync(path.join(TOOLS, 'term-shot')) || !existsSync(path.join(TOOLS, 'tty-bytes'))) {
+  log(`../shared/tools (term-shot, tty-bytes) not found: launch benchmark skipped`);
+  process.exit(0);
+}
+const BIN = benchBuild().bin;
+log(`binary: ${BIN}`);
+await makePhotoLibrary({ work: WORK, library: LIBRARY, count: IMAGES, bin: BIN, env, log });
+mkdirSync(path.join(env.XDG_CONFIG_HOME, 'termtable'), { recursive: true });
+writeFileSync(path.join(env.XDG_CONFIG_HOME, 'termtable', 'config.json'), '{}');
+
+const app = (protocol: string) => [NODE, BIN, '--library', LIBRARY, '--no-import', '--protocol', protocol];
+let held = 0;
+// Warm-up, not counted: each protocol's first run makes the first page's thumbnails at its
+// level into the disk cache (and fills the page cache), as an earlier session would have.
+for (const protocol of PROTOCOLS) runOnce(TERMINALS[protocol] ?? 'xterm', app(protocol));
+const floorArgv = [NODE, path.join(here, 'floor', 'launch-floor.mjs'), LIBRARY, mipmapDir()];
+
+const rounds = new Map<string, { app: Run; floor: Run }[]>(PROTOCOLS.map((p) => [p, []]));
+for (let i = 0; i < RUNS; i++) {
+  for (const protocol of PROTOCOLS) {
+    const terminal = TERMINALS[protocol] ?? 'xterm';
+    const floor = runOnce(terminal, floorArgv);
+    rounds.get(protocol)!.push({ floor, app: runOnce(terminal, app(protocol)) });
+  }
+}
+log(`\n## lighttable launch → first full grid, ${IMAGES} images, warm disk cache, ${COLS}x${ROWS} in a real terminal (medians of ${RUNS} rounds)`);
+for (const protocol of PROTOCOLS) {
+  const rs = rounds.get(protocol)!;
+  const good = rs.filter((r) => r.app.ms !== null && r.floor.ms !== null);
+  const appMs = median(good.map((r) => r.app.ms!));
+  const floorMs = median(good.map((r) => r.floor.ms!));
+  const ratio = good.length ? median(good.map((r) => r.app.ms! / r.floor.ms!)) : Number.NaN;
+  const ok = ratio <= GOAL;
+  if (ok) held++;
+  const last = good[good.length - 1]?.app;
+  const notes = rs.flatMap((r) => [r.app.note, r.floor.note]).filter(Boolean);
+  log(
+    `${protocol.padEnd(6)} (${TERMINALS[protocol]}) launch → last byte of the first grid: ${appMs.toFixed(0)} ms ` +
+      `(${last ? `${(last.bytes / 1024).toFixed(0)} kB, ${(last.imageBytes / 1024).toFixed(0)} kB of images` : 'no good run'}) | ` +
+      `floor node + Ink + page query + 24 thumbnail reads: ${floorMs.toFixed(0)} ms | ` +
+      `ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'}x (goal <= ${GOAL}x) ${ok ? 'ok' : 'OVER'}` +
+      `${notes.length ? ` (${notes.length} failed runs: ${notes[0]})` : ''}`,
+  );
+}
+log(`\n${held} of ${PROTOCOLS.length} within their goal`);

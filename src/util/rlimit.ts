@@ -52,6 +52,15 @@ export async function limitedCommand(exe: string, args: readonly string[], limit
 }
 
 /**
+ * RLIMIT_CPU for a tool with a wall-clock deadline: CPU time counts every thread together, and
+ * LibRaw's OpenMP runs one per core, so the deadline times the cores (a legitimate decode on
+ * 32 cores may use 32 CPU seconds a second); a single-threaded runaway is stopped at it.
+ */
+export function cpuSecondsFor(deadlineMs: number): number {
+  return Math.ceil(deadlineMs / 1000) * os.availableParallelism();
+}
+
+/**
  * Address space a LibRaw tool needs beyond its pixel buffers: the libraries, and per thread
  * (OpenMP starts one per core) a stack and a malloc arena. Measured: dcraw_emu on a 16 MP ARW
  * ran under 128 MiB on 2 cores; the allowance is generous so a many-core machine passes too.

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { findOnPath, limitedCommand, toolBaseBytes, type ProcessLimits } from '../../util/rlimit.js';
+import { cpuSecondsFor, findOnPath, limitedCommand, toolBaseBytes, type ProcessLimits } from '../../util/rlimit.js';
 import { ThumbError } from './causes.js';
 import { decodeBytes, readRawHeader, type RawIdentity } from './raw-header.js';
 import { PIXEL_LIMIT } from './render.js';
@@ -184,7 +184,7 @@ export async function decodeRaw(file: string, options: RawDecodeOptions = {}): P
  * allocates past what the header declared fails inside the tool), CPU seconds the deadline.
  */
 async function checkedLimits(file: string, halfSize: boolean, timeoutMs: number, options: RawDecodeOptions): Promise<ProcessLimits> {
-  const limits: ProcessLimits = { cpuSeconds: Math.ceil(timeoutMs / 1000) };
+  const limits: ProcessLimits = { cpuSeconds: cpuSecondsFor(timeoutMs) };
   if (options.identifyExecutable === null) return limits;
   let id: RawIdentity | null;
   try {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { findOnPath, limitedCommand, toolBaseBytes } from '../../util/rlimit.js';
+import { cpuSecondsFor, findOnPath, limitedCommand, toolBaseBytes } from '../../util/rlimit.js';
 import { ThumbError } from './causes.js';
 
 /*
@@ -70,7 +70,7 @@ export async function readRawHeader(file: string, options: IdentifyOptions = {})
   const timeoutMs = options.timeoutMs ?? 10_000;
   const arg = file.startsWith('-') ? `./${file}` : file;
   // Header parsing only: a little CPU and the base address space are plenty.
-  const [cmd, args] = await limitedCommand(exe, ['-v', arg], { addressSpaceBytes: toolBaseBytes(), cpuSeconds: Math.ceil(timeoutMs / 1000) });
+  const [cmd, args] = await limitedCommand(exe, ['-v', arg], { addressSpaceBytes: toolBaseBytes(), cpuSeconds: cpuSecondsFor(timeoutMs) });
   return new Promise<RawIdentity | null>((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -7,6 +7,7 @@ import { LEVEL_SIZES, type Level, type ThumbSubject } from '../cache/types.js';
 import { recordAnalyses, unanalysedIds, type AnalysisWrite } from '../db/library-analysis.js';
 import type { Library } from '../db/library.js';
 import { restackFilmRolls, rollsOf } from '../db/stacks.js';
+import { readFocusPoint } from './af-point.js';
 import type { ImageAnalysis } from './types.js';
 
 /** Analyses written to the library per transaction. */
@@ -57,8 +58,10 @@ export class AnalysisRecorder {
       const result = await make(subject, { ...options, analyse: true });
       const analysis = result.ok ? largestAnalysis(result.thumbs) : undefined;
       if (analysis) {
+        // A maker note that cannot be read is only a missing AF point.
+        const focusPoint = await readFocusPoint(subject.path, subject.orientation, subject.rotation).catch(() => null);
         try {
-          this.#add({ id: subject.id, analysis, fileSize: subject.fileSize, mtime: subject.mtime });
+          this.#add({ id: subject.id, analysis, fileSize: subject.fileSize, mtime: subject.mtime, focusPoint });
         } catch (err) {
           // The library's trouble must not turn a thumbnail made into a failure.
           this.errors.push((err as Error).message);

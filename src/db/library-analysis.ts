@@ -12,9 +12,14 @@ import type { FocusPosition } from './types.js';
 export interface AnalysisWrite {
   id: number;
   analysis: ImageAnalysis;
-  /** The file as it was measured: the write is dropped when the library knows a different one. */
+  /**
+   * The file as it was measured: the write is dropped when the library knows a different one.
+   * mtime within 1 ms: import rounds the stat's milliseconds, the cache truncates them.
+   */
   fileSize: number;
   mtime: number;
+  /** The camera's AF point (src/analysis/af-point.ts), upright; null when it records none. @default null */
+  focusPoint?: FocusPosition | null;
 }
 
 /**
@@ -24,9 +29,11 @@ export interface AnalysisWrite {
 export function recordAnalyses(lib: Library, writes: readonly AnalysisWrite[]): number[] {
   if (writes.length === 0) return [];
   const db = lib.connection();
-  const update = db.prepare<{ id: number; fileSize: number; mtime: number; s: number; g: number; x: number; y: number; h: string }>(
-    `UPDATE images SET sharpness = @s, sharpness_global = @g, sharpest_x = @x, sharpest_y = @y, dhash = @h
-      WHERE id = @id AND file_size = @fileSize AND mtime = @mtime`,
+  const update = db.prepare<{
+    id: number; fileSize: number; mtime: number; s: number; g: number; x: number; y: number; h: string; ax: number | null; ay: number | null;
+  }>(
+    `UPDATE images SET sharpness = @s, sharpness_global = @g, sharpest_x = @x, sharpest_y = @y, dhash = @h, af_x = @ax, af_y = @ay
+      WHERE id = @id AND file_size = @fileSize AND abs(mtime - @mtime) <= 1`,
   );
   const written = db
     .transaction(() =>
@@ -41,6 +48,8 @@ export function recordAnalyses(lib: Library, writes: readonly AnalysisWrite[]): 
             x: w.analysis.sharpestAt.x,
             y: w.analysis.sharpestAt.y,
             h: w.analysis.dhash,
+            ax: w.focusPoint?.x ?? null,
+            ay: w.focusPoint?.y ?? null,
           }).changes > 0,
       ),
     )

@@ -49,7 +49,8 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         'with several folders, or a folder whose photos are all in sub-folders, on all film rolls.\n' +
         '`c` picks another film roll.\n' +
         '\nKeys: arrows/hjkl move, 0-5 rate, r reject, F1-F5 colour labels, Space select, w preview,\n' +
-        'x culling, / filter, p preferences, ? every key, q quit.\n\n' +
+        'x culling, / filter, E export (copy or move to a folder), Delete remove or trash,\n' +
+        'p preferences, ? every key, q quit.\n\n' +
         'Examples:\n  termtable ~/Pictures/2025-iceland\n  termtable --no-import\n  termtable --protocol blocks .',
     )
     .action(async (dirs: string[], opts: LighttableCommandOptions, cmd: Command) => {

@@ -149,5 +149,10 @@ describe('Delete', () => {
       expect(info.path).toBe(path.join(photos, name));
     }
     expect(readdirSync(photos).filter((n) => n.startsWith('img-000'))).toEqual([]);
+    // u does not bring a trashed image back (nor pretend to): the files stay in the trash.
+    await app.press('u');
+    await app.waitFor(() => !message().startsWith('moved 3 files'), 'u answered');
+    expect(message()).toMatch(/not restored: img-000\.jpg: no longer in the library/);
+    expect(h.store.getSnapshot().state.total).toBe(before - 1);
   });
 });

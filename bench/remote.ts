@@ -10,8 +10,8 @@
  * after the burst). tty-bytes attributes the bytes to each key; the time is from the key to the last byte
  * written before the next key.
  *
- *   npm run bench -- remote                   both links (about 15 minutes on a loaded 2-core machine)
- *   TT_REMOTE='--quick' npm run bench -- remote   2 Mbit only (about 10 minutes)
+ *   npm run bench -- remote                   both links
+ *   TT_REMOTE='--quick' npm run bench -- remote   2 Mbit only
  *   node --import tsx bench/remote.ts [--quick] [--protocols kitty,sixel] [--rates 2mbit]
  *        [--new DIR] [--baseline DIR] [--work DIR]
  * --new: the checkout whose dist/ is measured (default: this one, as built by `npm run build`);
@@ -38,6 +38,8 @@ const opt = (name: string, dflt: string) => {
 const quick = argv.includes('--quick');
 const protocols = opt('--protocols', 'kitty,sixel,blocks').split(',');
 const rates = opt('--rates', quick ? '2mbit' : '2mbit,10mbit').split(',');
+const buildNames = opt('--builds', 'new,baseline').split(',');
+const tracing = argv.includes('--trace');
 const work = path.resolve(opt('--work', path.join(os.tmpdir(), 'termtable-bench-remote')));
 const TERMINAL: Record<string, { term: string; windowClass: string }> = {
   kitty: { term: 'kitty', windowClass: 'kitty' },
@@ -45,15 +47,21 @@ const TERMINAL: Record<string, { term: string; windowClass: string }> = {
   blocks: { term: 'xterm', windowClass: 'XTerm' },
 };
 const PAGE = Array.from({ length: 24 }, (_, i) => String(i + 1));
+const KEY = { quietMs: 1500, maxMs: 120_000, minBytes: 1, firstMs: 10_000 };
 const ACTIONS = [
-  { name: 'first page', keys: [] as string[], quietMs: 3000, maxMs: 180_000, minBytes: 50_000 },
-  { name: 'PgDn (new page)', keys: ['Next'], quietMs: 2500, maxMs: 120_000 },
-  { name: 'PgUp (revisit)', keys: ['Prior'], quietMs: 2500, maxMs: 120_000 },
-  { name: 'Right (cursor)', keys: ['Right'], quietMs: 2500, maxMs: 120_000 },
-  { name: '3 (rating)', keys: ['3'], quietMs: 2500, maxMs: 120_000 },
+  // Each key's output has begun (a first byte, or 10 s of nothing) and then been quiet for
+  // 1.5 s: the pacing window never holds the link idle that long (it waits a round trip at
+  // most). A fixed 2.5 s of quiet from the key made the whole bench 15 minutes, and on a
+  // loaded machine a key's first frame can take longer than the quiet time itself.
+  { name: 'first page', keys: [] as string[], quietMs: 2000, maxMs: 180_000, minBytes: 50_000 },
+  { name: 'PgDn (new page)', ...KEY, keys: ['Next'] },
+  { name: 'PgUp (revisit)', ...KEY, keys: ['Prior'] },
+  { name: 'Right (cursor)', ...KEY, keys: ['Right'] },
+  { name: '3 (rating)', ...KEY, keys: ['3'] },
   // A second cursor step: the first one's row also holds whatever PgUp had not yet written.
-  { name: 'Left (cursor again)', keys: ['Left'], quietMs: 2500, maxMs: 120_000 },
-  { name: '5 x PgDn in 0.4 s', keys: ['Next', 'Next', 'Next', 'Next', 'Next'], delayMs: 80, quietMs: 6000, maxMs: 180_000 },
+  { name: 'Left (cursor again)', ...KEY, keys: ['Left'] },
+  // Longer: the final page's pictures are encoded after the burst (the others were prefetched).
+  { name: '5 x PgDn in 0.4 s', ...KEY, keys: ['Next', 'Next', 'Next', 'Next', 'Next'], delayMs: 80, quietMs: 4000, maxMs: 180_000 },
 ];
 
 interface Measured {
@@ -78,7 +86,8 @@ async function measure(build: BuildEnv, protocol: string, rate: string): Promise
   const bin = path.join(build.dir, 'bin/termtable.js');
   // The same start for every run: the first page unrated (`3` is pressed on its second image).
   spawnSync(process.execPath, [bin, 'set', ...PAGE, '--rating', '0'], { env: { ...process.env, ...build.env }, stdio: 'ignore' });
-  const envs = Object.entries(build.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+  const env = { ...build.env, ...(tracing ? { TERMTABLE_TRACE: path.join(dir, 'trace.log') } : {}) };
+  const envs = Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   const spec = {
     record: path.join(dir, 'rec'),
     done: path.join(dir, 'done.json'),
@@ -110,18 +119,19 @@ const secs = (ms: number | null | undefined) => (ms == null ? '-' : `${(ms / 100
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? '-' : `${(a / b).toFixed(2)}`);
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
 
-function table(protocol: string, rate: string, m: Record<BuildEnv['name'], Measured>): void {
+function table(protocol: string, rate: string, m: Partial<Record<BuildEnv['name'], Measured>>): void {
   const widths = [20, 10, 10, 6, 10, 10, 6, 9, 9];
   console.log(`\n${protocol} over SSH, ${rate}, 50 ms each way, 160x48 (new build vs ${BASELINE_COMMIT})`);
   console.log(pad(['action', 'new bytes', 'base bytes', 'ratio', 'new last', 'base last', 'ratio', 'new img', 'base img'], widths));
   ACTIONS.forEach((a, i) => {
-    const n = m.new.rows[i];
-    const b = m.baseline.rows[i];
+    const n = m.new?.rows[i];
+    const b = m.baseline?.rows[i];
     console.log(pad([a.name, kb(n?.out_bytes), kb(b?.out_bytes), ratio(n?.out_bytes, b?.out_bytes), secs(n?.last_ms), secs(b?.last_ms),
       ratio(n?.last_ms, b?.last_ms), kb(n?.image_bytes), kb(b?.image_bytes)], widths));
   });
   const burst = ACTIONS.length - 1;
   for (const name of ['new', 'baseline'] as const) {
+    if (!m[name]) continue;
     const rows = m[name].rows;
     const page = rows[1]?.image_bytes ?? 0;
     const pics = m[name].pictures[burst];
@@ -147,16 +157,16 @@ async function main(): Promise<void> {
   }
   const newDir = path.resolve(opt('--new', repo));
   const baseDir = path.resolve(opt('--baseline', path.join(os.tmpdir(), 'termtable-bench-baseline')));
-  ensureBaseline(repo, baseDir);
+  if (buildNames.includes('baseline')) ensureBaseline(repo, baseDir);
   const photos = path.join(work, 'photos');
   const t0 = Date.now();
   await makePhotos(photos, 150, path.resolve(repo, '../shared/corpus/photos'));
-  const builds = [buildEnv('new', newDir, work), buildEnv('baseline', baseDir, work)];
+  const builds = [buildEnv('new', newDir, work), buildEnv('baseline', baseDir, work)].filter((b) => buildNames.includes(b.name));
   for (const b of builds) if (!existsSync(path.join(b.env.XDG_DATA_HOME!, 'termtable/library.db'))) prepareLibrary(b, photos);
   console.log(`150 photos and two warm libraries in ${work} (${((Date.now() - t0) / 1000).toFixed(0)} s); new: ${newDir}, baseline: ${baseDir}; load ${os.loadavg()[0]!.toFixed(1)}`);
   for (const rate of rates) {
     for (const protocol of protocols) {
-      const m = {} as Record<BuildEnv['name'], Measured>;
+      const m: Partial<Record<BuildEnv['name'], Measured>> = {};
       for (const b of builds) m[b.name] = await measure(b, protocol, rate);
       table(protocol, rate, m);
     }

@@ -27,8 +27,11 @@ function outBytes() {
   return n;
 }
 
-/** Waits until no output for quietMs (after at least minBytes since `from`), or maxMs. */
-async function quiet({ quietMs, maxMs, minBytes = 0 }, from) {
+/**
+ * Waits until no output for quietMs, after at least minBytes since `from` (or firstMs without
+ * them: an action that writes nothing), or maxMs.
+ */
+async function quiet({ quietMs, maxMs, minBytes = 0, firstMs = maxMs }, from) {
   const start = Date.now();
   let last = outBytes();
   let changed = Date.now();
@@ -38,7 +41,9 @@ async function quiet({ quietMs, maxMs, minBytes = 0 }, from) {
     if (now !== last) {
       last = now;
       changed = Date.now();
-    } else if (now - from >= minBytes && Date.now() - changed >= quietMs) return { timedOut: false, bytes: now };
+    } else if ((now - from >= minBytes || Date.now() - start >= firstMs) && Date.now() - changed >= quietMs) {
+      return { timedOut: false, bytes: now };
+    }
   }
   return { timedOut: true, bytes: last };
 }

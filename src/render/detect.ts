@@ -164,7 +164,7 @@ export function pickProtocol(
     reasons.push(`COLORTERM=${colorterm}: 24-bit colour`);
   } else if (inTmux) {
     truecolor = tmux?.rgb ?? false;
-    reasons.push(truecolor ? 'tmux client has the RGB feature: 24-bit colour' : 'tmux without the RGB feature: 256 colours');
+    reasons.push(truecolor ? 'tmux client has the RGB feature: 24-bit colour' : 'tmux client lacks the RGB feature: no 24-bit colour');
   } else if (TRUECOLOR_TERMINALS.test(name)) {
     truecolor = true;
     reasons.push(`${terminal?.name} renders 24-bit colour`);

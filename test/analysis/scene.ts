@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /**
  * A photo-like scene the tests make themselves (so they run without ../shared): a sky
@@ -38,7 +38,7 @@ export function sceneSvg(width: number, height: number, variant = 0): string {
 }
 
 /** The scene as 8-bit RGB pixels, `blur` a Gaussian sigma in pixels (0: none). */
-export async function scene(width: number, height: number, opts: { variant?: number; blur?: number } = {}): Promise<sharp.Sharp> {
+export async function scene(width: number, height: number, opts: { variant?: number; blur?: number } = {}): Promise<Sharp> {
   let img = sharp(Buffer.from(sceneSvg(width, height, opts.variant ?? 0))).flatten({ background: '#000' });
   const png = await img.png().toBuffer();
   img = sharp(png);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyseGrey } from '../../src/analysis/analyse.js';
 import { dhash, hammingDistance } from '../../src/analysis/dhash.js';
@@ -74,7 +74,7 @@ describe('the focus score (pure)', () => {
   });
 
   it('dHash: 16 hex digits, close for a shifted copy, far for another picture', async () => {
-    const grey = async (img: sharp.Sharp) => {
+    const grey = async (img: Sharp) => {
       const { data, info } = await img.resize(512, 512, { fit: 'inside' }).greyscale().raw().toBuffer({ resolveWithObject: true });
       return analyseGrey(data, info.width, info.height);
     };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLURRED_BELOW } from '../../src/analysis/sharpness.js';
+import { defaultPreferences, validatePreferences } from '../../src/config/preferences.js';
 import { recordAnalyses, recordFocusPoint, unanalysedIds } from '../../src/db/library-analysis.js';
 import { Library, type ImportWrite } from '../../src/db/library.js';
 import { pickFromStack } from '../../src/db/stacks-pick.js';
@@ -135,5 +136,13 @@ describe('burst stacks in the library', () => {
     expect(lib.getMany(ids).map((r) => r.rejected)).toEqual([false, false, false]);
     expect(lib.page({ collapseStacks: true }, 0, 10).map((r) => r.filename)).toEqual(['b2.jpg']);
     lib.close();
+  });
+
+  it('takes the burst preferences from the config file, defaults for bad values', () => {
+    expect(defaultPreferences()).toMatchObject({ burstGapSeconds: 2, burstSimilarity: 12 });
+    expect(validatePreferences({ burstGapSeconds: 0.5, burstSimilarity: 20 }).prefs).toMatchObject({ burstGapSeconds: 0.5, burstSimilarity: 20 });
+    const bad = validatePreferences({ burstGapSeconds: -1, burstSimilarity: 65.5 });
+    expect(bad.prefs).toMatchObject({ burstGapSeconds: 2, burstSimilarity: 12 });
+    expect(bad.problems).toHaveLength(2);
   });
 });

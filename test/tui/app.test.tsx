@@ -216,7 +216,7 @@ describe('grid: every key on a real library, real cache, half-blocks', () => {
 
   it('Delete asks, n keeps, y removes from the library (the file stays)', async () => {
     await app.press(KEY.end, KEY.del);
-    await waitText('Remove zz-gone.jpg');
+    await waitText('Delete zz-gone.jpg');
     await app.press('n');
     await waitText('32/32');
     await app.press(KEY.del, 'y');

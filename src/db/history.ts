@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { labelsToMask } from './labels.js';
+import { setRotationStatement } from './library-statements.js';
 import type { Library } from './library.js';
 import type { CullingSnapshot } from './types.js';
 import { sanitizeText } from '../util/sanitize.js';
@@ -290,12 +291,13 @@ export function stepHistory(lib: Library, direction: 'undo' | 'redo'): StepResul
           }
         }
       } else if (row.kind === 'rotation') {
-        const set = db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?');
+        // The same statement as Library.setRotation: the sharpest tile and AF point turn too.
+        const set = setRotationStatement(db);
         for (const i of items) {
           if (!present.has(i.id)) gone(i);
           else if (changedSince(i)) since(i);
           else {
-            set.run((i.to as { rotation: number }).rotation, i.id);
+            set.run({ turns: (i.to as { rotation: number }).rotation, id: i.id });
             out.sidecarIds.push(i.id);
           }
         }

@@ -9,6 +9,25 @@ const CLEAR_ANALYSIS_IF_CHANGED = ['sharpness', 'sharpness_global', 'sharpest_x'
   .map((c) => `${c} = CASE WHEN file_size = @fileSize AND mtime = @mtime THEN ${c} ELSE NULL END`)
   .join(', ');
 
+/**
+ * The sharpest tile and the AF point are fractions of the upright picture, the user's
+ * rotation included: a rotation by k clockwise quarter turns moves them with it,
+ * (x, y) → (1 - y, x) per turn. The right-hand sides see the old row.
+ */
+function turnPoints(k: string): string {
+  const turn = (x: string, y: string) =>
+    `${x} = CASE ${k} WHEN 1 THEN 1 - ${y} WHEN 2 THEN 1 - ${x} WHEN 3 THEN ${y} ELSE ${x} END, ` +
+    `${y} = CASE ${k} WHEN 1 THEN ${x} WHEN 2 THEN 1 - ${y} WHEN 3 THEN 1 - ${x} ELSE ${y} END`;
+  return `${turn('sharpest_x', 'sharpest_y')}, ${turn('af_x', 'af_y')}`;
+}
+
+/** Sets an image's rotation (clockwise quarter turns 0-3), turning its points with it. */
+export function setRotationStatement(db: Database.Database) {
+  return db.prepare<{ turns: number; id: number }>(
+    `UPDATE images SET rotation = @turns, ${turnPoints('((@turns - rotation) % 4 + 4) % 4')} WHERE id = @id`,
+  );
+}
+
 /** Library's prepared statements, made once per connection (split from library.ts). */
 export function prepareStatements(db: Database.Database) {
   return {
@@ -64,8 +83,10 @@ export function prepareStatements(db: Database.Database) {
     setCulling: db.prepare<[number, number, number, number]>(
       'UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?',
     ),
-    setRotation: db.prepare<[number, number]>('UPDATE images SET rotation = ? WHERE id = ?'),
-    rotate: db.prepare<[number, number]>('UPDATE images SET rotation = (rotation + 4 + ?) % 4 WHERE id = ?'),
+    setRotation: setRotationStatement(db),
+    rotate: db.prepare<{ delta: number; id: number }>(
+      `UPDATE images SET rotation = (rotation + 4 + @delta) % 4, ${turnPoints('(4 + @delta) % 4')} WHERE id = @id`,
+    ),
     remove: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
     removeEmptyRolls: db.prepare(
       'DELETE FROM film_rolls WHERE NOT EXISTS (SELECT 1 FROM images WHERE film_roll_id = film_rolls.id)',

@@ -128,14 +128,14 @@ export class Library {
   setRotation(ids: readonly number[], quarterTurns: number): ImageRecord[] {
     const turns = ((Math.trunc(quarterTurns) % 4) + 4) % 4;
     this.db.transaction(() => {
-      for (const id of ids) this.stmt.setRotation.run(turns, id);
+      for (const id of ids) this.stmt.setRotation.run({ turns, id });
     }).immediate();
     return this.getMany(ids);
   }
 
   rotate(ids: readonly number[], delta: 1 | -1): ImageRecord[] {
     this.db.transaction(() => {
-      for (const id of ids) this.stmt.rotate.run(delta, id);
+      for (const id of ids) this.stmt.rotate.run({ delta, id });
     }).immediate();
     return this.getMany(ids);
   }

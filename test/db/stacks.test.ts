@@ -6,6 +6,7 @@ import { recordAnalyses, recordFocusPoint, unanalysedIds } from '../../src/db/li
 import { Library, type ImportWrite } from '../../src/db/library.js';
 import { pickFromStack } from '../../src/db/stacks-pick.js';
 import { captureMillis, restackFilmRolls, stackMembers } from '../../src/db/stacks.js';
+import { rotateImages } from '../../src/db/culling.js';
 import { undo } from '../../src/db/undo.js';
 import { tempDir } from './helpers.js';
 
@@ -144,5 +145,22 @@ describe('burst stacks in the library', () => {
     const bad = validatePreferences({ burstGapSeconds: -1, burstSimilarity: 65.5 });
     expect(bad.prefs).toMatchObject({ burstGapSeconds: 2, burstSimilarity: 12 });
     expect(bad.problems).toHaveLength(2);
+  });
+
+  it('turns the sharpest tile and the AF point with the user rotation, and back on undo', async () => {
+    const dir = tempDir();
+    const lib = Library.open(path.join(dir, 'lib.db'));
+    const [id] = makeRoll(lib, path.join(dir, 'r'), [['a.jpg', '2024-05-01T10:00:00', A, 10]]); // sharpest at (0.25, 0.75)
+    recordFocusPoint(lib, id!, { x: 0.2, y: 0.1 });
+    rotateImages(lib, [id!], 1);
+    expect(lib.get(id!)).toMatchObject({ rotation: 1, sharpestAt: { x: 0.25, y: 0.25 }, focusPoint: { x: 0.9, y: 0.2 } });
+    lib.setRotation([id!], 3); // two more turns
+    expect(lib.get(id!)).toMatchObject({ sharpestAt: { x: 0.75, y: 0.75 } });
+    lib.setRotation([id!], 1);
+    await undo(lib); // the rotateImages step: back to 0
+    expect(lib.get(id!)).toMatchObject({ rotation: 0, sharpestAt: { x: 0.25, y: 0.75 } });
+    expect(lib.get(id!)!.focusPoint!.x).toBeCloseTo(0.2);
+    expect(lib.get(id!)!.focusPoint!.y).toBeCloseTo(0.1);
+    lib.close();
   });
 });

@@ -17,6 +17,7 @@ import { drainReplies, ENTER_TERMINAL, LEAVE_TERMINAL, setBlockingWrites } from 
 import { watchReattach } from './reattach.js';
 import { createReprobe, reprobeOnReattach } from './reprobe.js';
 import { thumbnailPrefs } from './memory-budget.js';
+import { boundHeapGrowth } from './heap-bound.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -44,6 +45,8 @@ export interface LighttableExit {
 }
 
 export async function runLighttable(opts: RunLighttableOptions): Promise<LighttableExit> {
+  // The JS heap stays near its live size: the picture caches' byte bounds are then what RSS costs.
+  boundHeapGrowth();
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const loaded = opts.prefs ? { prefs: opts.prefs } : await loadPreferences();

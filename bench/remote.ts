@@ -6,14 +6,16 @@
  * (2 and 10 Mbit/s, 50 ms each way), at 160×48 with 150 photo-like JPEGs (warm disk cache):
  * term-shot opens the terminal, `tty-bytes record -- slow-link -- termtable` runs in it, and
  * bench/child/remote-drive.mjs types first page → PgDn → PgUp → Right → `3` → Left → 5 × PgDn
- * within 0.4 s, each once the output has been quiet for 2.5 s (3 s for the first page, 6 s
- * after the burst). tty-bytes attributes the bytes to each key; the time is from the key to the last byte
- * written before the next key.
+ * within 0.4 s, each once its output has begun and then been quiet for 1.5 s (2 s for the
+ * first page, 4 s after the burst). tty-bytes attributes the bytes to each key; the time is
+ * from the key to the last byte written before the next key.
  *
  *   npm run bench -- remote                   both links
  *   TT_REMOTE='--quick' npm run bench -- remote   2 Mbit only
  *   node --import tsx bench/remote.ts [--quick] [--protocols kitty,sixel] [--rates 2mbit]
- *        [--new DIR] [--baseline DIR] [--work DIR]
+ *        [--builds new,baseline] [--trace] [--new DIR] [--baseline DIR] [--work DIR]
+ * --builds new: this build only; --trace: each run keeps the app's TERMTABLE_TRACE timeline
+ * (trace.log beside its recording);
  * --new: the checkout whose dist/ is measured (default: this one, as built by `npm run build`);
  * --baseline: a worktree at BASELINE_COMMIT, made and built there when missing; --work: photos,
  * libraries and recordings (kept between runs, so photos are made once).

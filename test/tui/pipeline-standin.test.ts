@@ -3,7 +3,8 @@
  * smaller level of them (the filmstrip's), which stands in on screen while the real one is
  * made; for a neighbour not on screen that stand-in is not encoded: it was a box-sized encode
  * per neighbour racing the shown image's decode. A neighbour that comes on screen before its
- * picture is made gets its stand-in then.
+ * picture is made gets its stand-in then. And the neighbours are fetched once the shown image
+ * is, not beside it.
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ async function thumb(id: number, level: Level, width: number): Promise<Thumb> {
   return { ok: true, id, level, jpeg, width, height, source: 'embedded' } as Thumb;
 }
 
-describe('ThumbPipeline: stand-ins for the preview neighbours', () => {
+describe('ThumbPipeline: work ahead for the preview', () => {
   it('encodes a smaller level from memory only for the slot on screen; a neighbour that comes on screen mid-fetch gets one', async () => {
     const ids = [1, 2, 3, 4, 5];
     const small = new Map(await Promise.all(ids.map(async (id) => [id, await thumb(id, 1, 96)] as const)));
@@ -76,8 +77,9 @@ describe('ThumbPipeline: stand-ins for the preview neighbours', () => {
     expect(encoded).toEqual([{ id: 3, level: 1 }]);
     expect(pipeline.views().get('v3')).toMatchObject({ status: 'ready', standIn: true });
 
-    // The shown image's and one neighbour's level 4 arrive: each is encoded once, at level 4.
+    // The shown image's level 4 arrives, then (fetched after it) a neighbour's: each is encoded once, at level 4.
     pending.get(3)!(big.get(3)!);
+    await new Promise((r) => setTimeout(r, 50));
     pending.get(4)!(big.get(4)!);
     await new Promise((r) => setTimeout(r, 100));
     expect(encoded.slice(1).sort((a, b) => a.id - b.id)).toEqual([
@@ -99,6 +101,43 @@ describe('ThumbPipeline: stand-ins for the preview neighbours', () => {
     ]);
     expect(pipeline.views().get('v5')).toMatchObject({ status: 'ready', standIn: false });
     // (get() of 1 and 2 never answers here: idle() would wait for it.)
+    pipeline.close();
+    await renderer.close();
+  });
+
+  it('fetches the neighbours once the shown image is fetched, not beside it', async () => {
+    const shown = await thumb(3, 4, 480);
+    const asked: number[] = [];
+    const answers = new Map<number, (r: ThumbResult) => void>();
+    const cache = {
+      bestEffort: () => undefined,
+      get: (rec: ImageRecord) => {
+        asked.push(rec.id);
+        return new Promise<ThumbResult>((resolve) => answers.set(rec.id, resolve));
+      },
+    } as unknown as CachePort;
+    const renderer = createRenderer(caps, { worker: false });
+    const graphics = { caps, inTree: false, encode: (input, box) => renderer.render(input, box) } as Pick<GraphicsPort, 'caps' | 'inTree' | 'encode'> as GraphicsPort;
+    const pipeline = new ThumbPipeline({ cache, graphics: () => graphics, onChange: () => undefined, concurrency: 2 });
+    const box = { cols: 48, rows: 12 };
+    const req = (id: number, priority: SlotRequest['priority']): SlotRequest => ({ key: pixelKey(record(id), 4, box), viewKey: `v${id}`, rec: record(id), level: 4, box, priority });
+    pipeline.want([req(3, 'visible'), req(4, 'neighbour'), req(2, 'neighbour')]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toEqual([3]);
+    // Asked again (a repaint) while the shown one is still being fetched: still only that one.
+    pipeline.want([req(3, 'visible'), req(4, 'neighbour'), req(2, 'neighbour')]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toEqual([3]);
+    answers.get(3)!(shown);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toEqual([3, 4, 2]);
+    // The cursor moved on before that: a neighbour no longer wanted is never fetched.
+    asked.length = 0;
+    pipeline.want([req(5, 'visible'), req(6, 'neighbour')]);
+    pipeline.want([req(7, 'visible'), req(8, 'neighbour')]);
+    answers.get(7)!(await thumb(7, 4, 480));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toEqual([5, 7, 8]);
     pipeline.close();
     await renderer.close();
   });

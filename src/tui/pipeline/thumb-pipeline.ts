@@ -72,6 +72,8 @@ export class ThumbPipeline {
   #entries = new Map<string, Entry>();
   #failures = new Map<number, { cause: ThumbCause; detail: string }>();
   #fetches = new Set<Promise<unknown>>();
+  /** Work ahead waiting for the visible slots' fetches (see want()). */
+  #deferred: { req: SlotRequest; force: boolean }[] = [];
   #jpegSerials = new WeakMap<Buffer, number>();
   #lastSerial = 0;
   #closed = false;
@@ -90,6 +92,7 @@ export class ThumbPipeline {
    */
   want(requests: readonly SlotRequest[], options: { force?: boolean } = {}): void {
     if (this.#closed) return;
+    this.#deferred = [];
     const keys = new Set(requests.map((r) => r.key));
     // A slot whose overlay was toggled keeps showing its old picture until the new one is encoded.
     const leaving = new Map<string, SlotState['shown']>();
@@ -106,6 +109,13 @@ export class ThumbPipeline {
       if (e && !(options.force && e.state.phase.kind === 'failed')) {
         if (e.req.priority !== req.priority) this.#promote(e, req);
         else e.req = req;
+        continue;
+      }
+      // Work ahead (the preview's neighbours, the next page) starts once the visible slots are
+      // fetched: started together, a neighbour's 24 MP decode took half of a 2-core machine
+      // from the image being opened (visible ones come first in requests).
+      if (!e && req.priority !== 'visible' && !req.fetch && this.#visibleFetching()) {
+        this.#deferred.push({ req, force: options.force ?? false });
         continue;
       }
       if (e) e.ctrl.abort();
@@ -140,6 +150,7 @@ export class ThumbPipeline {
 
   /** Drop every entry (the protocol or the thumbnails' source changed): the next want() starts over. */
   reset(): void {
+    this.#deferred = [];
     for (const e of this.#entries.values()) e.ctrl.abort();
     this.#entries.clear();
     this.#queue.clear();
@@ -191,6 +202,7 @@ export class ThumbPipeline {
       )
       .finally(() => {
         this.#fetches.delete(fetch);
+        this.#startDeferred();
         this.#queue.pump();
       });
     this.#fetches.add(fetch);
@@ -211,6 +223,7 @@ export class ThumbPipeline {
       )
       .finally(() => {
         this.#fetches.delete(fetch);
+        this.#startDeferred();
         this.#queue.pump();
       });
     this.#fetches.add(fetch);
@@ -293,6 +306,18 @@ export class ThumbPipeline {
       if (oldest === undefined) break;
       this.#failures.delete(oldest);
     }
+  }
+
+  #visibleFetching(): boolean {
+    for (const { req, state } of this.#entries.values()) if (req.priority === 'visible' && state.phase.kind === 'fetching') return true;
+    return false;
+  }
+
+  #startDeferred(): void {
+    if (this.#closed || this.#deferred.length === 0 || this.#visibleFetching()) return;
+    const waiting = this.#deferred;
+    this.#deferred = [];
+    for (const { req, force } of waiting) if (!this.#entries.has(req.key)) this.#start(req, force);
   }
 
   /** Visible slots with nothing to show yet: lower-priority encodes wait for them. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFolders } from '../../src/db/import.js';
@@ -6,6 +6,8 @@ import { Library } from '../../src/db/library.js';
 import { knownSidecars } from '../../src/db/sidecar-store.js';
 import { resyncSidecar } from '../../src/db/sidecar-sync.js';
 import { exportPicks } from '../../src/files/export.js';
+import { MoveJournal } from '../../src/files/journal.js';
+import { finishInterrupted } from '../../src/files/recover.js';
 import { makeJpeg, tempDir } from '../db/helpers.js';
 import { DARKTABLE } from '../db/sidecar-shapes.js';
 
@@ -53,5 +55,24 @@ describe('a move with a clash suffix', () => {
     const before = knownSidecars(lib, id);
     await exportPicks(lib, { dest: path.join(root, 'out'), move: true });
     expect(knownSidecars(lib, id)).toEqual(before);
+  });
+
+  it('a move killed after its files went and before the library followed: the next run renames the rows too', async () => {
+    const id = lib.getByPath(src('IMG_1.JPG'))!.id;
+    const before = knownSidecars(lib, id);
+    const dest = path.join(root, 'out');
+    mkdirSync(dest);
+    const files: [string, string][] = [
+      [src('IMG_1.JPG'), path.join(dest, 'IMG_1-1.JPG')],
+      [src('IMG_1.JPG.xmp'), path.join(dest, 'IMG_1-1.JPG.xmp')],
+    ];
+    const journal = new MoveJournal(lib.file);
+    await journal.pending();
+    await journal.begin({ kind: 'move', files, images: [{ id, to: files[0]![1] }] });
+    for (const [from, to] of files) renameSync(from, to); // then kill -9
+    const { finished, problems } = await finishInterrupted(lib, new MoveJournal(lib.file));
+    expect({ finished, problems }).toEqual({ finished: 1, problems: [] });
+    expect(lib.get(id)?.path).toBe(files[0]![1]);
+    expect(knownSidecars(lib, id)).toEqual(new Map([['IMG_1-1.JPG.xmp', before.get('IMG_1.JPG.xmp')]]));
   });
 });

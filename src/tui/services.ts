@@ -34,6 +34,8 @@ export interface LibraryPort {
   pairNames(ids: readonly number[]): Map<number, string[]>;
   /** The frames of an image's burst stack in capture order (the image alone when in none). */
   stackMembers?(id: number): ImageRecord[];
+  /** Whether any image is in a burst stack (the grid collapses stacks only then: see the store). */
+  hasStacks?(): boolean;
   /** Keeps this frame and rejects the rest of its stack: one undoable step, library and sidecars. */
   pickFromStack?(id: number): Promise<{ errors: { path: string; message: string }[] }>;
   /** The records of an image's RAW+JPEG pair, leader first (the loupe takes the larger source); [] when alone. */

@@ -126,8 +126,9 @@ export class LighttableStore implements StoreHost {
         this.#setQuery(path ? { ...rest, filmRoll: path } : rest);
       },
     });
-    // Bursts show as one thumbnail per stack until expanded (e, ctrl+e).
-    const query = { collapseStacks: true, ...(opts.query ?? { sort: 'taken' }) };
+    // Bursts show as one thumbnail per stack until expanded (e, ctrl+e). Only where there are
+    // stacks: the library rebuilds a collapsed collection after every rating (175 ms at 100,000 images).
+    const query = { ...(services.library.hasStacks?.() !== false ? { collapseStacks: true } : {}), ...(opts.query ?? { sort: 'taken' }) };
     this.#state = initialState({
       columns: opts.columns,
       rows: opts.rows,

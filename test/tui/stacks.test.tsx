@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBlurred } from '../../src/analysis/sharpness.js';
 import type { Library } from '../../src/db/library.js';
-import { makeStore, removeDir, renderApp, type Harness } from './fixture.js';
+import { makeCollection, makeStore, removeDir, renderApp, type Harness } from './fixture.js';
 import { makeBurstShoot } from './stack-fixture.js';
 
 /**
@@ -38,6 +38,19 @@ afterEach(async () => {
 });
 
 describe('stacks in the grid', () => {
+  it('opens collapsed where there are stacks, and as it was where there are none', async () => {
+    expect(snap().state.query.collapseStacks).toBe(true);
+    const plainShoot = await makeCollection(3);
+    const other = await makeStore(plainShoot.library, plainShoot.root);
+    try {
+      expect(other.store.state.query.collapseStacks).toBeUndefined();
+    } finally {
+      await other.close();
+      plainShoot.library.close();
+      await removeDir(plainShoot.root);
+    }
+  });
+
   it('a burst shows as one thumbnail, its sharpest frame, with a count badge; the status bar says so', async () => {
     expect(snap().state.total).toBe(3);
     expect(shown()).toEqual(['b2.jpg', 'c1.jpg', 'd1.jpg']);

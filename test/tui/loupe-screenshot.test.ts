@@ -11,7 +11,7 @@ import { run as runAsync } from '../helpers/run.js';
  * The loupe in real terminals under Xvfb (term-shot): a 12 MP photo, grey with a 40×40-pixel
  * green square at its centre, opened in the full preview and zoomed with `z`. At 100 % the
  * square must cover 40×40 pixels of the screenshot, in the middle of the picture's box: one
- * image pixel per screen pixel, whatever cell size the terminal has. (At fit it is 10 px.)
+ * image pixel per screen pixel, whatever cell size the terminal has (at fit it covers 6×6 in kitty).
  * Runs the source through tsx, so it checks this checkout rather than a stale dist/.
  */
 const TERM_SHOT = sharedTool('term-shot');

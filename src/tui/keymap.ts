@@ -167,8 +167,8 @@ export const defaultKeymap: readonly KeyBinding[] = [
   { ...b(['-'], 'loupe.zoomOut', 'zoom out', 'zoom'), help: false },
   // Zoomed in: looked up before the view's own keys.
   {
-    ...b(['up', 'k'], 'loupe.pan.up', 'zoomed: pan (Shift or capitals: faster); z or Esc: back to fit', 'loupe'),
-    help: '↑↓←→ hjkl HJKL',
+    ...b(['up', 'k'], 'loupe.pan.up', 'zoomed: pan (Shift or capitals: faster); tab / Shift+tab: next / previous image; z or Esc: fit', 'loupe'),
+    help: '↑↓←→ hjkl HJKL tab',
     helpSection: 'preview',
   },
   { ...b(['down', 'j'], 'loupe.pan.down', 'pan down', 'loupe'), help: false },
@@ -179,6 +179,9 @@ export const defaultKeymap: readonly KeyBinding[] = [
   { ...b(['shift+left', 'H'], 'loupe.panFast.left', 'pan left fast', 'loupe'), help: false },
   { ...b(['shift+right', 'L'], 'loupe.panFast.right', 'pan right fast', 'loupe'), help: false },
   { ...b(['z', 'escape'], 'loupe.fit', 'back to fit', 'loupe'), help: false },
+  // The arrows pan while zoomed: tab moves on (in the culling view, the focus).
+  { ...b(['tab'], 'grid.right', 'next image', 'loupe'), help: false },
+  { ...b(['shift+tab'], 'grid.left', 'previous image', 'loupe'), help: false },
   b(['p'], 'prefs.open', 'preferences', 'browse'),
   b(['?'], 'help.open', 'this help', 'browse'),
   b(['q'], 'app.quit', 'quit', 'browse'),

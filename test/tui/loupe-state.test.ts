@@ -128,3 +128,15 @@ describe('loupe in a terminal with a picture size limit', () => {
     expect(p).toMatchObject({ boxWidth: 1000, boxHeight: 400, width: 1000, height: 400, outWidth: 1000, outHeight: 400 });
   });
 });
+
+describe('loupe keys: moving on while zoomed', () => {
+  it('tab / Shift+tab go to the next / previous image (the culling focus) while the arrows pan', async () => {
+    const { matchAction } = await import('../../src/tui/keymap.js');
+    const { parseKeys } = await import('../../src/tui/parse-key.js');
+    const key = (data: string) => parseKeys(data)[0]!;
+    expect(matchAction(key('\t'), 'culling', undefined, true)).toBe('grid.right');
+    expect(matchAction(key('\x1b[Z'), 'culling', undefined, true)).toBe('grid.left');
+    expect(matchAction(key('\t'), 'preview', undefined, true)).toBe('grid.right');
+    expect(matchAction(key('\t'), 'preview', undefined, false)).toBeUndefined();
+  });
+});

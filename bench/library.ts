@@ -3,7 +3,9 @@
  *  1. import throughput (files/s) on 10,000 small generated JPEGs with EXIF, against
  *     `exiftool -fast -json` and a bare fs walk + stat over the same files;
  *  2. one 48-image grid page of a 100,000-image library at the start, middle and end, for
- *     each sort key, against a plain `ORDER BY … LIMIT/OFFSET` query on the same file.
+ *     each sort key, against a plain `ORDER BY … LIMIT/OFFSET` query on the same file;
+ *  3. a culling key on that library (the write, then the count and page the grid reads back)
+ *     with stacks collapsed, against the same key uncollapsed (`--culling` runs only 2 and 3).
  * Generated data lives under os.tmpdir() (the photo set is kept for the next run).
  */
 import { spawnSync } from 'node:child_process';
@@ -170,14 +172,61 @@ function benchPaging(work: string): void {
   peer.close();
 }
 
+/**
+ * What a rating key costs the lighttable: updateCulling, then count + page as the grid refreshes.
+ * Every 10th run of 5 images (by taken order) is made a burst stack with scores first. The
+ * "rebuilt" row forces the rebuild the library did after every culling write before (the old
+ * scheme, for the before/after figure in one run); the stacked reject must still rebuild.
+ */
+function benchCullingKeys(work: string): void {
+  const file = path.join(work, 'paging.db');
+  const db = new Database(file);
+  const ids = db.prepare('SELECT id FROM images ORDER BY taken_at, id').pluck().all() as number[];
+  db.transaction(() => {
+    const score = db.prepare('UPDATE images SET sharpness = ?, stack_id = ? WHERE id = ?');
+    for (let i = 0; i + 5 <= ids.length; i += 50) for (let k = 0; k < 5; k++) score.run(10 + k, ids[i]!, ids[i + k]!);
+  })();
+  db.close();
+  const lib = Library.open(file);
+  const REPS = 15;
+  const target = ids[ids.length / 2 + 7]!; // in no stack
+  const stacked = ids[ids.length / 2]!; // the first frame of a stack
+  const key = (q: { collapseStacks?: boolean }, id: number, write: 'rating' | 'reject', rebuild: boolean): number => {
+    lib.count(q);
+    const times: number[] = [];
+    for (let r = 0; r < REPS; r++) {
+      const t0 = now();
+      lib.updateCulling([id], (o) => (write === 'rating' ? { ...o, rating: (o.rating + 1) % 6 } : { ...o, rejected: !o.rejected }));
+      if (rebuild) lib.collectionChanged();
+      lib.count(q);
+      lib.page(q, 0, PAGE);
+      times.push(now() - t0);
+    }
+    return median(times);
+  };
+  console.log(`\n-- one culling key (write + count + ${PAGE}-image page) on ${ROWS} images, ${ids.length / 50} stacks of 5, median of ${REPS} --`);
+  const floor = key({ sort: 'taken' } as never, target, 'rating', false);
+  const rows: [string, number][] = [
+    ['rating, uncollapsed (floor)', floor],
+    ['rating, collapsed', key({ sort: 'taken', collapseStacks: true } as never, target, 'rating', false)],
+    ['rating, collapsed, rebuilt (before)', key({ sort: 'taken', collapseStacks: true } as never, target, 'rating', true)],
+    ['reject of a stacked frame, collapsed', key({ sort: 'taken', collapseStacks: true } as never, stacked, 'reject', false)],
+  ];
+  for (const [what, ms] of rows) console.log(`${what.padEnd(38)} ${fmt(ms, 2).padStart(8)} ms  ${fmt(ms / floor, 1).padStart(7)}x floor`);
+  lib.close();
+}
+
 async function mainBench(): Promise<void> {
   const root = path.join(os.tmpdir(), 'termtable-bench-library-photos');
   const work = path.join(os.tmpdir(), `termtable-bench-library-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {
-    await makePhotoSet(root);
-    await benchImport(root, work);
+    if (!process.argv.includes('--culling')) {
+      await makePhotoSet(root);
+      await benchImport(root, work);
+    }
     benchPaging(work);
+    benchCullingKeys(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

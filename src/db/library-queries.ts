@@ -154,6 +154,47 @@ export function whereOf(q: CollectionQuery): { sql: string; params: (string | nu
   return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
 }
 
+/** Which culling fields a collection's membership or order reads (see cullingChangeMatters). */
+export interface CullingDependence {
+  rating: boolean;
+  rejected: boolean;
+  labels: boolean;
+  /** Collapsed stacks: a stacked frame's reject flag can change which frame stands for its stack. */
+  stackedRejects: boolean;
+}
+
+export function cullingDependence(q: CollectionQuery): CullingDependence {
+  const byRating = q.sort === 'rating' || q.minRating !== undefined;
+  return {
+    rating: byRating,
+    rejected: byRating || q.rejected !== undefined,
+    labels: q.label !== undefined,
+    stackedRejects: q.collapseStacks === true,
+  };
+}
+
+/** One image's culling write, as updateCulling sees it. */
+export interface CullingDelta {
+  rating: boolean;
+  rejected: boolean;
+  labels: boolean;
+  stacked: boolean;
+}
+
+/**
+ * Whether a culling write can change a collection that depends on `dep`. A rating never moves
+ * a collapsed stack's pick (the pick is the sharpest frame not rejected), so under
+ * collapseStacks only a reject of a stacked frame does.
+ */
+export function cullingChangeMatters(dep: CullingDependence, d: CullingDelta): boolean {
+  return (
+    (dep.rating && d.rating) ||
+    (dep.rejected && d.rejected) ||
+    (dep.labels && d.labels) ||
+    (dep.stackedRejects && d.rejected && d.stacked)
+  );
+}
+
 export function queryKey(q: CollectionQuery): string {
   return JSON.stringify([
     q.filmRoll === undefined ? null : path.resolve(q.filmRoll),

@@ -42,6 +42,8 @@ export function prepareStatements(db: Database.Database) {
     ),
     indexOf: db.prepare<[number], number>('SELECT pos FROM temp.collected WHERE id = ?').pluck(),
     clearCollected: db.prepare('DELETE FROM temp.collected'),
+    // Served by the index images_by_stack: one probe, however large the library.
+    hasStacks: db.prepare<[], number>('SELECT 1 FROM images WHERE stack_id IS NOT NULL LIMIT 1').pluck(),
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     iterate: db.prepare<[number, number, number], ImageRow>(
       `${SELECT_IMAGE} WHERE i.id > ? AND i.id <= ? ORDER BY i.id LIMIT ?`,
@@ -77,8 +79,8 @@ export function prepareStatements(db: Database.Database) {
     updateFileFacts: db.prepare<{ fileSize: number; mtime: number; id: number }>(
       `UPDATE images SET file_size = @fileSize, mtime = @mtime, ${CLEAR_ANALYSIS_IF_CHANGED} WHERE id = @id`,
     ),
-    cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number; sidecar_pending: number }>(
-      'SELECT rating, rejected, labels, sidecar_pending FROM images WHERE id = ?',
+    cullingOf: db.prepare<[number], { rating: number; rejected: number; labels: number; sidecar_pending: number; stack_id: number | null }>(
+      'SELECT rating, rejected, labels, sidecar_pending, stack_id FROM images WHERE id = ?',
     ),
     setCulling: db.prepare<[number, number, number, number]>(
       'UPDATE images SET rating = ?, rejected = ?, labels = ? WHERE id = ?',

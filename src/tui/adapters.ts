@@ -58,8 +58,7 @@ export function libraryPort(lib: Library, pairs: () => boolean = () => true): Li
     undo: () => undo(lib),
     redo: () => redo(lib),
     stackMembers: (id) => stackMembers(lib, id),
-    // One indexed probe (images_by_stack); src/db has no call for it yet.
-    hasStacks: () => lib.connection().prepare('SELECT 1 FROM images WHERE stack_id IS NOT NULL LIMIT 1').get() !== undefined,
+    hasStacks: () => lib.hasStacks(),
     pickFromStack: (id) => pickFromStack(lib, id, { groupPairs: pairs() }),
   });
 }

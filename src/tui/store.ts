@@ -423,6 +423,8 @@ export class LighttableStore implements StoreHost {
   }
 
   #setQuery(query: CollectionQuery): void {
+    // Stacks found since the grid opened (background scoring, g) fold as those there at start did, unless ctrl+e chose.
+    if (query.collapseStacks === undefined && this.services.library.hasStacks?.()) query = { ...query, collapseStacks: true };
     const curId = this.#page.records.get(this.#state.cursor)?.id;
     const total = this.services.library.count(query);
     const idx = curId === undefined ? -1 : this.services.library.indexOf(query, curId);

@@ -219,3 +219,50 @@ describe('loupe and the next image', () => {
     expect(crops().at(-1)!.image).toEqual({ width: 3000, height: 2000 });
   });
 });
+
+describe('stale crops', () => {
+  /** Counts the pictures the pipeline hands the encoder that are loupe crops (PNGs of the box's size). */
+  function countCropEncodes(): { count: () => number } {
+    const graphics = h.store.services.graphics;
+    const encode = graphics.encode.bind(graphics);
+    let n = 0;
+    graphics.encode = (input, box, signal) => {
+      if (input.data.subarray(1, 4).toString('latin1') === 'PNG') n++;
+      return encode(input, box, signal);
+    };
+    return { count: () => n };
+  }
+
+  it('pans typed faster than crops are made: the ones overtaken are never encoded, the last one is shown', async () => {
+    await app.press('w');
+    await app.waitForImages();
+    await app.press('z');
+    await waitCrops(1, 'a crop');
+    const enc = countCropEncodes();
+    await app.press('l', 'l', 'l', 'l', 'l', 'l');
+    await app.waitFor(() => snap().state.loupe.cx > 0.5, 'panned');
+    await h.store.idle();
+    await app.waitForImages();
+    const last = crops().at(-1)!;
+    // Six pans; each replaced the one before, so fewer than six crops reached the encoder.
+    expect(enc.count()).toBeGreaterThanOrEqual(1);
+    expect(enc.count()).toBeLessThan(6);
+    const view = snap().thumbs.get(slotKey(snap().current!.id, mainSlot()));
+    if (view?.status !== 'ready') throw new Error('not drawn');
+    const shown = await kittyPixels(view.image);
+    const expected = await sharp(snap().current!.path).extract({ left: last.plan.left, top: last.plan.top, width: last.plan.width, height: last.plan.height }).raw().toBuffer();
+    expect(shown.data.equals(expected)).toBe(true);
+  });
+
+  it('leaving before the source is decoded: nothing is encoded for the loupe and the decode is stopped', async () => {
+    await app.press('w');
+    await app.waitForImages();
+    const enc = countCropEncodes();
+    await app.press('z', '\x1b', '\x1b');
+    await app.waitFor(() => snap().state.view === 'grid', 'grid');
+    await h.store.idle();
+    await app.painted();
+    expect(enc.count()).toBe(0);
+    expect(h.store.loupe.sources.stats().decoding).toBe(0);
+  });
+});

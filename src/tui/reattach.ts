@@ -34,18 +34,31 @@ export interface ReattachWatch {
   stop(): void;
 }
 
-function tmuxClientPid(env: NodeJS.ProcessEnv): Promise<string | null> {
+/**
+ * The pid of the session's most recently active client; null: none attached (`display -p`
+ * fails then, like any error, so a session started detached never saw its first client);
+ * undefined: tmux did not answer (ignored).
+ */
+function tmuxClientPid(env: NodeJS.ProcessEnv): Promise<string | null | undefined> {
+  const target = env.TMUX_PANE ? ['-t', env.TMUX_PANE] : [];
   return new Promise((resolve) => {
-    execFile('tmux', ['display', '-p', '#{client_pid}'], { timeout: 1000, env }, (err, out) =>
-      resolve(err ? null : String(out).trim() || null),
-    );
+    execFile('tmux', ['list-clients', ...target, '-F', '#{client_activity} #{client_pid}'], { timeout: 1000, env }, (err, out) => {
+      if (err) return resolve(undefined);
+      const clients = String(out)
+        .split('\n')
+        .map((l) => l.trim().split(' '))
+        .filter((c) => c.length === 2)
+        .sort((x, y) => Number(y[0]) - Number(x[0]));
+      resolve(clients[0]?.[1] ?? null);
+    });
   });
 }
 
 export function watchReattach(opts: ReattachOptions): ReattachWatch {
   const env = opts.env ?? process.env;
   let stopped = false;
-  let client: string | null = null;
+  // undefined: not asked yet; null: no client attached (a session started detached).
+  let client: string | null | undefined = undefined;
   let timer: NodeJS.Timeout | null = null;
   let lostAt = -Infinity;
   const pollMs = opts.pollMs ?? 2000;
@@ -69,8 +82,8 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
     void tmuxClientPid(env).then((pid) => (client = pid));
     timer = setInterval(() => {
       void tmuxClientPid(env).then((pid) => {
-        if (stopped || pid === null) return;
-        if (client !== null && pid !== client) lost(true);
+        if (stopped || pid === undefined) return;
+        if (pid !== null && client !== undefined && pid !== client) lost(true);
         client = pid;
       });
     }, pollMs);
@@ -83,15 +96,15 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
       if (!opts.onReattach) {
         lost();
         void tmuxClientPid(env).then((pid) => {
-          if (pid !== null) client = pid;
+          if (pid != null) client = pid;
         });
         return;
       }
       // Which client gained focus decides: a new one may be another terminal, to be asked first.
       void tmuxClientPid(env).then((pid) => {
         if (stopped) return;
-        lost(pid !== null && client !== null && pid !== client);
-        if (pid !== null) client = pid;
+        lost(pid != null && client !== undefined && pid !== client);
+        if (pid !== undefined) client = pid;
       });
     },
     stop() {

@@ -18,6 +18,23 @@ export interface LoupeState {
   /** Centre of the view, relative to the upright image (0-1). */
   cx: number;
   cy: number;
+  /**
+   * Where `z` opened the view, while not panned since: the camera's AF point or the sharpest
+   * tile of image `id` (the status bar names it instead of the part of the image).
+   */
+  anchor?: LoupeAnchor;
+}
+
+export interface LoupeAnchor {
+  id: number;
+  label: 'focus point' | 'sharpest';
+}
+
+/** A point `z` may open at, as the library records it (fractions 0-1 of the upright image). */
+export interface LoupeTarget {
+  id: number;
+  focusPoint?: { x: number; y: number } | null;
+  sharpestAt?: { x: number; y: number } | null;
 }
 
 export const LOUPE_FIT: LoupeState = { zoom: 'fit', cx: 0.5, cy: 0.5 };
@@ -95,9 +112,16 @@ export function clampCentre(s: LoupeState, g: LoupeGeometry | null): LoupeState 
   return { ...s, cx: clamp(s.cx, hx, 1 - hx), cy: clamp(s.cy, hy, 1 - hy) };
 }
 
-/** `z`: fit ↔ 100 % (on the centre of the image). */
-export function toggleZoom(s: LoupeState, g: LoupeGeometry | null): LoupeState {
-  return s.zoom === 'fit' ? clampCentre({ zoom: 1, cx: 0.5, cy: 0.5 }, g) : LOUPE_FIT;
+/**
+ * `z`: fit ↔ 100 %, at the camera's AF point where the file records one, else at the sharpest
+ * tile (the subject, where a burst's frame is in focus), else at the centre.
+ */
+export function toggleZoom(s: LoupeState, g: LoupeGeometry | null, target?: LoupeTarget): LoupeState {
+  if (s.zoom !== 'fit') return LOUPE_FIT;
+  const at = target?.focusPoint ?? target?.sharpestAt;
+  if (!target || !at || !Number.isFinite(at.x) || !Number.isFinite(at.y)) return clampCentre({ zoom: 1, cx: 0.5, cy: 0.5 }, g);
+  const label = target.focusPoint ? 'focus point' : 'sharpest';
+  return clampCentre({ zoom: 1, cx: at.x, cy: at.y, anchor: { id: target.id, label } }, g);
 }
 
 /**
@@ -121,7 +145,8 @@ export function pan(s: LoupeState, dir: PanDirection, fast: boolean, g: LoupeGeo
   const step = fast ? PAN_STEP_FAST : PAN_STEP;
   const dx = dir === 'left' ? -1 : dir === 'right' ? 1 : 0;
   const dy = dir === 'up' ? -1 : dir === 'down' ? 1 : 0;
-  return clampCentre({ ...s, cx: s.cx + (dx * step * v.width) / g.image.width, cy: s.cy + (dy * step * v.height) / g.image.height }, g);
+  const { anchor: _moved, ...rest } = s;
+  return clampCentre({ ...rest, cx: s.cx + (dx * step * v.width) / g.image.width, cy: s.cy + (dy * step * v.height) / g.image.height }, g);
 }
 
 /** The crop a zoomed view needs from a source of `g.image` size. Integers, inside the image. */
@@ -172,11 +197,11 @@ export function visiblePart(plan: CropPlan, image: Size): string {
   return v && h ? `${v} ${h}` : v || h || 'centre';
 }
 
-/** The status bar's loupe text: `100 % · centre`, or null when not zoomed. */
+/** The status bar's loupe text: `100 % · centre` (`100 % · focus point` at an anchor), or null when not zoomed. */
 export function loupeStatus(s: LoupeState, g: LoupeGeometry | null): string | null {
   if (s.zoom === 'fit') return null;
   if (!g) return `${zoomLabel(s.zoom)} · loading full size…`;
-  return `${zoomLabel(s.zoom)} · ${visiblePart(cropPlan(s, g), g.image)}`;
+  return `${zoomLabel(s.zoom)} · ${s.anchor?.label ?? visiblePart(cropPlan(s, g), g.image)}`;
 }
 
 function clamp(n: number, lo: number, hi: number): number {

@@ -71,7 +71,7 @@ export class LoupeEffects {
     if (s.view !== 'preview' && s.view !== 'culling') return;
     const g = this.#primaryGeometry();
     let next: LoupeState;
-    if (action === 'loupe.toggle') next = toggleZoom(s.loupe, g);
+    if (action === 'loupe.toggle') next = toggleZoom(s.loupe, g, this.#primaryRecord());
     else if (action === 'loupe.zoomIn' || action === 'loupe.zoomOut') next = stepZoom(s.loupe, action === 'loupe.zoomIn' ? 1 : -1, g);
     else if (action === 'loupe.fit') next = { ...s.loupe, zoom: 'fit' };
     else {
@@ -131,7 +131,9 @@ export class LoupeEffects {
     const rec = this.#primaryRecord();
     const size = rec ? this.#sources.sizeOf(rec) : undefined;
     const g = size ? this.#geometry(size) : null;
-    const text = (g && loupeStatus(s.loupe, g)) ?? zoomLabel(s.loupe.zoom);
+    // The anchor names a point of the image z opened on, not of the one shown since (→, auto-advance).
+    const loupe = s.loupe.anchor && s.loupe.anchor.id !== rec?.id ? { ...s.loupe, anchor: undefined } : s.loupe;
+    const text = (g && loupeStatus(loupe, g)) ?? zoomLabel(s.loupe.zoom);
     const origin = rec ? this.#origins.get(sourceKey(rec)) : undefined;
     return `${text} · ${origin ?? 'decoding full size…'}`;
   }

@@ -54,6 +54,8 @@ export type Action =
   | 'view.sharpnessBadges'
   | 'prefs.open'
   | 'help.open'
+  | 'help.nextPage'
+  | 'help.prevPage'
   | 'app.quit'
   | 'app.interrupt'
   | 'app.suspend'
@@ -140,7 +142,7 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['ctrl+a'], 'selection.all', 'select all', 'grid'),
   b(['escape'], 'selection.clear', 'clear the selection, else cancel background generation', 'grid'),
   // Collection
-  b(['/'], 'collection.filter', 'filter: >=N, rejected, -rejected, a colour, or name text', 'grid'),
+  b(['/'], 'collection.filter', 'filter: >=N, rejected, -rejected, a colour, sharp>=N, blurred, or name text', 'grid'),
   b(['s'], 'collection.sort', 'cycle the sort order', 'grid'),
   b(['c'], 'collection.filmRoll', 'pick the film roll', 'grid'),
   // Thumbnails
@@ -193,6 +195,9 @@ export const defaultKeymap: readonly KeyBinding[] = [
   b(['return', 'space'], 'pane.choose', 'choose / edit', 'pane'),
   b(['escape', 'q', 'p'], 'pane.close', 'close', 'pane'),
   b(['escape', 'q', '?'], 'pane.close', 'close', 'help'),
+  // Paging of a help taller than the terminal (help-layout.ts); the overlay handles these itself.
+  { ...b(['pagedown', 'space', 'down', 'j'], 'help.nextPage', 'next page', 'help'), help: 'PgDn Space ↓ j' },
+  { ...b(['pageup', 'up', 'k'], 'help.prevPage', 'previous page', 'help'), help: 'PgUp ↑ k' },
   // Confirmation and prompts
   // One row for both answers of the Delete dialog (its hint line says more).
   { ...b(['y'], 'confirm.yes', 'y: yes, remove · t: trash', 'confirm'), help: 'y t' },

@@ -4,6 +4,7 @@ import {
   RAW_JPEG_PAIRS,
   SIDECAR_PREFS,
   THUMBNAIL_SOURCES,
+  validatePreferences,
   type Preferences,
 } from '../../config/preferences.js';
 
@@ -34,6 +35,17 @@ function cycle<T>(list: readonly T[], value: T, delta: 1 | -1): T {
 function stepSize(mb: number, delta: 1 | -1): number {
   if (delta > 0) return CACHE_SIZES.find((s) => s > mb) ?? mb;
   return [...CACHE_SIZES].reverse().find((s) => s < mb) ?? mb;
+}
+
+/** Seconds a step of burstGapSeconds moves (the config file may hold any fraction). */
+const BURST_GAP_STEP = 0.5;
+
+/**
+ * A step kept only when the config file's own validation (validatePreferences) would accept
+ * it, so the pane never saves what the next start would refuse: at a limit the value stays.
+ */
+function checked(before: Preferences, after: Preferences): Preferences {
+  return validatePreferences(after).problems.length ? before : after;
 }
 
 export const PREF_ROWS: readonly PrefRow[] = [
@@ -90,6 +102,23 @@ export const PREF_ROWS: readonly PrefRow[] = [
     label: 'next image after a decision',
     show: (p) => ({ 'preview+culling': 'in preview and culling', always: 'always (grid too)', never: 'never' })[p.autoAdvance],
     step: (p, d) => ({ ...p, autoAdvance: cycle(AUTO_ADVANCE, p.autoAdvance, d) }),
+  },
+  {
+    key: 'burstGapSeconds',
+    label: 'burst: frames at most this apart',
+    show: (p) => `${p.burstGapSeconds} s`,
+    // Onto the step's grid first, so 1.3 goes to 1.5 and back to 1, not 1.8 and 0.8.
+    step: (p, d) => {
+      const on = Math.round(p.burstGapSeconds / BURST_GAP_STEP) * BURST_GAP_STEP;
+      const next = on !== p.burstGapSeconds && Math.sign(on - p.burstGapSeconds) === d ? on : on + d * BURST_GAP_STEP;
+      return checked(p, { ...p, burstGapSeconds: next });
+    },
+  },
+  {
+    key: 'burstSimilarity',
+    label: 'burst: hashes at most bits apart',
+    show: (p) => `${p.burstSimilarity} of 64`,
+    step: (p, d) => checked(p, { ...p, burstSimilarity: p.burstSimilarity + d }),
   },
   {
     key: 'sidecar',

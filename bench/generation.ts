@@ -41,7 +41,9 @@ function emptyCaches(): void {
 
 function progress(screen: string): { done: number; total: number; finished: boolean } | null {
   const m = /(generating|generated)\D*?(\d+)\/(\d+)/.exec(screen);
-  return m ? { done: Number(m[2]), total: Number(m[3]), finished: m[1] === 'generated' } : null;
+  if (m) return { done: Number(m[2]), total: Number(m[3]), finished: m[1] === 'generated' };
+  // At the end the status line may say so in words instead ("thumbnails generated up to mip1").
+  return /thumbnails generated/.test(screen) ? { done: -1, total: -1, finished: true } : null;
 }
 
 async function runOne(server: TmuxServer, protocol: string): Promise<string> {
@@ -77,8 +79,10 @@ async function runOne(server: TmuxServer, protocol: string): Promise<string> {
         lastScreen = Date.now();
         const p = progress(pane.screen());
         if (p) {
-          done = p.done;
-          total = p.total;
+          if (p.done >= 0) {
+            done = p.done;
+            total = p.total;
+          } else done = total;
           // The status line may show a message instead once it is over.
           if (p.finished || (p.total > 0 && p.done >= p.total)) break;
         }

@@ -134,7 +134,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     shownMasks = masks;
     const { before, units } = held ? { before: '', units: [] } : store.graphics.frameUnits(placements);
     const text = screen.diff(frameLines, [...masks.values()]);
-    if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length} status ${JSON.stringify(frameLines.at(-1)?.replace(/\x1b\[[\d;]*m/g, '').trim().slice(0, 60))}`);
+    if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : ''}`);
     writer.submit(store.takePendingBytes() + before, text, units);
     if (!writer.busy) painted();
   };

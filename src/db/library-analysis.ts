@@ -55,7 +55,13 @@ export function recordAnalyses(lib: Library, writes: readonly AnalysisWrite[]): 
     )
     .immediate()
     .map((w) => w.id);
-  if (written.length) lib.collectionChanged();
+  if (written.length) {
+    const stacked = db
+      .prepare<[string], number>('SELECT 1 FROM images WHERE stack_id IS NOT NULL AND id IN (SELECT value FROM json_each(?)) LIMIT 1')
+      .pluck()
+      .get(JSON.stringify(written));
+    lib.analysesChanged(stacked !== undefined);
+  }
   return written;
 }
 
@@ -74,4 +80,16 @@ export function unanalysedIds(lib: Library, opts: { minId?: number; maxId?: numb
     .prepare<[number, number], number>('SELECT id FROM images WHERE sharpness IS NULL AND id BETWEEN ? AND ? ORDER BY id')
     .pluck()
     .all(opts.minId ?? 1, opts.maxId ?? Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Up to `limit` ids above `afterId` not yet measured, ascending: the lighttable's background
+ * scoring walks the library with it a few at a time (bounded memory at any library size).
+ */
+export function nextUnanalysedIds(lib: Library, afterId: number, limit: number): number[] {
+  return lib
+    .connection()
+    .prepare<[number, number], number>('SELECT id FROM images WHERE sharpness IS NULL AND id > ? ORDER BY id LIMIT ?')
+    .pluck()
+    .all(afterId, limit);
 }

@@ -159,8 +159,10 @@ export interface CullingDependence {
   rating: boolean;
   rejected: boolean;
   labels: boolean;
-  /** Collapsed stacks: a stacked frame's reject flag can change which frame stands for its stack. */
+  /** Collapsed stacks: a stacked frame's reject flag or score can change which frame stands for its stack. */
   stackedRejects: boolean;
+  /** A filter or sort on the focus score: any new score can change it. */
+  sharpness: boolean;
 }
 
 export function cullingDependence(q: CollectionQuery): CullingDependence {
@@ -170,6 +172,7 @@ export function cullingDependence(q: CollectionQuery): CullingDependence {
     rejected: byRating || q.rejected !== undefined,
     labels: q.label !== undefined,
     stackedRejects: q.collapseStacks === true,
+    sharpness: q.sort === 'sharpness' || q.minSharpness !== undefined || q.blurred !== undefined,
   };
 }
 

@@ -292,6 +292,17 @@ export class Library {
     return this.db;
   }
 
+  /**
+   * After analyses were written through connection() (library-analysis.ts): the collection is
+   * rebuilt only when it filters or sorts on the score, or when a scored image is in a stack
+   * whose pick it may change (collapseStacks); the lighttable's background scoring writes a
+   * few scores at a time, and a rebuild of 100,000 images for each batch would cost ~100 ms.
+   */
+  analysesChanged(anyStacked: boolean): void {
+    const deps = this.collectedDeps;
+    if (deps && (deps.sharpness || (deps.stackedRejects && anyStacked))) this.invalidate();
+  }
+
   /** After a write through connection() that changes which images a collection holds. */
   collectionChanged(): void {
     this.invalidate();

@@ -18,6 +18,7 @@ import { watchReattach } from './reattach.js';
 import { createReprobe, reprobeOnReattach } from './reprobe.js';
 import { thumbnailPrefs } from './memory-budget.js';
 import { boundHeapGrowth } from './heap-bound.js';
+import { BackgroundScoring } from './background-scoring.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -58,7 +59,9 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     preference: prefs.protocol,
   });
   // The cache's share of the memory bound; encoded pictures get the rest (memory-budget.ts).
-  const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs: thumbnailPrefs(prefs) });
+  // Focus scores for images without one: every thumbnail job measures, the rest are walked at low priority.
+  const scoring = new BackgroundScoring(opts.library, prefs);
+  const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs: thumbnailPrefs(prefs), makeThumbnails: scoring.maker });
   // Replaced when a different terminal re-attaches (reprobe.ts); capsFor reads it then.
   let detectedCaps = detection.caps;
   // Text colour follows what was detected, not chalk's TERM allow-list (TERM=mlterm had none).
@@ -84,6 +87,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     onQuit: () => resolveDone(),
     ...(opts.query ? { query: opts.query } : {}),
   });
+  scoring.start({ whenIdle: () => store.idle(), onScored: () => store.dataChanged() });
   const layer = createGraphicsLayer({ stdout, store, ackPacing: Boolean(stdout.isTTY && stdin.isTTY), idleRttMs: detection.rttMs });
 
   let restored = false;
@@ -197,6 +201,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     }
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
+    await scoring.close();
     await store.close();
     await Promise.all(renderers.map((r: Renderer) => r.close()));
   }

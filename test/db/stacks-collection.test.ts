@@ -113,6 +113,23 @@ describe('collapsed stacks across culling writes', () => {
     lib.close();
   });
 
+  it('a new score rebuilds a collection sorted or filtered on the score, or a collapsed one when the frame is stacked; not otherwise', () => {
+    const { lib, id } = makeLibrary();
+    const score = (image: number, sharpness: number) =>
+      recordAnalyses(lib, [{ id: image, fileSize: 1000, mtime: 1_700_000_000_000, analysis: { sharpness, sharpnessGlobal: sharpness, sharpestAt: { x: 0.5, y: 0.5 }, dhash: B } }]);
+    expect(names(lib, collapsed)).toEqual(['b2.jpg', 'solo.jpg']);
+    unstackB1Silently(lib, id);
+    score(id.solo!, 50); // in no stack: the collapsed view cannot change
+    expect(lib.count(collapsed)).toBe(2);
+    score(id.b3!, 99); // stacked: b3 becomes the pick (and b1, unstacked behind the library's back, shows)
+    expect(names(lib, collapsed)).toEqual(['b1.jpg', 'b3.jpg', 'solo.jpg']);
+    const bySharpness: CollectionQuery = { sort: 'sharpness' };
+    expect(names(lib, bySharpness)[0]).toBe('b3.jpg');
+    score(id.solo!, 200);
+    expect(names(lib, bySharpness)[0]).toBe('solo.jpg');
+    lib.close();
+  });
+
   it('hasStacks is false on a library without stacks', () => {
     const { lib } = makeLibrary();
     lib.connection().prepare('UPDATE images SET stack_id = NULL').run();

@@ -9,7 +9,7 @@ import { run as runAsync } from '../helpers/run.js';
 
 /**
  * The loupe in real terminals under Xvfb (term-shot): a 12 MP photo, grey with a 40×40-pixel
- * green square at its centre, opened in the full preview and zoomed with `z`. At 100 % the
+ * green square, its only detail (so its sharpest tile), opened in the full preview and zoomed with `z`. At 100 % the
  * square must cover 40×40 pixels of the screenshot, in the middle of the picture's box: one
  * image pixel per screen pixel, whatever cell size the terminal has (at fit it covers 6×6 in kitty).
  * Runs the source through tsx, so it checks this checkout rather than a stale dist/.
@@ -24,7 +24,9 @@ beforeAll(async () => {
   await mkdir(photos, { recursive: true });
   const square = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#00e000' } }).png().toBuffer();
   await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080' } })
-    .composite([{ input: square, left: 1980, top: 1480 }])
+    // Inside one tile of the focus score (8 on the long edge), at the centre that tile reports
+    // (0.44, 0.42): z opens on the sharpest tile (issue 13), so the square is where z looks.
+    .composite([{ input: square, left: 1740, top: 1240 }])
     .jpeg({ quality: 95 })
     .toFile(path.join(photos, 'target.jpg'));
   await writeFile(path.join(root, 'tt.mjs'), `const { main } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src/cli/main.ts'))});\nprocess.exitCode = await main(process.argv);\n`);

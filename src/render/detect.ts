@@ -8,12 +8,13 @@
 import { execFile } from 'node:child_process';
 import { PROTOCOL_PREFS, type ProtocolPref } from '../config/preferences.js';
 import { sanitizeText } from '../util/sanitize.js';
-import { EMPTY_ANSWERS, PROBE_TIMEOUT_MS, queryTerminal, type QueryInput, type QueryOutput, type TerminalAnswers } from './terminal-query.js';
+import { EMPTY_ANSWERS, FIXED_PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS, queryTerminal, type QueryInput, type QueryOutput, type TerminalAnswers } from './terminal-query.js';
 import { PROTOCOLS, type CellPx, type Protocol, type TerminalCaps } from './types.js';
 
 export {
   buildQueries,
   EMPTY_ANSWERS,
+  FIXED_PROBE_TIMEOUT_MS,
   parseReplies,
   PROBE_TIMEOUT_MS,
   queryCursor,
@@ -347,21 +348,25 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
     (options.terminfoColours ?? readTerminfoColours)(env),
   ]);
   const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
+  // --protocol or TERMTABLE_PROTOCOL fixes it for the session (the preference can be set back to
+  // auto while it runs, which wants the full answers): then only the cell size and colour are asked.
+  const fixed = override && override.source !== 'preference' && isProtocol(override.value) ? override.value : null;
+  const skip = fixed !== null && !fixedNeedsQuery(fixed, env, terminfoColours);
+  const timeoutMs = fixed ? Math.min(options.timeoutMs ?? PROBE_TIMEOUT_MS, FIXED_PROBE_TIMEOUT_MS) : (options.timeoutMs ?? PROBE_TIMEOUT_MS);
   let answers: TerminalAnswers | null = null;
   let timedOut = false;
   let rttMs: number | null = null;
   // Inside tmux without passthrough the wrapped queries never reach the terminal: don't wait for them.
-  if (canQuery && !(inTmux && !tmux?.passthrough)) {
-    ({ answers, timedOut, rttMs } = await queryTerminal({
-      input,
-      output,
-      tmuxWrap: inTmux,
-      timeoutMs: options.timeoutMs,
-    }));
+  if (canQuery && !skip && !(inTmux && !tmux?.passthrough)) {
+    ({ answers, timedOut, rttMs } = await queryTerminal({ input, output, tmuxWrap: inTmux, timeoutMs, fixed }));
   }
   const size = output.columns && output.rows ? { columns: output.columns, rows: output.rows } : null;
   const caps = pickProtocol(answers, env, override, tmux, size, terminfoColours);
-  if (timedOut) caps.reasons.unshift(`no DA1 reply within ${options.timeoutMs ?? PROBE_TIMEOUT_MS} ms: the terminal answered nothing in time`);
+  if (timedOut) caps.reasons.unshift(`no DA1 reply within ${timeoutMs} ms: the terminal answered nothing in time`);
+  if (canQuery && skip) {
+    const i = caps.reasons.indexOf(NOT_QUERIED);
+    if (i >= 0) caps.reasons[i] = `terminal not queried: ${override?.source} fixed half-blocks and the environment gives the colour depth`;
+  }
   if (canQuery && inTmux && !tmux?.passthrough) {
     const i = caps.reasons.indexOf(NOT_QUERIED);
     const why =
@@ -372,6 +377,18 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   }
   caps.reasons.unshift(...pre);
   return { caps, answers, tmux, timedOut, rttMs };
+}
+
+/**
+ * With a fixed protocol the terminal is asked only when an answer changes the pictures: every
+ * picture protocol needs the cell size (Node's tty gives no ws_xpixel), half-blocks only the colour
+ * depth, which COLORTERM, tmux's client features or a direct-colour terminfo settle without asking.
+ */
+function fixedNeedsQuery(fixed: Protocol, env: DetectEnv, terminfoColours: number | null): boolean {
+  if (fixed !== 'blocks') return true;
+  const colorterm = (env.COLORTERM ?? '').toLowerCase();
+  const known = colorterm === 'truecolor' || colorterm === '24bit' || Boolean(env.TMUX) || (terminfoColours ?? 0) >= 1 << 24;
+  return !known;
 }
 
 /** `show --probe` output: one fact per line. */

@@ -5,7 +5,7 @@
  */
 import { sanitizeText } from '../util/sanitize.js';
 import { wrapPassthrough } from './tmux.js';
-import type { CellPx } from './types.js';
+import type { CellPx, Protocol } from './types.js';
 
 /** What the terminal said; null fields mean it did not answer that query. */
 export interface TerminalAnswers {
@@ -38,15 +38,21 @@ const KITTY_QUERY_ID = 31;
 // eslint-disable-next-line no-control-regex
 const DA1_REPLY = /\x1b\[\?([\d;]*)c/;
 
-/** The queries, DA1 last: every terminal answers it, in order, so its reply ends the round. */
-export function buildQueries(tmuxWrap: boolean): string {
+/**
+ * The queries, DA1 last: every terminal answers it, in order, so its reply ends the round. With
+ * `fixed` (--protocol or TERMTABLE_PROTOCOL chose the protocol) only what sizes and colours the
+ * pictures is asked: XTVERSION (24-bit colour by name, kitty's placeholders), the cell and window
+ * size, and sixel's registers and geometry for sixel; not the kitty graphics query.
+ */
+export function buildQueries(tmuxWrap: boolean, fixed: Protocol | null = null): string {
   const queries = [
     '\x1b[>q', // XTVERSION
-    `\x1b_Gi=${KITTY_QUERY_ID},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\`, // kitty graphics
+    ...(fixed ? [] : [`\x1b_Gi=${KITTY_QUERY_ID},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\`]), // kitty graphics
     '\x1b[16t', // cell size in pixels
     '\x1b[14t', // text area in pixels
-    '\x1b[?1;1;0S', // XTSMGRAPHICS: colour registers
-    '\x1b[?2;1;0S', // XTSMGRAPHICS: max sixel geometry
+    ...(fixed && fixed !== 'sixel'
+      ? []
+      : ['\x1b[?1;1;0S', /* XTSMGRAPHICS: colour registers */ '\x1b[?2;1;0S' /* XTSMGRAPHICS: max sixel geometry */]),
     '\x1b[c', // DA1
   ];
   return tmuxWrap ? queries.map(wrapPassthrough).join('') : queries.join('');
@@ -133,6 +139,8 @@ export interface QueryOptions {
   tmuxWrap?: boolean;
   /** Give up waiting for the DA1 reply after this long. @default PROBE_TIMEOUT_MS */
   timeoutMs?: number;
+  /** The protocol is fixed: ask only the reduced set (buildQueries). @default null */
+  fixed?: Protocol | null;
 }
 
 /**
@@ -141,6 +149,13 @@ export interface QueryOptions {
  * that answers nothing, or a link slower than 2 s round trip (600 ms links missed sixel at 500).
  */
 export const PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * The bound when the protocol is fixed: only the cell size and colour hang on the answers, and a
+ * stated default serves when they are late, so a silent terminal (a detached tmux) costs 300 ms,
+ * not 2 s. A local terminal answers in a few ms; replies later than this are dropped as keys.
+ */
+export const FIXED_PROBE_TIMEOUT_MS = 300;
 
 /**
  * One raw-mode exchange with the terminal: writes `query`, collects what arrives until `done`
@@ -193,7 +208,7 @@ export async function queryTerminal(
   const { received, timedOut, elapsedMs } = await exchange(
     input,
     output,
-    buildQueries(options.tmuxWrap ?? false),
+    buildQueries(options.tmuxWrap ?? false, options.fixed ?? null),
     (r) => DA1_REPLY.test(r),
     options.timeoutMs ?? PROBE_TIMEOUT_MS,
   );

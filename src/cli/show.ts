@@ -106,7 +106,7 @@ export function registerShow(program: Command, ctx: CommandContext): void {
         ctx.setExitCode(2);
         return;
       }
-      const detection = await detectTerminal({ flag: opts.protocol, preference: prefs.protocol });
+      const detection = await detectTerminal({ flag: opts.protocol, preference: prefs.protocol, fullProbe: Boolean(opts.probe) });
       if (opts.probe) {
         process.stdout.write(formatProbe(detection));
         return;

@@ -319,6 +319,8 @@ export interface DetectOptions {
   timeoutMs?: number;
   /** Ask the terminal; false decides from environment and override only. @default true when both streams are TTYs */
   query?: boolean;
+  /** Ask everything even when the protocol is fixed (show --probe reports on the terminal). @default false */
+  fullProbe?: boolean;
   /** Injected tmux reader (tests). @default readTmuxInfo */
   tmuxInfo?: (env: DetectEnv) => Promise<TmuxInfo>;
   /** Injected terminfo reader (tests). @default readTerminfoColours */
@@ -350,7 +352,8 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
   // --protocol or TERMTABLE_PROTOCOL fixes it for the session (the preference can be set back to
   // auto while it runs, which wants the full answers): then only the cell size and colour are asked.
-  const fixed = override && override.source !== 'preference' && isProtocol(override.value) ? override.value : null;
+  const fixed =
+    !options.fullProbe && override && override.source !== 'preference' && isProtocol(override.value) ? override.value : null;
   const skip = fixed !== null && !fixedNeedsQuery(fixed, env, terminfoColours);
   const timeoutMs = fixed ? Math.min(options.timeoutMs ?? PROBE_TIMEOUT_MS, FIXED_PROBE_TIMEOUT_MS) : (options.timeoutMs ?? PROBE_TIMEOUT_MS);
   let answers: TerminalAnswers | null = null;

@@ -81,6 +81,15 @@ describe('detectTerminal with the protocol fixed', () => {
     expect(d.caps.reasons[0]).toBe(`no DA1 reply within ${FIXED_PROBE_TIMEOUT_MS} ms: the terminal answered nothing in time`);
   });
 
+  it('show --probe (fullProbe) asks everything even with the protocol fixed', async () => {
+    const { input, output, written } = tty();
+    const pending = detectTerminal({ input, output, env: { TERM: 'xterm' }, flag: 'blocks', fullProbe: true, terminfoColours: noTerminfo });
+    await new Promise((r) => setImmediate(r));
+    input.write('\x1b[?62;c');
+    await pending;
+    expect(written).toEqual([buildQueries(false)]);
+  });
+
   it('a protocol from the preference still runs the full probe (it can be set back to auto in the session)', async () => {
     const { input, output, written } = tty();
     const pending = detectTerminal({ input, output, env: { TERM: 'xterm' }, preference: 'kitty', terminfoColours: noTerminfo });

@@ -31,6 +31,13 @@ export interface ReattachOptions {
 
 export interface ReattachWatch {
   focusIn(): void;
+  /**
+   * Input arrived (a key, a terminal's answer). The poll waits for a quiet spell: starting a
+   * process forks this one, which stalls its event loop for 50-120 ms at a lighttable's RSS
+   * (profiled inside tmux), and a key typed meanwhile would wait for it. A re-attach is quiet
+   * (nobody types while attaching) and also sends a focus-in where tmux has focus-events.
+   */
+  input(): void;
   stop(): void;
 }
 
@@ -61,6 +68,7 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   let client: string | null | undefined = undefined;
   let timer: NodeJS.Timeout | null = null;
   let lostAt = -Infinity;
+  let inputAt = -Infinity;
   const pollMs = opts.pollMs ?? 2000;
   // A focus-in and the poll seeing the new client are one re-attach: send everything once.
   const lost = (reattached = false) => {
@@ -81,6 +89,7 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   if (opts.caps.inTmux) {
     void tmuxClientPid(env).then((pid) => (client = pid));
     timer = setInterval(() => {
+      if (Date.now() - inputAt < pollMs) return;
       void tmuxClientPid(env).then((pid) => {
         if (stopped || pid === undefined) return;
         if (pid !== null && client !== undefined && pid !== client) lost(true);
@@ -106,6 +115,9 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
         lost(pid != null && client !== undefined && pid !== client);
         if (pid !== undefined) client = pid;
       });
+    },
+    input() {
+      inputAt = Date.now();
     },
     stop() {
       stopped = true;

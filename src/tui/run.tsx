@@ -145,7 +145,10 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
   // incrementalRendering shifted rows inside multi-line cells in tmux).
   const ink = render(
     <KeypressProvider
-      onInput={(raw) => reprobe.input(raw)}
+      onInput={(raw) => {
+        reattach.input();
+        reprobe.input(raw);
+      }}
       onReports={(r) => {
         for (let i = 0; i < r.dsr; i++) layer.answered();
         if (r.focusIn) reattach.focusIn();

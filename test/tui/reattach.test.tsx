@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testCaps } from '../../src/render/caps.js';
 import { createRenderer } from '../../src/render/renderer.js';
@@ -134,6 +137,37 @@ describe('re-attach from another kind of terminal', () => {
       app.unmount();
       await h.close();
       await Promise.all(renderers.map((r) => r.close()));
+    }
+  });
+});
+
+describe('the re-attach poll', () => {
+  it('waits for a quiet spell: no tmux process is started while input keeps arriving', async () => {
+    // A fake tmux on PATH that logs each start: each start forks the lighttable, stalling it.
+    const dir = mkdtempSync(join(tmpdir(), 'tt-poll-'));
+    const log = join(dir, 'calls');
+    writeFileSync(join(dir, 'tmux'), `#!/bin/sh\necho x >> '${log}'\necho '1 4242'\n`, { mode: 0o755 });
+    const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
+    const settle = () => new Promise((r) => setTimeout(r, 400)); // real time for started processes to log
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, TMUX: '/tmp/x,1,0' };
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    const watch = watchReattach({ caps: { inTmux: true }, onLost: () => undefined, env, pollMs: 60 });
+    try {
+      await settle();
+      expect(calls()).toBe(1); // the first ask
+      for (let i = 0; i < 20; i++) {
+        watch.input();
+        vi.advanceTimersByTime(50);
+      }
+      await settle();
+      expect(calls(), 'no poll while input arrives every 50 ms').toBe(1);
+      vi.advanceTimersByTime(130);
+      await settle();
+      expect(calls(), 'polls again once quiet').toBeGreaterThan(1);
+    } finally {
+      watch.stop();
+      vi.useRealTimers();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,7 @@ import type { MipmapCache } from '../cache/mipmap-cache.js';
 import { applyCulling, removeImages, rotateImages } from '../db/culling.js';
 import { groupsOf } from '../db/groups.js';
 import { pickFromStack } from '../db/stacks-pick.js';
-import { stackMembers } from '../db/stacks.js';
+import { restackFilmRolls, stackMembers } from '../db/stacks.js';
 import { resyncSidecar } from '../db/sidecar-sync.js';
 import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
@@ -59,6 +59,7 @@ export function libraryPort(lib: Library, pairs: () => boolean = () => true): Li
     redo: () => redo(lib),
     stackMembers: (id) => stackMembers(lib, id),
     hasStacks: () => lib.hasStacks(),
+    restack: (opts) => restackFilmRolls(lib, undefined, opts),
     pickFromStack: (id) => pickFromStack(lib, id, { groupPairs: pairs() }),
   });
 }

@@ -35,7 +35,8 @@ export interface ScoringHooks {
  */
 export class BackgroundScoring {
   readonly #lib: Library;
-  readonly #prefs: ScoringPrefs;
+  /** Read at each use: the preferences pane may change them while the walk runs. */
+  readonly #prefs: () => ScoringPrefs;
   readonly #recorder: AnalysisRecorder;
   readonly #abort = new AbortController();
   #running: Promise<void> | null = null;
@@ -43,11 +44,22 @@ export class BackgroundScoring {
   /** Images measured by the walk (not counting those the cache's jobs measured). */
   measured = 0;
 
-  constructor(lib: Library, prefs: ScoringPrefs, inner?: ThumbnailMaker) {
+  constructor(lib: Library, prefs: ScoringPrefs | (() => ScoringPrefs), inner?: ThumbnailMaker) {
     this.#lib = lib;
-    this.#prefs = prefs;
+    const read = typeof prefs === 'function' ? prefs : () => prefs;
+    this.#prefs = read;
     // One decode at a time: the walk never takes both cores from the grid's own thumbnails.
-    this.#recorder = new AnalysisRecorder(lib, { burstGapSeconds: prefs.burstGapSeconds, burstSimilarity: prefs.burstSimilarity, concurrency: 1 }, inner);
+    // The burst preferences are read when the recorder restacks, so a change in the pane applies.
+    const live = {
+      get burstGapSeconds() {
+        return read().burstGapSeconds;
+      },
+      get burstSimilarity() {
+        return read().burstSimilarity;
+      },
+      concurrency: 1,
+    };
+    this.#recorder = new AnalysisRecorder(lib, live, inner);
   }
 
   /** The cache's decoder, measuring as it goes. */
@@ -104,9 +116,9 @@ export class BackgroundScoring {
         minId: ids[0]!,
         maxId: after,
         signal,
-        colorManagement: this.#prefs.colorManagement,
-        monitorProfile: this.#prefs.monitorProfile,
-        thumbnailSource: this.#prefs.thumbnailSource,
+        colorManagement: this.#prefs().colorManagement,
+        monitorProfile: this.#prefs().monitorProfile,
+        thumbnailSource: this.#prefs().thumbnailSource,
       });
       this.#finishRound(hooks, ids);
     }

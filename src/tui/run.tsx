@@ -60,7 +60,8 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
   });
   // The cache's share of the memory bound; encoded pictures get the rest (memory-budget.ts).
   // Focus scores for images without one: every thumbnail job measures, the rest are walked at low priority.
-  const scoring = new BackgroundScoring(opts.library, prefs);
+  let liveStore: LighttableStore | undefined;
+  const scoring = new BackgroundScoring(opts.library, () => liveStore?.getSnapshot().prefs ?? prefs);
   const cache = await MipmapCache.open({ libraryPath: opts.library.file, prefs: thumbnailPrefs(prefs), makeThumbnails: scoring.maker });
   // Replaced when a different terminal re-attaches (reprobe.ts); capsFor reads it then.
   let detectedCaps = detection.caps;
@@ -87,6 +88,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     onQuit: () => resolveDone(),
     ...(opts.query ? { query: opts.query } : {}),
   });
+  liveStore = store;
   scoring.start({ whenIdle: () => store.idle(), onScored: () => store.dataChanged() });
   const layer = createGraphicsLayer({ stdout, store, ackPacing: Boolean(stdout.isTTY && stdin.isTTY), idleRttMs: detection.rttMs });
 

@@ -36,6 +36,8 @@ export interface LibraryPort {
   stackMembers?(id: number): ImageRecord[];
   /** Whether any image is in a burst stack (the grid collapses stacks only then: see the store). */
   hasStacks?(): boolean;
+  /** Recomputes every film roll's stacks with these burst preferences; returns how many images changed stack. */
+  restack?(opts: { gapSeconds: number; maxDistance: number }): number;
   /** Keeps this frame and rejects the rest of its stack: one undoable step, library and sidecars. */
   pickFromStack?(id: number): Promise<{ errors: { path: string; message: string }[] }>;
   /** The records of an image's RAW+JPEG pair, leader first (the loupe takes the larger source); [] when alone. */

@@ -269,6 +269,7 @@ export class LighttableStore implements StoreHost {
     await this.#writes;
     this.#closed = true;
     this.#generation.close();
+    this.#prefs.close();
     this.loupe.close();
     this.#pipeline.close();
     await this.services.cache.close();

@@ -4,6 +4,7 @@ import { defaultPreferences, validatePreferences } from '../../src/config/prefer
 import type { Library } from '../../src/db/library.js';
 import { PREF_ROWS } from '../../src/tui/state/prefs.js';
 import { makeCollection, makeStore, removeDir, renderApp, type Harness } from './fixture.js';
+import { makeBurstShoot } from './stack-fixture.js';
 
 /*
  * The burst preferences (issue 13) in the preferences pane: shown, stepped within what the
@@ -43,8 +44,8 @@ describe('burst rows in the pane', () => {
   let h: Harness;
   let app: ReturnType<typeof renderApp>;
 
-  beforeEach(async () => {
-    const c = await makeCollection(3);
+  beforeEach(async (ctx) => {
+    const c = ctx.task.name.includes('stacks') ? await makeBurstShoot() : await makeCollection(3);
     root = c.root;
     library = c.library;
     h = await makeStore(library, root);
@@ -80,5 +81,20 @@ describe('burst rows in the pane', () => {
     await app.waitFor(() => saved().burstSimilarity === 10, 'the distance saved');
     expect(validatePreferences(saved()).prefs).toMatchObject({ burstGapSeconds: 2.5, burstSimilarity: 10 });
     expect(h.store.getSnapshot().prefs).toMatchObject({ burstGapSeconds: 2.5, burstSimilarity: 10 });
+  });
+
+  it('a new gap recomputes the stored stacks once the keys stop: at 0 s the burst (frames 1 s apart) is no stack', async () => {
+    expect(library.hasStacks()).toBe(true);
+    await app.press('p');
+    await app.waitFor((f) => f.includes('burst: frames at most this apart'), 'the pane');
+    const gapRow = PREF_ROWS.findIndex((r) => r.key === 'burstGapSeconds');
+    for (let i = 0; i < gapRow; i++) await app.press('j');
+    await app.press('h', 'h', 'h', 'h'); // 2 → 0 s
+    await app.waitFor((f) => f.includes('stacks recomputed: 3 images changed stack'), 'the restack');
+    expect(library.hasStacks()).toBe(false);
+    expect(saved().burstGapSeconds).toBe(0);
+    await app.press('l', 'l'); // 1 s: the frames join again
+    await app.waitFor((f) => f.includes('stacks recomputed: 3 images changed stack') && library.hasStacks(), 'stacked again');
+    expect(library.page({ sort: 'name' }, 0, 1)[0]!.stackSize).toBe(3);
   });
 });

@@ -4,6 +4,9 @@ import { parseFilter, withFilter } from '../state/filter.js';
 import { PREF_ROWS } from '../state/prefs.js';
 import type { StoreHost } from './host.js';
 
+/** Quiet time after the last burst-preference step before the stacks are recomputed (ms). */
+const RESTACK_DELAY_MS = 400;
+
 /** Index of the monitor-profile row in the pane (its prompt returns there). */
 const MONITOR_PROFILE_ROW = PREF_ROWS.findIndex((r) => r.text);
 
@@ -22,6 +25,7 @@ export class PreferenceEffects {
   readonly #host: StoreHost;
   readonly #hooks: PrefsHooks;
   #prefs: Preferences;
+  #restackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: StoreHost, hooks: PrefsHooks) {
     this.#host = host;
@@ -90,6 +94,30 @@ export class PreferenceEffects {
     if (host.state.total === 0) host.message('no image matches this filter (/ to change it)');
   }
 
+  /**
+   * The stored stacks follow new burst preferences: once the keys stop for a moment (a walk of
+   * every roll is one synchronous pass over the library), in the write queue.
+   */
+  #restackSoon(): void {
+    const host = this.#host;
+    if (!host.services.library.restack) return;
+    clearTimeout(this.#restackTimer);
+    this.#restackTimer = setTimeout(() => {
+      void host.enqueueWrite(async () => {
+        const p = this.#prefs;
+        const changed = host.services.library.restack!({ gapSeconds: p.burstGapSeconds, maxDistance: p.burstSimilarity });
+        host.message(`stacks recomputed: ${changed} image${changed === 1 ? '' : 's'} changed stack`);
+        host.dataChanged();
+      });
+    }, RESTACK_DELAY_MS);
+    this.#restackTimer.unref?.();
+  }
+
+  /** A recompute not yet started is dropped (the next session's import or scoring restacks). */
+  close(): void {
+    clearTimeout(this.#restackTimer);
+  }
+
   set(prefs: Preferences): void {
     const host = this.#host;
     const before = this.#prefs;
@@ -105,6 +133,7 @@ export class PreferenceEffects {
     }
     // The collection lists pairs as one item or two: count and page again.
     if (prefs.rawJpegPairs !== before.rawJpegPairs) host.dataChanged();
+    if (prefs.burstGapSeconds !== before.burstGapSeconds || prefs.burstSimilarity !== before.burstSimilarity) this.#restackSoon();
     // Saves run in order, so the file always ends with the last change.
     void host.enqueueWrite(() =>
       host.services.savePreferences(prefs).then(

@@ -8,6 +8,8 @@ import type { Library } from '../db/library.js';
 const ROUND = 4;
 /** Between two rounds, after the lighttable's own work is done (ms): the UI's keys come first. */
 const PAUSE_MS = 50;
+/** Restacks during the walk at most this often (ms); always at its end. */
+const RESTACK_EVERY_MS = 3000;
 /** Once every image was tried: how often what the cache's jobs measured is written (ms). */
 const TRICKLE_MS = 1000;
 
@@ -30,8 +32,9 @@ export interface ScoringHooks {
  * the pixels it decoded anyway; and start() walks the library for the rest (thumbnails already
  * on disk) a few images at a time at the lowest priority: one decode at a time, each round only
  * once the lighttable's own fetches are idle, the decode in sharp's threads (the score itself is
- * about 1.3 ms of JavaScript per picture). After each round the rolls measured are restacked
- * and the grid refreshed, so badges, the status bar and stacks follow as scores arrive.
+ * about 1.3 ms of JavaScript per picture). After each round the grid is refreshed, so badges
+ * and the status bar follow as scores arrive; the rolls measured are restacked every few
+ * seconds and at the end, and the stack badges follow then.
  */
 export class BackgroundScoring {
   readonly #lib: Library;
@@ -41,6 +44,7 @@ export class BackgroundScoring {
   readonly #abort = new AbortController();
   #running: Promise<void> | null = null;
   #walked: Promise<void> | null = null;
+  #restackedAt = 0;
   /** Images measured by the walk (not counting those the cache's jobs measured). */
   measured = 0;
 
@@ -109,7 +113,7 @@ export class BackgroundScoring {
       if (signal.aborted) return;
       // What the cache's own jobs measured meanwhile is written with this round.
       const ids = nextUnanalysedIds(this.#lib, after, ROUND);
-      if (ids.length === 0) return this.#finishRound(hooks, []);
+      if (ids.length === 0) return this.#finishRound(hooks, [], true);
       after = ids[ids.length - 1]!;
       // Those still unmeasured after their turn (a file that cannot be decoded) are passed by: `after` moves on.
       this.measured += await this.#recorder.backfill({
@@ -136,9 +140,20 @@ export class BackgroundScoring {
     }
   }
 
-  #finishRound(hooks: ScoringHooks, ids: readonly number[]): void {
+  /**
+   * Writes the round's scores; restacks (one synchronous pass over each roll measured) at most
+   * every RESTACK_EVERY_MS, and at the walk's end (`last`), so a roll of many thousand images
+   * is not read again after every four.
+   */
+  #finishRound(hooks: ScoringHooks, ids: readonly number[], last = false): void {
     const before = this.#recorder.written;
-    this.#recorder.finish();
+    const now = Date.now();
+    if (last || now - this.#restackedAt >= RESTACK_EVERY_MS) {
+      this.#recorder.finish();
+      this.#restackedAt = now;
+    } else {
+      this.#recorder.flush();
+    }
     if (ids.length || this.#recorder.written > before) hooks.onScored(ids);
   }
 }

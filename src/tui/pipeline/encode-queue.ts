@@ -28,6 +28,8 @@ export class EncodeQueue {
   #queued = new Map<string, EncodeJob>();
   #running = new Map<string, Priority>();
   #idleWaiters: (() => void)[] = [];
+  /** Set while held (see hold()): nothing starts until it fires. */
+  #holdTimer: NodeJS.Timeout | null = null;
 
   constructor(options: EncodeQueueOptions = {}) {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
@@ -66,7 +68,25 @@ export class EncodeQueue {
 
   clear(): void {
     this.#queued.clear();
+    this.#release();
     this.#settle();
+  }
+
+  /**
+   * Starts nothing for `ms` (again from now if already held): page keys are arriving faster than
+   * a page can be encoded, and a page started now would be left before it is drawn. Jobs pushed
+   * meanwhile wait in the queue (retain() still drops them) and start when the hold ends.
+   */
+  hold(ms: number): void {
+    if (this.#holdTimer) clearTimeout(this.#holdTimer);
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = null;
+      this.pump();
+    }, ms);
+  }
+
+  get held(): boolean {
+    return this.#holdTimer !== null;
   }
 
   /** Resolves when nothing is queued or running. */
@@ -77,6 +97,7 @@ export class EncodeQueue {
 
   /** Starts what may start now (call again when outside conditions change). */
   pump(): void {
+    if (this.#holdTimer) return;
     while (this.#running.size < this.#concurrency) {
       const job = this.#pick();
       if (!job) break;
@@ -103,6 +124,11 @@ export class EncodeQueue {
     if (!best || best.priority === 'visible') return best;
     const visibleRunning = [...this.#running.values()].includes('visible');
     return visibleRunning || this.#visibleBusy() ? undefined : best;
+  }
+
+  #release(): void {
+    if (this.#holdTimer) clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
   }
 
   #settle(): void {

@@ -58,8 +58,22 @@ interface Entry {
   ctrl: AbortController;
 }
 
+/**
+ * Page keys closer together than this are a burst: the pages passed are not encoded (see
+ * want()). A single page turn, or one after the keys settle, starts at once.
+ */
+export const BURST_WINDOW_MS = 150;
+/** How long encodes wait after a burst's key for the next one. */
+export const BURST_HOLD_MS = 120;
+/** A want() that brings this many new visible slots, and at least half of them, is a page turn. */
+const PAGE_JUMP_SLOTS = 8;
+
 /** Failures remembered by image id (a skull stays a skull while scrolling), at most this many. */
 const MAX_FAILURES = 10_000;
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}
 
 /** The identity of a slot's pixels. */
 export function pixelKey(rec: ImageRecord, level: Level, box: CellBox, overlay?: PixelOverlay): string {
@@ -77,6 +91,9 @@ export class ThumbPipeline {
   #jpegSerials = new WeakMap<Buffer, number>();
   #lastSerial = 0;
   #closed = false;
+  /** The visible slots of the last want(), and when the last page turn came (burst detection). */
+  #lastVisible = new Set<string>();
+  #lastJump = -Infinity;
 
   constructor(deps: ThumbPipelineDeps) {
     this.#deps = deps;
@@ -93,6 +110,7 @@ export class ThumbPipeline {
   want(requests: readonly SlotRequest[], options: { force?: boolean } = {}): void {
     if (this.#closed) return;
     this.#deferred = [];
+    this.#holdIfBurst(requests);
     const keys = new Set(requests.map((r) => r.key));
     // A slot whose overlay was toggled keeps showing its old picture until the new one is encoded.
     const leaving = new Map<string, SlotState['shown']>();
@@ -126,6 +144,23 @@ export class ThumbPipeline {
       if (fresh && before && fresh.state.shown === null && fresh.state.phase.kind === 'fetching') fresh.state = { ...fresh.state, shown: before };
     }
     this.#queue.pump();
+  }
+
+  /**
+   * A page turn hard on the heels of the last one (5 × PgDn in half a second): hold new encodes
+   * until the keys settle. Without it each page passed started its encodes, which ran on after
+   * the page was left and took the 2 cores from the final page (sixel at 10 Mbit: final page
+   * after 5.8 s, one page alone 2.5 s). Running encodes of the page left are aborted by their
+   * slot's signal (see #encode); fetches are left to run, they are cheap and aborted on leave.
+   */
+  #holdIfBurst(requests: readonly SlotRequest[]): void {
+    const visible = requests.filter((r) => r.priority === 'visible').map((r) => r.key);
+    const fresh = visible.filter((k) => !this.#lastVisible.has(k)).length;
+    this.#lastVisible = new Set(visible);
+    if (fresh < PAGE_JUMP_SLOTS || fresh * 2 < visible.length) return;
+    const now = Date.now();
+    if (now - this.#lastJump < BURST_WINDOW_MS) this.#queue.hold(BURST_HOLD_MS);
+    this.#lastJump = now;
   }
 
   /** What each visible slot shows, by view key. */
@@ -286,12 +321,22 @@ export class ThumbPipeline {
       priority: req.priority,
       run: async () => {
         if (this.#entries.get(req.key) !== entry) return;
+        const { signal } = entry.ctrl;
         try {
           const data = req.overlay ? await applyOverlay(req.overlay, thumb.jpeg) : thumb.jpeg;
-          const image = await this.#deps.graphics().encode({ ...input, data }, req.box);
+          signal.throwIfAborted();
+          const graphics = this.#deps.graphics();
+          const encode = () => graphics.encode({ ...input, data }, req.box, signal);
+          // The renderer shares one in-flight encode between callers of the same pixels: one
+          // aborted by a slot that left (page down, then straight back up) is not this slot's
+          // abort, so it is asked again (the aborted one has left the renderer by then).
+          const image = await encode().catch((err: unknown) => {
+            if (isAbort(err) && !signal.aborted) return encode();
+            throw err;
+          });
           this.#dispatch(entry, provisional ? { type: 'provisional', image, thumb, standIn } : { type: 'encoded', image, thumb });
         } catch (err) {
-          if (err instanceof Error && err.name === 'AbortError') return;
+          if (isAbort(err) || signal.aborted) return;
           if (!provisional) this.#dispatch(entry, { type: 'encodeFailed', thumb, message: err instanceof Error ? err.message : String(err) });
         }
       },

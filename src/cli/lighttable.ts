@@ -60,6 +60,10 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw new UsageError('the lighttable needs a terminal (stdin and stdout must be a TTY); see `termtable list`');
       }
+      // tmux's settings and terminfo are read by child processes: started now, they run while
+      // the lighttable's modules load instead of after.
+      const { primeDetection } = await import('../render/detect.js');
+      primeDetection();
       // No echo and no lost keys from here on (see holdKeys).
       const { holdKeys } = await import('../tui/terminal.js');
       const keys = holdKeys(process.stdin);

@@ -337,6 +337,17 @@ export interface Detection {
   rttMs: number | null;
 }
 
+let primed: { env: DetectEnv; tmux: Promise<TmuxInfo> | null; terminfo: Promise<number | null> } | null = null;
+
+/**
+ * Starts the environment reads (tmux's settings, TERM's terminfo: child processes, 20-150 ms on a
+ * loaded machine) ahead, so they run while the lighttable's modules load; the next detectTerminal
+ * with the same env object and no injected readers takes them. They never reject.
+ */
+export function primeDetection(env: DetectEnv = process.env): void {
+  primed = { env, tmux: env.TMUX ? readTmuxInfo(env) : null, terminfo: readTerminfoColours(env) };
+}
+
 /** Detects once, before Ink starts reading stdin. */
 export async function detectTerminal(options: DetectOptions = {}): Promise<Detection> {
   const input = options.input ?? (process.stdin as unknown as QueryInput);
@@ -345,9 +356,11 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   const pre: string[] = [];
   const override = resolveOverride(options.flag, env, options.preference, pre);
   const inTmux = Boolean(env.TMUX);
+  const ahead = primed?.env === env && !options.tmuxInfo && !options.terminfoColours ? primed : null;
+  primed = null;
   const [tmux, terminfoColours] = await Promise.all([
-    inTmux ? (options.tmuxInfo ?? readTmuxInfo)(env) : null,
-    (options.terminfoColours ?? readTerminfoColours)(env),
+    inTmux ? (ahead?.tmux ?? (options.tmuxInfo ?? readTmuxInfo)(env)) : null,
+    ahead ? ahead.terminfo : (options.terminfoColours ?? readTerminfoColours)(env),
   ]);
   const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
   // --protocol or TERMTABLE_PROTOCOL fixes it for the session (the preference can be set back to

@@ -1,6 +1,9 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildQueries, detectTerminal, FIXED_PROBE_TIMEOUT_MS, type QueryInput } from '../../src/render/detect.js';
+import { buildQueries, detectTerminal, FIXED_PROBE_TIMEOUT_MS, primeDetection, type QueryInput } from '../../src/render/detect.js';
 
 // Issue 12: with --protocol or TERMTABLE_PROTOCOL the full probe (and its 2 s wait on a silent
 // terminal) is not run; only what sizes and colours the pictures is asked, briefly.
@@ -98,5 +101,28 @@ describe('detectTerminal with the protocol fixed', () => {
     await pending;
     expect(written).toEqual([buildQueries(false)]);
     expect(written[0]).toContain('\x1b_G');
+  });
+});
+
+describe('primeDetection', () => {
+  it("starts terminfo's read ahead and the next detection takes it instead of running tput again", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'termtable-prime-'));
+    try {
+      // A tput on PATH that logs each start and reports direct colour.
+      const tput = path.join(dir, 'tput');
+      writeFileSync(tput, `#!/bin/sh\necho "$@" >> ${JSON.stringify(path.join(dir, 'log'))}\necho 16777216\n`);
+      chmodSync(tput, 0o755);
+      const env = { TERM: 'xterm-direct', PATH: `${dir}:${process.env.PATH ?? ''}` };
+      primeDetection(env);
+      const d = await detectTerminal({ env, query: false });
+      expect(readFileSync(path.join(dir, 'log'), 'utf8')).toBe('-T xterm-direct colors\n');
+      expect(d.caps.truecolor).toBe(true);
+      expect(d.caps.reasons.join('\n')).toContain('16777216 colours');
+      // Used once: another detection reads terminfo again.
+      await detectTerminal({ env, query: false });
+      expect(readFileSync(path.join(dir, 'log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,8 @@
  *  2. one 48-image grid page of a 100,000-image library at the start, middle and end, for
  *     each sort key, against a plain `ORDER BY … LIMIT/OFFSET` query on the same file;
  *  3. a culling key on that library (the write, then the count and page the grid reads back)
- *     with stacks collapsed, against the same key uncollapsed (`--culling` runs only 2 and 3).
+ *     with stacks collapsed, against the same key uncollapsed, and one round of the lighttable's
+ *     background scoring's library work (`--culling` runs only 3, on a freshly filled library).
  * Generated data lives under os.tmpdir() (the photo set is kept for the next run).
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { importFolders } from '../src/db/import.js';
+import { recordAnalyses } from '../src/db/library-analysis.js';
 import { Library, type ImportWrite } from '../src/db/library.js';
+import { restackFilmRolls } from '../src/db/stacks.js';
 import { SORT_KEYS, type SortKey } from '../src/db/types.js';
 
 const FILES = 10_000;
@@ -212,6 +215,28 @@ function benchCullingKeys(work: string): void {
     ['rating, collapsed, rebuilt (before)', key({ sort: 'taken', collapseStacks: true } as never, target, 'rating', true)],
     ['reject of a stacked frame, collapsed', key({ sort: 'taken', collapseStacks: true } as never, stacked, 'reject', false)],
   ];
+  // Background scoring's main-thread work per round: four scores written, the grid's count + page read again
+  // (collapsed, images in no stack), and the restack of one 2,000-image roll it does every 3 s.
+  const q = { sort: 'taken', collapseStacks: true } as const;
+  const unstacked = ids.filter((_, i) => i % 50 >= 5).slice(0, 4 * REPS);
+  const round: number[] = [];
+  const restack: number[] = [];
+  lib.count(q);
+  for (let r = 0; r < REPS; r++) {
+    const batch = unstacked.slice(r * 4, r * 4 + 4);
+    const t0 = now();
+    recordAnalyses(lib, batch.map((id) => ({ id, fileSize: 1000, mtime: 0, analysis: { sharpness: 20, sharpnessGlobal: 10, sharpestAt: { x: 0.5, y: 0.5 }, dhash: '0f0f0f0f0f0f0f0f' } })));
+    lib.count(q);
+    lib.page(q, 0, PAGE);
+    round.push(now() - t0);
+  }
+  // Apart from the rounds: a restack that changes stacks (here it dissolves the made ones) rebuilds the collection.
+  for (let r = 0; r < REPS; r++) {
+    const t1 = now();
+    restackFilmRolls(lib, [lib.get(unstacked[r * 4]!)!.filmRollId]);
+    restack.push(now() - t1);
+  }
+  rows.push(['scoring round: 4 scores + count + page', median(round)], ['scoring restack of one 2,000-image roll', median(restack)]);
   for (const [what, ms] of rows) console.log(`${what.padEnd(38)} ${fmt(ms, 2).padStart(8)} ms  ${fmt(ms / floor, 1).padStart(7)}x floor`);
   lib.close();
 }
@@ -225,7 +250,8 @@ async function mainBench(): Promise<void> {
       await makePhotoSet(root);
       await benchImport(root, work);
     }
-    benchPaging(work);
+    if (process.argv.includes('--culling')) fillLibrary(path.join(work, 'paging.db'));
+    else benchPaging(work);
     benchCullingKeys(work);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -5,11 +5,13 @@
  * for tmux passthrough; environment variables only as a guess when the terminal stays silent,
  * since over SSH only TERM arrives. The decision itself (pickProtocol) is pure.
  */
-import { execFile } from 'node:child_process';
 import { PROTOCOL_PREFS, type ProtocolPref } from '../config/preferences.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { EMPTY_ANSWERS, FIXED_PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS, queryTerminal, type QueryInput, type QueryOutput, type TerminalAnswers } from './terminal-query.js';
+import { readTerminfoColours, readTmuxInfo, type DetectEnv, type TmuxInfo } from './terminal-env.js';
 import { PROTOCOLS, type CellPx, type Protocol, type TerminalCaps } from './types.js';
+
+export { readTerminfoColours, readTmuxInfo, type DetectEnv, type TmuxInfo } from './terminal-env.js';
 
 export {
   buildQueries,
@@ -27,29 +29,12 @@ export {
   type TerminalAnswers,
 } from './terminal-query.js';
 
-/** tmux's own settings, read with the tmux command (it ignores graphics queries). */
-export interface TmuxInfo {
-  /** `allow-passthrough` is on (or all). */
-  passthrough: boolean;
-  /** The client terminal has tmux's RGB feature (24-bit colour reaches it). */
-  rgb: boolean;
-  /**
-   * The client terminal has tmux's 256 feature; null when tmux did not say (no client, an old
-   * tmux without client_termfeatures).
-   */
-  colours256?: boolean | null;
-  /** The pane's position on the outer terminal (0-based). */
-  paneTop: number;
-  paneLeft: number;
-}
-
 export interface ProtocolOverride {
   value: ProtocolPref;
   /** Where it came from, for the reasons: '--protocol', 'TERMTABLE_PROTOCOL', 'preference'. */
   source: string;
 }
 
-export type DetectEnv = Readonly<Record<string, string | undefined>>;
 
 
 const NOT_QUERIED = 'terminal not queried (not a TTY)';
@@ -244,15 +229,6 @@ function colourReason(depth: 1 | 4 | 8, term: string, tmux: TmuxInfo | null, ter
   return `24-bit colour not confirmed; TERM=${t} (no terminfo entry read): ${what}`;
 }
 
-/** Colours in TERM's terminfo entry (`tput colors`), null when there is none or no tput. */
-export async function readTerminfoColours(env: DetectEnv = process.env): Promise<number | null> {
-  const term = env.TERM;
-  if (!term || !/^[\w.+-]{1,64}$/.test(term)) return null;
-  const out = await run('tput', ['-T', term, 'colors'], env);
-  const n = out === null ? NaN : Number.parseInt(out, 10);
-  return Number.isFinite(n) ? n : null;
-}
-
 /** The explicit choice, first found: --protocol, then TERMTABLE_PROTOCOL, then the preference. */
 export function resolveOverride(
   flag: ProtocolPref | undefined,
@@ -277,32 +253,6 @@ export function isProtocol(value: string): value is Protocol {
   return (PROTOCOLS as readonly string[]).includes(value);
 }
 
-
-function run(cmd: string, args: string[], env: DetectEnv): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 1000, env: env as NodeJS.ProcessEnv }, (err, stdout) =>
-      resolve(err ? null : String(stdout).trim()),
-    );
-  });
-}
-
-/** Asks the tmux server about passthrough and RGB. */
-export async function readTmuxInfo(env: DetectEnv = process.env): Promise<TmuxInfo> {
-  const [pass, features, pane] = await Promise.all([
-    run('tmux', ['show', '-gv', 'allow-passthrough'], env),
-    run('tmux', ['display', '-p', '#{client_termfeatures}'], env),
-    run('tmux', ['display', '-p', '#{pane_top} #{pane_left}'], env),
-  ]);
-  const [top, left] = (pane ?? '0 0').split(' ').map((n) => Number.parseInt(n, 10));
-  const list = features ? features.split(',') : null;
-  return {
-    passthrough: pass === 'on' || pass === 'all',
-    rgb: list?.includes('RGB') ?? false,
-    colours256: list ? list.includes('256') || list.includes('RGB') : null,
-    paneTop: Number.isInteger(top) && top! >= 0 ? top! : 0,
-    paneLeft: Number.isInteger(left) && left! >= 0 ? left! : 0,
-  };
-}
 
 export interface DetectOptions {
   /** @default process.stdin */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Level, Thumb, ThumbResult } from '../../src/cache/types.js';
 import type { ImageRecord } from '../../src/db/types.js';
 import type { CellBox, ImageInput, RenderedImage } from '../../src/render/types.js';
+import { EncodeQueue } from '../../src/tui/pipeline/encode-queue.js';
 import { ThumbPipeline, pixelKey, type SlotRequest } from '../../src/tui/pipeline/thumb-pipeline.js';
 import type { CachePort, GraphicsPort } from '../../src/tui/services.js';
 
@@ -92,5 +93,22 @@ describe('ThumbPipeline: a burst of page turns', () => {
     expect(new Set(calls.filter((c) => pageOf(c) === 5).map((c) => c.id)).size).toBe(12);
     expect([...pipeline.views().values()].map((v) => v.status)).toEqual(Array(12).fill('ready'));
     pipeline.close();
+  });
+});
+
+describe('EncodeQueue.hold', () => {
+  it('starts nothing while held and everything once the hold ends; retain() still drops held jobs', async () => {
+    const queue = new EncodeQueue({ concurrency: 2 });
+    const ran: string[] = [];
+    const job = (key: string) => ({ key, priority: 'visible' as const, run: async () => void ran.push(key) });
+    queue.hold(20);
+    expect(queue.held).toBe(true);
+    for (const k of ['a', 'b', 'c']) queue.push(job(k));
+    queue.pump();
+    expect(ran).toEqual([]);
+    queue.retain((k) => k !== 'b');
+    await queue.idle();
+    expect(queue.held).toBe(false);
+    expect(ran.sort()).toEqual(['a', 'c']);
   });
 });

@@ -1,73 +1,21 @@
 import { open } from 'node:fs/promises';
 import type { FocusPosition } from '../db/types.js';
+import { fujifilmAfPoint, nikonAfPoint, olympusAfPoint, sonyAfPoint } from './af-makers.js';
+import { entry, makerNote, tiffOf, u16, type Entry, type Tiff } from './tiff-walk.js';
 
 /*
  * The AF point a camera recorded, so the loupe can open where the camera focused (issue 13).
- * Hand-written: exifr returns maker notes only as raw bytes, and no npm package decodes
- * Canon's AF tables. Only Canon's AFInfo2 (maker note tag 0x0026, DSLRs since about 2004) in
- * a TIFF-based file (CR2, and Canon JPEGs' EXIF) is read; Nikon, Sony, Fujifilm and Olympus
- * AF tables and CR3's CMT3 box are not (the focus point stays null, the loupe uses the
- * sharpest tile). Every read is bounded by the bytes read: offsets outside them end the parse.
+ * Hand-written: exifr returns maker notes only as raw bytes, and no npm package decodes the
+ * makers' AF tables. Read from TIFF-based files (CR2, NEF, ARW, ORF, the JPEG inside a RAF,
+ * and JPEGs' EXIF): Canon's AFInfo2 here, Nikon's, Sony's, Fujifilm's and Olympus's in
+ * af-makers.ts. CR3's CMT3 box, Panasonic, Pentax and the rest are not read (the focus
+ * point stays null, the loupe uses the sharpest tile). Every read is bounded by the bytes
+ * read and every loop by a count (tiff-walk.ts).
  */
 
-/** Bytes of the file read: a CR2's or JPEG's EXIF and maker notes sit well inside this. */
+/** Bytes of the file read: a raw's or JPEG's EXIF and maker notes sit well inside this. */
 const HEAD_BYTES = 256 * 1024;
-const MAKER_NOTE = 0x927c;
-const EXIF_IFD = 0x8769;
 const AF_INFO2 = 0x0026;
-/** Entries of one IFD looked at: real ones have a few dozen. */
-const MAX_ENTRIES = 512;
-
-interface Tiff {
-  buf: Buffer;
-  /** Where the TIFF header starts in buf (offsets are relative to it). */
-  base: number;
-  le: boolean;
-}
-
-const u16 = (t: Tiff, at: number) => (at + 2 <= t.buf.length ? (t.le ? t.buf.readUInt16LE(at) : t.buf.readUInt16BE(at)) : undefined);
-const u32 = (t: Tiff, at: number) => (at + 4 <= t.buf.length ? (t.le ? t.buf.readUInt32LE(at) : t.buf.readUInt32BE(at)) : undefined);
-
-/** The entry `tag` of the IFD at `ifd` (relative offset): its type, count and value offset (absolute in buf). */
-function entry(t: Tiff, ifd: number, tag: number): { type: number; count: number; value: number } | undefined {
-  const start = t.base + ifd;
-  const n = u16(t, start);
-  if (n === undefined || n > MAX_ENTRIES) return undefined;
-  for (let i = 0; i < n; i++) {
-    const e = start + 2 + i * 12;
-    if (u16(t, e) !== tag) continue;
-    const type = u16(t, e + 2)!;
-    const count = u32(t, e + 4);
-    if (count === undefined) return undefined;
-    const size = ({ 1: 1, 2: 1, 3: 2, 4: 4, 7: 1, 8: 2, 9: 4 } as Record<number, number>)[type] ?? 0;
-    const value = size * count <= 4 ? e + 8 : t.base + (u32(t, e + 8) ?? Number.MAX_SAFE_INTEGER);
-    return value + size * count <= t.buf.length ? { type, count, value } : undefined;
-  }
-  return undefined;
-}
-
-/** The TIFF structure of a CR2 (TIFF from byte 0) or of a JPEG's APP1 Exif segment. */
-function tiffOf(buf: Buffer): Tiff | undefined {
-  const header = (base: number): Tiff | undefined => {
-    const order = buf.toString('latin1', base, base + 2);
-    if (order !== 'II' && order !== 'MM') return undefined;
-    const t = { buf, base, le: order === 'II' };
-    return u16(t, base + 2) === 42 ? t : undefined;
-  };
-  if (buf[0] === 0xff && buf[1] === 0xd8) {
-    // JPEG: walk the markers to APP1 "Exif\0\0".
-    for (let at = 2, seen = 0; at + 4 <= buf.length && seen < 64; seen++) {
-      if (buf[at] !== 0xff) return undefined;
-      const marker = buf[at + 1]!;
-      const length = buf.readUInt16BE(at + 2);
-      if (marker === 0xe1 && buf.toString('latin1', at + 4, at + 10) === 'Exif\0\0') return header(at + 10);
-      if (marker === 0xda || length < 2) return undefined;
-      at += 2 + length;
-    }
-    return undefined;
-  }
-  return header(0);
-}
 
 /**
  * Canon's AF point in the sensor's frame (fractions of width and height, before any
@@ -79,14 +27,11 @@ function tiffOf(buf: Buffer): Tiff | undefined {
  */
 export function canonAfPoint(buf: Buffer): FocusPosition | null {
   const t = tiffOf(buf);
-  if (!t) return null;
-  const ifd0 = u32(t, t.base + 4);
-  if (ifd0 === undefined) return null;
-  const exif = entry(t, ifd0, EXIF_IFD);
-  const exifOffset = exif ? u32(t, exif.value) : undefined;
-  if (exifOffset === undefined) return null;
-  const note = entry(t, exifOffset, MAKER_NOTE);
-  if (!note) return null;
+  const m = t && makerNote(t);
+  return m ? canonNote(t, m.note) : null;
+}
+
+function canonNote(t: Tiff, note: Entry): FocusPosition | null {
   // Canon's maker note is a bare IFD with offsets from the TIFF header.
   const af = entry(t, note.value - t.base, AF_INFO2);
   if (!af || af.type !== 3) return null;
@@ -127,14 +72,37 @@ export function uprightPoint(p: FocusPosition, orientation: number, rotation: nu
   return { x: round(x), y: round(y) };
 }
 
+/**
+ * The AF point of a file's maker note in the sensor's frame, by its Make; null when none is
+ * recorded or the data is not understood (never an exception, whatever the bytes).
+ */
+export function afPoint(buf: Buffer): FocusPosition | null {
+  const t = tiffOf(buf);
+  const m = t && makerNote(t);
+  if (!m) return null;
+  const make = m.make.toUpperCase();
+  // No Make at all: read it as Canon's, as the Canon-only reader did.
+  if (make.startsWith('CANON') || make === '') return canonNote(t, m.note);
+  if (make.startsWith('NIKON')) return nikonAfPoint(t, m.note);
+  if (make.startsWith('SONY')) return sonyAfPoint(t, m.model, m.note);
+  if (make.startsWith('FUJIFILM')) return fujifilmAfPoint(t, m.exif, m.note);
+  if (make.startsWith('OLYMPUS') || make.startsWith('OM DIGITAL')) return olympusAfPoint(t, m.note);
+  return null;
+}
+
 /** The AF point of a file, upright; null when it records none this reader understands. */
 export async function readFocusPoint(file: string, orientation: number, rotation: number): Promise<FocusPosition | null> {
-  if (!/\.(cr2|jpe?g)$/i.test(file)) return null;
+  if (!/\.(cr2|nef|nrw|arw|sr2|orf|raf|jpe?g)$/i.test(file)) return null;
   const handle = await open(file, 'r');
   try {
     const buf = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
-    const p = canonAfPoint(buf.subarray(0, bytesRead));
+    let p: FocusPosition | null = null;
+    try {
+      p = afPoint(buf.subarray(0, bytesRead));
+    } catch {
+      // Bounds are checked on every read; this only guards a reader's oversight from failing an import.
+    }
     return p && uprightPoint(p, orientation, rotation);
   } finally {
     await handle.close();

@@ -32,6 +32,9 @@ export const NIKON_POINTS = ['Center', 'Top', 'Bottom', 'Mid-left', 'Mid-right',
 /** Sony CameraInfo3's AFPoint for the SLT and A560/A580 15-point sensor (ExifTool %afPoint15). */
 export const SONY_POINTS = ['Upper-left', 'Left', 'Lower-left', 'Far Left', 'Top (horizontal)', 'Near Right', 'Center (horizontal)', 'Near Left',
   'Bottom (horizontal)', 'Top (vertical)', 'Center (vertical)', 'Bottom (vertical)', 'Far Right', 'Upper-right', 'Right', 'Lower-right', 'Upper-middle', 'Lower-middle'];
+/** Sony AFPointSelected (0x201e) of SLT bodies, from 1 (0 is Auto: none chosen). */
+export const SONY_SELECTED = ['Center', 'Top', 'Upper-right', 'Right', 'Lower-right', 'Bottom', 'Lower-left', 'Left', 'Upper-left', 'Far Right', 'Far Left',
+  'Upper-middle', 'Near Right', 'Lower-middle', 'Near Left', 'Upper Far Right', 'Lower Far Right', 'Lower Far Left', 'Upper Far Left'];
 
 /** The maker note's IFD: the Tiff its offsets count from and the IFD's offset in it. */
 interface NoteIfd {
@@ -72,7 +75,8 @@ export function fujifilmAfPoint(t: Tiff, exif: number, note: Entry): FocusPositi
 /**
  * Nikon: AFInfo2 (0x00b7) version 0100 gives the contrast-detect AF area's centre on an AF
  * image (live view); otherwise AFInfo (0x0088) names the point: the mean of the points in
- * focus when any is flagged, else the point selected.
+ * focus when any is flagged, else the point selected in the single-area modes (in the
+ * dynamic ones a point selected but not in focus says little about where the subject was).
  */
 export function nikonAfPoint(t: Tiff, note: Entry): FocusPosition | null {
   const n: NoteIfd | undefined = startsWith(t, note, 'Nikon\0\x02') ? ownHeader(t, note, 10)
@@ -87,7 +91,9 @@ export function nikonAfPoint(t: Tiff, note: Entry): FocusPosition | null {
   if (!af || af.type !== 7 || af.count < 4) return null;
   const bits = u16(n.t, af.value + 2)!;
   const inFocus = NIKON_POINTS.filter((_, i) => (bits >> i) & 1);
-  const chosen = NIKON_POINTS[n.t.buf[af.value + 1]!];
+  const mode = n.t.buf[af.value]!;
+  // AFAreaMode 0 Single Area, 4 Single Area (wide).
+  const chosen = mode === 0 || mode === 4 ? NIKON_POINTS[n.t.buf[af.value + 1]!] : undefined;
   const names = inFocus.length > 0 ? inFocus : chosen ? [chosen] : [];
   if (names.length === 0) return null;
   const pts = names.map(namedPoint);
@@ -96,7 +102,8 @@ export function nikonAfPoint(t: Tiff, note: Entry): FocusPosition | null {
 
 /**
  * Sony: FocusLocation (0x2027: width, height, x, y of the image, playback zoom's centre);
- * otherwise, for the SLT and A560/A580 bodies, CameraInfo3's AFPoint (byte 0x20), named.
+ * otherwise, for the SLT and A560/A580 bodies, CameraInfo3's AFPoint (byte 0x20, the sensor
+ * used), else on SLT bodies the point selected (0x201e), named.
  */
 export function sonyAfPoint(t: Tiff, model: string, note: Entry): FocusPosition | null {
   const ifd = note.value + (startsWith(t, note, 'SONY DSC ') || startsWith(t, note, 'SONY CAM ') ? 12 : 0) - t.base;
@@ -107,8 +114,13 @@ export function sonyAfPoint(t: Tiff, model: string, note: Entry): FocusPosition 
     if (w && h) return frac(x! / w, y! / h);
   }
   const info = entry(t, ifd, 0x0010);
-  if (!info || info.type !== 7 || info.count !== 15360 || !/^(SLT-|DSLR-A(560|580))\b/.test(model)) return null;
-  const name = SONY_POINTS[t.buf[info.value + 0x20]!];
+  if (info && info.type === 7 && info.count === 15360 && /^(SLT-|DSLR-A(560|580))\b/.test(model)) {
+    const used = SONY_POINTS[t.buf[info.value + 0x20]!];
+    if (used) return namedPoint(used);
+  }
+  const selected = entry(t, ifd, 0x201e);
+  if (!selected || selected.type !== 1 || selected.count !== 1 || !/^(SLT-|HV)/.test(model)) return null;
+  const name = SONY_SELECTED[t.buf[selected.value]! - 1];
   return name ? namedPoint(name) : null;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NIKON_POINTS, SONY_POINTS, namedPoint } from '../../src/analysis/af-makers.js';
+import { NIKON_POINTS, SONY_POINTS, SONY_SELECTED, namedPoint } from '../../src/analysis/af-makers.js';
 import { afPoint, readFocusPoint } from '../../src/analysis/af-point.js';
 import { corpus } from '../helpers/corpus.js';
 
@@ -87,7 +87,7 @@ function jpegOf(tiff: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app1, tiff, Buffer.from([0xff, 0xd9])]);
 }
 
-const crafted: Record<string, { file: Buffer; want: { x: number; y: number }; oracle: (t: Record<string, unknown>) => boolean }> = {
+const crafted: Record<string, { file: Buffer; want: { x: number; y: number } | null; oracle: (t: Record<string, unknown>) => boolean }> = {
   fujifilm: {
     // FocusPixel (0x1023) 600 100 of a 1200 x 800 image; offsets from the note's start, little-endian.
     file: exifTiff('FUJIFILM', 'X-T2', () => Buffer.concat([Buffer.from('FUJIFILM\x0c\0\0\0', 'latin1'),
@@ -138,6 +138,19 @@ const crafted: Record<string, { file: Buffer; want: { x: number; y: number }; or
     want: namedPoint('Far Left'),
     oracle: (t) => t['MakerNotes:AFPoint'] === 'Far Left',
   },
+  'sony-slt-selected': {
+    // An SLT body without CameraInfo3: AFPointSelected (0x201e) 9, Upper-left.
+    file: exifTiff('SONY', 'SLT-A99V', (at) => ifd(true, [QUALITY, { tag: 0x201e, type: 1, count: 1, data: Buffer.from([9, 0, 0, 0]) }], at)),
+    want: namedPoint('Upper-left'),
+    oracle: (t) => t['MakerNotes:AFPointSelected'] === 'Upper-left',
+  },
+  'nikon-dynamic-none-in-focus': {
+    // Dynamic area, Top selected, nothing flagged in focus: no point.
+    file: exifTiff('NIKON CORPORATION', 'NIKON D200', () => Buffer.concat([Buffer.from('Nikon\0\x02\x10\0\0MM\0*\0\0\0\x08', 'latin1'),
+      ifd(false, [{ tag: 0x0088, type: 7, count: 4, data: Buffer.from([1, 1, 0, 0]) }], 8)])),
+    want: null,
+    oracle: (t) => t['MakerNotes:AFAreaMode'] === 'Dynamic Area' && t['MakerNotes:AFPoint'] === 'Top',
+  },
   olympus: {
     // "OLYMPUS\0II" 3: offsets from the note's start; CameraSettings (0x2020, an IFD) → AFPointSelected 0x0305.
     file: exifTiff('OLYMPUS IMAGING CORP.', 'E-M5', () => {
@@ -174,7 +187,7 @@ describe('AF points of Nikon, Sony, Fujifilm and Olympus maker notes', () => {
     expect(namedPoint('Near Right')).toEqual({ x: 0.6, y: 0.5 });
     expect(namedPoint('Mid-left')).toEqual({ x: 0.35, y: 0.5 });
     expect(namedPoint('Top')).toEqual({ x: 0.5, y: 0.333 });
-    for (const n of [...NIKON_POINTS, ...SONY_POINTS]) {
+    for (const n of [...NIKON_POINTS, ...SONY_POINTS, ...SONY_SELECTED]) {
       const p = namedPoint(n);
       expect(p.x > 0 && p.x < 1 && p.y > 0 && p.y < 1).toBe(true);
     }
@@ -259,7 +272,11 @@ function oraclePoint(t: Record<string, unknown>, n: Record<string, unknown>): { 
   const make = String(t['EXIF:Make']).toUpperCase();
   if (make.startsWith('NIKON') && typeof inFocus === 'string' && inFocus !== '(none)') return mean(inFocus.split(/,\s*/));
   const point = t['MakerNotes:AFPoint'];
-  if ((make.startsWith('NIKON') || make.startsWith('SONY')) && typeof point === 'string' && point !== '(none)') return mean([point]);
+  const single = String(t['MakerNotes:AFAreaMode']).startsWith('Single Area');
+  if (make.startsWith('NIKON') && single && typeof point === 'string') return mean([point]);
+  if (make.startsWith('SONY') && typeof point === 'string' && point !== '(none)') return mean([point]);
+  const selected = t['MakerNotes:AFPointSelected'];
+  if (make.startsWith('SONY') && typeof selected === 'string' && selected !== 'Auto') return mean([selected]);
   return null;
 }
 

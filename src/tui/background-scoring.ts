@@ -131,10 +131,17 @@ export class BackgroundScoring {
   async #trickle(hooks: ScoringHooks): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
+      // The listener goes with its round: added for good, one a round, they pile up on the
+      // session's signal (Node's MaxListenersExceededWarning after eleven rounds).
       await new Promise<void>((r) => {
-        const t = setTimeout(r, TRICKLE_MS);
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          r();
+        };
+        const t = setTimeout(done, TRICKLE_MS);
         t.unref();
-        signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+        signal.addEventListener('abort', done, { once: true });
       });
       if (!signal.aborted) this.#finishRound(hooks, []);
     }

@@ -19,6 +19,7 @@ import { createReprobe, reprobeOnReattach } from './reprobe.js';
 import { thumbnailPrefs } from './memory-budget.js';
 import { boundHeapGrowth } from './heap-bound.js';
 import { BackgroundScoring } from './background-scoring.js';
+import { holdProcessWarnings } from './held-warnings.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -48,6 +49,7 @@ export interface LighttableExit {
 export async function runLighttable(opts: RunLighttableOptions): Promise<LighttableExit> {
   // The JS heap stays near its live size: the picture caches' byte bounds are then what RSS costs.
   boundHeapGrowth();
+  const warnings = holdProcessWarnings();
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const loaded = opts.prefs ? { prefs: opts.prefs } : await loadPreferences();
@@ -173,6 +175,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
       // already unmounted
     }
     restoreTerminal();
+    warnings.release();
     try {
       cache.closeSync();
     } catch {
@@ -206,6 +209,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     }
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
+    warnings.release();
     await scoring.close();
     await store.close();
     await Promise.all(renderers.map((r: Renderer) => r.close()));

@@ -1,4 +1,3 @@
-import type { Preferences } from '../config/preferences.js';
 import type { CollectionQuery, ImageRecord } from '../db/types.js';
 import type { CellPx, Placement } from '../render/types.js';
 import { sanitizeText } from '../util/sanitize.js';
@@ -6,64 +5,29 @@ import type { Action } from './keymap.js';
 import { computeGrid, DEFAULT_CELL_PX } from './layout.js';
 import { snapshotPlacements } from './pipeline/placements.js';
 import { slotKey } from './pipeline/slot-key.js';
-import { ThumbPipeline, type ThumbView } from './pipeline/thumb-pipeline.js';
+import { ThumbPipeline } from './pipeline/thumb-pipeline.js';
 import { wantedSlots } from './pipeline/wanted-slots.js';
 import type { GraphicsPort, LighttableServices } from './services.js';
 import { initialState, reduce, type LighttableState, type StateAction } from './state/lighttable.js';
 import { viewLayout, type ScreenSlot, type ViewLayout } from './state/view-layout.js';
 import { closeFileEffects, runAction } from './store/actions.js';
 import { CullingEffects } from './store/culling.js';
-import { ExposureEffects, type ExposureSnapshot } from './store/exposure.js';
-import { GenerationEffects, type GenerationState } from './store/generation.js';
+import { ExposureEffects } from './store/exposure.js';
+import { GenerationEffects } from './store/generation.js';
 import type { StoreHost } from './store/host.js';
 import { LoupeEffects } from './store/loupe.js';
 import { PageRecords } from './store/page-records.js';
 import { PreferenceEffects } from './store/preferences.js';
-import { StackEffects, type StacksSnapshot } from './store/stacks.js';
+import { StackEffects } from './store/stacks.js';
+import { standingNotices, type LighttableSnapshot, type StoreOptions } from './store/types.js';
 import { backToGrid, enterCulling } from './store/views.js';
 
 export type { ThumbView } from './pipeline/thumb-pipeline.js';
 export { slotKey } from './pipeline/slot-key.js';
-
-export interface LighttableSnapshot {
-  state: LighttableState;
-  layout: ViewLayout;
-  /** Records of the slots on screen, by collection index. */
-  records: ReadonlyMap<number, ImageRecord>;
-  /** Records of the culling view, by id. */
-  cullingRecords: ReadonlyMap<number, ImageRecord>;
-  /** The image under the cursor. */
-  current: ImageRecord | undefined;
-  /** RAW+JPEG pairs on screen: image id → the pair's file names, leader first. */
-  pairs: ReadonlyMap<number, readonly string[]>;
-  /** What each slot shows, by slot key (see slotKey). */
-  thumbs: ReadonlyMap<string, ThumbView>;
-  generation: GenerationState;
-  /** Standing problems (library read-only, a damaged saved cache, a full disk), shown when no message is. */
-  notices: readonly string[];
-  prefs: Preferences;
-  /** The loupe's zoom, visible part and source (`100 % · centre · …`), or null at fit. */
-  loupe: string | null;
-  /** The clipping overlay's state and the current image's histogram (preview, culling). */
-  exposure: ExposureSnapshot;
-  stacks: StacksSnapshot;
-  filmRolls: readonly { id: number; path: string; imageCount: number }[];
-  quit: boolean;
-}
-
+export type { LighttableSnapshot, StoreOptions } from './store/types.js';
 
 /** Images preloaded each way around the one shown in the full preview. */
 const PRELOAD_NEIGHBOURS = 2;
-
-export interface StoreOptions {
-  columns: number;
-  rows: number;
-  /** Called once when the user quits (q, Ctrl-C). */
-  onQuit?: () => void;
-  /** Thumbnails per row at start. @default 6 */
-  thumbsPerRow?: number;
-  query?: CollectionQuery;
-}
 
 /**
  * The lighttable's controller: holds the reducer state, turns keymap actions into state changes
@@ -383,7 +347,7 @@ export class LighttableStore implements StoreHost {
       current,
       thumbs: this.#pipeline.views(),
       generation: this.#generation.progress ? { ...this.#generation.progress } : null,
-      notices: this.#notices(),
+      notices: standingNotices(this.services),
       prefs: this.#prefs.prefs,
       exposure: this.#exposure.snapshot(current),
       stacks: this.#stacks.snapshot,
@@ -395,12 +359,6 @@ export class LighttableStore implements StoreHost {
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────
-
-  #notices(): string[] {
-    const ro = this.services.library.readOnlyReason();
-    const out = ro ? [`library opened read-only (${ro}): decisions cannot be saved`] : [];
-    return [...out, ...this.services.cache.notices()].map((n) => sanitizeText(n));
-  }
 
   /** Loads the records the view needs (one indexed page query) and requests their thumbnails. */
   #refresh(): void {

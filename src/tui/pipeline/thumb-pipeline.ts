@@ -226,21 +226,7 @@ export class ThumbPipeline {
     // still fetching gets its stand-in then (#promote starts it again).
     const standIn = memory?.ok === true && memory.level !== req.level;
     if (memory?.ok && (!standIn || req.priority === 'visible')) this.#encode(entry, memory, { provisional: true, standIn });
-    const fetch = cache
-      .get(req.rec, req.level, { priority: req.priority === 'visible' ? 'visible' : 'prefetch', signal: ctrl.signal })
-      .then(
-        (result) => this.#fetched(entry, result),
-        (err: unknown) => {
-          if (ctrl.signal.aborted) return;
-          this.#fetched(entry, { ok: false, id: req.rec.id, level: req.level, cause: 'unsupported', detail: err instanceof Error ? err.message : String(err) });
-        },
-      )
-      .finally(() => {
-        this.#fetches.delete(fetch);
-        this.#startDeferred();
-        this.#queue.pump();
-      });
-    this.#fetches.add(fetch);
+    this.#track(entry, cache.get(req.rec, req.level, { priority: req.priority === 'visible' ? 'visible' : 'prefetch', signal: ctrl.signal }));
   }
 
   /** A request with a fetch of its own (a loupe crop). */
@@ -248,7 +234,13 @@ export class ThumbPipeline {
     const ctrl = new AbortController();
     const entry: Entry = { req, state: FETCHING, ctrl };
     this.#entries.set(req.key, entry);
-    const fetch = req.fetch!(ctrl.signal)
+    this.#track(entry, req.fetch!(ctrl.signal));
+  }
+
+  /** Follows an entry's fetch to its result (a failure is a skull, unless the entry was cancelled). */
+  #track(entry: Entry, fetching: Promise<ThumbResult>): void {
+    const { req, ctrl } = entry;
+    const fetch = fetching
       .then(
         (result) => this.#fetched(entry, result),
         (err: unknown) => {

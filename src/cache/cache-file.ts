@@ -312,3 +312,23 @@ class ChunkReader {
     return out;
   }
 }
+
+/** Writes the cache file at exit; a failure is a warning for the user, never a crash at exit. */
+export async function saveCacheFile(file: string, entries: Iterable<CachedThumb>, meta: CacheFileMeta): Promise<{ warning?: string }> {
+  try {
+    await writeCacheFile(file, entries, meta);
+    return {};
+  } catch (err) {
+    return { warning: `cannot save cache file ${file}: ${(err as Error).message}` };
+  }
+}
+
+/** saveCacheFile for exit handlers, which cannot wait. */
+export function saveCacheFileSync(file: string, entries: Iterable<CachedThumb>, meta: CacheFileMeta): { warning?: string } {
+  try {
+    writeCacheFileSync(file, entries, meta);
+    return {};
+  } catch (err) {
+    return { warning: `cannot save cache file ${file}: ${(err as Error).message}` };
+  }
+}

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { mipmapCacheFile, mipmapDir } from '../config/paths.js';
 import type { Preferences } from '../config/preferences.js';
-import { readCacheFile, writeCacheFile, writeCacheFileSync, type CacheFileMeta } from './cache-file.js';
+import { readCacheFile, saveCacheFile, saveCacheFileSync, type CacheFileMeta } from './cache-file.js';
 import {
   DECODE_BUDGET_BYTES,
   type CacheStats,
@@ -30,6 +30,7 @@ import { generateMissing, type GenerateContext } from './generate.js';
 import { failure, runJob, statFacts, type RunContext } from './job-run.js';
 import { JobBoard } from './jobs.js';
 import { loadDefaultMaker, type ThumbnailMaker } from './maker.js';
+import { entrySize, thumbLru } from './memory-lru.js';
 import { ProgressNotifier } from './progress-notifier.js';
 import { LEVELS, type Level, type Thumb, type ThumbRequestOptions, type ThumbResult, type ThumbSubject } from './types.js';
 
@@ -45,10 +46,6 @@ export type {
   QueueProgress,
 } from './cache-types.js';
 export { DECODE_BUDGET_BYTES } from './cache-types.js';
-
-/** Bytes an LRU entry costs beyond its JPEG (object, key, facts). */
-const ENTRY_OVERHEAD_BYTES = 256;
-const entrySize = (entry: CachedThumb): number => entry.jpeg.byteLength + ENTRY_OVERHEAD_BYTES;
 
 /**
  * The one way to thumbnails: memory LRU → disk backend → queued generation, with
@@ -338,14 +335,7 @@ export class MipmapCache {
     await Promise.allSettled([...this.#board.running]);
     this.#progress.stop();
     if (!this.#saveCacheFile) return {};
-    try {
-      await writeCacheFile(this.cacheFile, this.#newestFirst(), this.#meta());
-      return {};
-    } catch (err) {
-      const warning = `cannot save cache file ${this.cacheFile}: ${(err as Error).message}`;
-      this.warnings.push(warning);
-      return { warning };
-    }
+    return this.#saved(await saveCacheFile(this.cacheFile, this.#newestFirst(), this.#meta()));
   }
 
   /** For exit handlers: saves the cache file synchronously; running jobs are abandoned. */
@@ -355,17 +345,15 @@ export class MipmapCache {
     this.#board.closed = true;
     this.#progress.stop();
     if (!this.#saveCacheFile) return {};
-    try {
-      writeCacheFileSync(this.cacheFile, this.#newestFirst(), this.#meta());
-      return {};
-    } catch (err) {
-      const warning = `cannot save cache file ${this.cacheFile}: ${(err as Error).message}`;
-      this.warnings.push(warning);
-      return { warning };
-    }
+    return this.#saved(saveCacheFileSync(this.cacheFile, this.#newestFirst(), this.#meta()));
   }
 
   // ---------------------------------------------------------------- internals
+
+  #saved(saved: { warning?: string }): { warning?: string } {
+    if (saved.warning) this.warnings.push(saved.warning);
+    return saved;
+  }
 
   #meta(): CacheFileMeta {
     return { hits: this.#hits, misses: this.#misses, evictions: this.#evictions, maxBytes: this.#lru.maxSize, savedAt: Date.now() };
@@ -382,13 +370,7 @@ export class MipmapCache {
   }
 
   #newLru(cacheSizeMB: number): LRUCache<string, CachedThumb> {
-    return new LRUCache<string, CachedThumb>({
-      maxSize: Math.max(1, Math.floor(cacheSizeMB * 1024 * 1024)),
-      sizeCalculation: entrySize,
-      dispose: (_value, _key, reason) => {
-        if (reason === 'evict') this.#evictions++;
-      },
-    });
+    return thumbLru(cacheSizeMB, () => this.#evictions++);
   }
 
   #need(subject: ThumbSubject, level: Level, facts: FileFacts, force: boolean): FreshnessNeed {

@@ -13,21 +13,10 @@ import type { ImageRecord } from '../../src/db/types.js';
 import { createRenderer } from '../../src/render/renderer.js';
 import type { TerminalCaps } from '../../src/render/types.js';
 import { ThumbPipeline, pixelKey, type SlotRequest } from '../../src/tui/pipeline/thumb-pipeline.js';
+import { testCaps } from '../../src/render/caps.js';
 import type { CachePort, GraphicsPort } from '../../src/tui/services.js';
 
-const caps: TerminalCaps = {
-  protocol: 'kitty',
-  kittyPlaceholders: false,
-  truecolor: true,
-  cellPx: { width: 10, height: 20 },
-  cellPxMeasured: true,
-  inTmux: false,
-  passthrough: false,
-  terminal: null,
-  sixelMaxPx: null,
-  sixelColors: 256,
-  reasons: [],
-};
+const caps: TerminalCaps = testCaps('kitty', { cellPx: { width: 10, height: 20 }, cellPxMeasured: true });
 
 function record(id: number): ImageRecord {
   return { id, path: `/p/${id}.jpg`, filmRoll: '/p', filmRollId: 1, filename: `${id}.jpg`, fileSize: 1000 + id, mtime: 1, rotation: 0, orientation: 1 } as ImageRecord;

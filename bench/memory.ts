@@ -10,12 +10,19 @@
  * another build, and MEMORY_WORK=DIR keeps that build's library and thumbnails apart. Each
  * page turn waits for the header to show the new position, then MEMORY_PACE_MS (150) so the
  * page's thumbnails are fetched and encoded before the next key.
+ *
+ * Each line also says where the peak went: bench/child/memory-probe.mjs, loaded into the
+ * lighttable with `node --import`, samples process.memoryUsage() (V8 heap, external, array
+ * buffers), the anonymous part of the RSS and the thread count every 100 ms; the parts
+ * printed are those of the sample with the highest RSS. MEMORY_ENV='MALLOC_ARENA_MAX=2 …'
+ * adds variables to the lighttable's environment and MEMORY_PROBE_SHARP='cache=0,concurrency=1'
+ * has the probe set libvips's (to try a setting without a rebuild).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchBuild } from './build.js';
 import sharp from 'sharp';
 
@@ -31,6 +38,8 @@ const IMAGES = Number(process.env.MEMORY_IMAGES ?? 2000);
 const PACE_MS = Number(process.env.MEMORY_PACE_MS ?? 150);
 const DISTINCT = 60;
 const HEADROOM_MB = 150;
+const PROBE = path.join(here, 'child', 'memory-probe.mjs');
+const EXTRA_ENV = (process.env.MEMORY_ENV ?? '').split(/\s+/).filter((kv) => /^[A-Z_][A-Z0-9_]*=/.test(kv));
 const MiB = 1024 * 1024;
 
 const socket = `tt-bench-mem-${process.pid}`;
@@ -99,7 +108,41 @@ async function until<T>(probe: () => T | null | undefined | false, timeoutMs: nu
   }
 }
 
+/** One line of memory-probe.mjs. */
+interface ProbeSample {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  anon: number;
+  threads: number;
+}
+
+/** The probe's sample with the highest RSS, or null when it wrote none. */
+function peakSample(file: string): ProbeSample | null {
+  if (!existsSync(file)) return null;
+  let best: ProbeSample | null = null;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const s = JSON.parse(line) as ProbeSample;
+      if (!best || s.rss > best.rss) best = s;
+    } catch {
+      // A line cut by the process's exit.
+    }
+  }
+  return best;
+}
+
+function describeParts(s: ProbeSample | null): string {
+  if (!s) return 'parts: no probe samples';
+  const mb = (n: number) => (n / MiB).toFixed(0);
+  return `at peak: V8 heap ${mb(s.heapTotal)} (used ${mb(s.heapUsed)}), external ${mb(s.external)} (array buffers ${mb(s.arrayBuffers)}), anonymous ${mb(s.anon)}, ${s.threads} threads`;
+}
+
 interface RunResult {
+  parts: ProbeSample | null;
   peak: number;
   hwm: number;
   pages: number;
@@ -114,10 +157,18 @@ async function runOne(protocol: string, cacheSizeMB: number, cols: number, rows:
   for (const name of readdirSync(path.join(env.XDG_CACHE_HOME, 'termtable'))) {
     if (name.endsWith('.cache')) rmSync(path.join(env.XDG_CACHE_HOME, 'termtable', name), { force: true });
   }
-  const vars = ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME'].map((k) => `${k}=${JSON.stringify(env[k as keyof typeof env])}`);
   const name = `m-${protocol}-${cacheSizeMB}-${cols}`;
+  const probeOut = path.join(WORK, `probe-${name}.jsonl`);
+  rmSync(probeOut, { force: true });
+  const vars = ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']
+    .map((k) => `${k}=${JSON.stringify(env[k as keyof typeof env])}`)
+    .concat(`MEMORY_PROBE_OUT=${JSON.stringify(probeOut)}`, ...EXTRA_ENV.map((kv) => JSON.stringify(kv)))
+    .concat(process.env.MEMORY_PROBE_SHARP ? [`MEMORY_PROBE_SHARP=${JSON.stringify(process.env.MEMORY_PROBE_SHARP)}`] : []);
   // exec twice over: the pane's process is termtable itself, so its pid is the pane's.
-  tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), `exec env ${vars.join(' ')} ${JSON.stringify(NODE)} ${JSON.stringify(BIN)} --no-import --protocol ${protocol}`);
+  tmux(
+    'new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows),
+    `exec env ${vars.join(' ')} ${JSON.stringify(NODE)} --import ${JSON.stringify(pathToFileURL(PROBE).href)} ${JSON.stringify(BIN)} --no-import --protocol ${protocol}`,
+  );
   const pid = Number(tmux('display', '-p', '-t', name, '#{pane_pid}').trim());
   const capture = () => {
     const screen = tmux('capture-pane', '-p', '-t', name);
@@ -176,7 +227,7 @@ async function runOne(protocol: string, cacheSizeMB: number, cols: number, rows:
       spawnSync('tmux', ['-L', socket, 'kill-session', '-t', name]);
     }
   }
-  return { peak, hwm, pages, reached, ...(note ? { note } : {}) };
+  return { parts: peakSample(probeOut), peak, hwm, pages, reached, ...(note ? { note } : {}) };
 }
 
 if (spawnSync('tmux', ['-V']).status !== 0) {
@@ -190,7 +241,7 @@ tmux('new-session', '-d', '-s', 'keep', 'sleep 86400');
 tmux('set', '-g', 'allow-passthrough', 'on');
 // A pane whose program died stays, so its last screen can be reported.
 tmux('set', '-g', 'remain-on-exit', 'on');
-log(`binary: ${BIN}`);
+log(`binary: ${BIN}${EXTRA_ENV.length ? `, environment ${EXTRA_ENV.join(' ')}` : ''}`);
 log(`\n## lighttable RSS paging through ${IMAGES} images in tmux (peak of VmRSS sampled every 20 ms, and VmHWM)`);
 let over = 0;
 try {
@@ -205,7 +256,7 @@ try {
         log(
           `${protocol.padEnd(6)} ${cols}x${rows} cacheSizeMB ${String(mb).padStart(3)}: peak RSS ${(peak / MiB).toFixed(0)} MiB ` +
             `(sampled ${(r.peak / MiB).toFixed(0)}, VmHWM ${(r.hwm / MiB).toFixed(0)}) | goal <= preference + ${HEADROOM_MB} = ${mb + HEADROOM_MB} MiB | ` +
-            `ratio ${(peak / goal).toFixed(2)} ${held ? 'ok' : 'OVER'} | ${r.pages} page turns, reached ${r.reached}/${IMAGES}${r.note ? ` (${r.note})` : ''}`,
+            `ratio ${(peak / goal).toFixed(2)} ${held ? 'ok' : 'OVER'} | ${r.pages} page turns, reached ${r.reached}/${IMAGES}${r.note ? ` (${r.note})` : ''} | ${describeParts(r.parts)}`,
         );
       }
     }

@@ -1,0 +1,46 @@
+// Loaded into the lighttable by the memory benchmarks (`node --import` this file) when
+// MEMORY_PROBE_OUT names a file: every 100 ms the main thread appends one JSON line with
+// process.memoryUsage()'s parts, the kernel's anonymous/file split of the RSS
+// (/proc/self/smaps_rollup) and the thread count, so a report can say where the peak went
+// (JS heap, external buffers, native allocations, worker isolates). Nothing else changes,
+// unless MEMORY_PROBE_SHARP asks for a libvips setting to try without a rebuild:
+// `cache=0` (sharp.cache(false)), `concurrency=N` (sharp.concurrency(N)), comma-separated.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+
+const out = process.env.MEMORY_PROBE_OUT;
+const sharpSettings = (process.env.MEMORY_PROBE_SHARP ?? '').split(',').filter(Boolean);
+if (sharpSettings.length && isMainThread) {
+  // The lighttable's sharp: the same resolved file, so the same module and libvips instance.
+  const { default: sharp } = await import('sharp');
+  for (const kv of sharpSettings) {
+    const [key, value] = kv.split('=');
+    if (key === 'cache' && value === '0') sharp.cache(false);
+    if (key === 'concurrency') sharp.concurrency(Number(value));
+  }
+}
+if (out && isMainThread) {
+  const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  const sample = () => {
+    try {
+      const m = process.memoryUsage();
+      const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const line = {
+        t: Date.now(),
+        rss: m.rss,
+        heapTotal: m.heapTotal,
+        heapUsed: m.heapUsed,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        anon: kb(rollup, 'Anonymous'),
+        file: kb(rollup, 'Rss') - kb(rollup, 'Anonymous'),
+        threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+      };
+      appendFileSync(out, `${JSON.stringify(line)}\n`);
+    } catch {
+      // The probe must never disturb the program it measures.
+    }
+  };
+  setInterval(sample, 100).unref();
+}

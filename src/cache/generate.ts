@@ -33,7 +33,10 @@ const CHECK_AHEAD = 8;
 
 /**
  * `fn` of each item, in order, with up to `ahead` of them started before their turn. Stops
- * pulling items once `signal` is aborted (what was started still settles).
+ * pulling items once `signal` is aborted (what was started still settles). A source that has
+ * nothing yet (an import's IdFeed between two batches) never holds back an item already
+ * started: waiting for the next item while the first was ready left one job running while
+ * the import read its next batch.
  */
 async function* lookAhead<T, R>(
   items: Iterable<T> | AsyncIterable<T>,
@@ -43,11 +46,17 @@ async function* lookAhead<T, R>(
 ): AsyncGenerator<R> {
   const started: Promise<R>[] = [];
   const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+  const ready = Symbol('ready');
+  let pulling: Promise<IteratorResult<T>> | undefined;
   let done = false;
   try {
     for (;;) {
       while (!done && started.length < ahead && !signal?.aborted) {
-        const next = await iterator.next();
+        pulling ??= Promise.resolve(iterator.next());
+        const first = started[0];
+        const next = first ? await Promise.race([pulling, first.then(() => ready, () => ready)]) : await pulling;
+        if (typeof next === 'symbol') break; // the pull stays pending for the next turn
+        pulling = undefined;
         if (next.done) done = true;
         else {
           const p = fn(next.value);
@@ -60,7 +69,12 @@ async function* lookAhead<T, R>(
       yield await first;
     }
   } finally {
-    if (!done) await iterator.return?.();
+    // With a pull still pending, return() would queue behind it (an async generator runs one
+    // step at a time): the source ends it itself.
+    if (!done) {
+      if (pulling) void pulling.then(() => iterator.return?.()).catch(() => undefined);
+      else await iterator.return?.();
+    }
   }
 }
 

@@ -9,7 +9,8 @@
  *  - `import` (mip0-mip2) of 40 DNGs with 1616-px previews against bench/floor/dng-previews.mjs,
  *    a plain script that finds each preview and makes the three sizes with sharp.
  * Run: npm run bench -- startup. TERMTABLE_BENCH_BIN=path/to/termtable.js measures another
- * build (for before/after figures) and skips the rebuild.
+ * build (for before/after figures) and skips the rebuild. STARTUP_ONLY=dng runs only the DNG
+ * import line (no JPEG set, no warm library), STARTUP_RUNS=N sets its number of pairs (default 5).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -26,6 +27,8 @@ const WORK = path.join(os.tmpdir(), 'termtable-bench-startup');
 const NODE = process.execPath;
 const JPEGS = 100;
 const DNGS = 40;
+const ONLY_DNG = process.env.STARTUP_ONLY === 'dng';
+const DNG_RUNS = Number(process.env.STARTUP_RUNS ?? 5);
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -60,7 +63,7 @@ log(`binary: ${BIN}`);
 
 const scale = path.join(WORK, 'scale');
 const jpegDir = path.join(scale, 'large');
-ensure(count(jpegDir, '.jpg') >= JPEGS, `${JPEGS} 24 MP JPEGs in ${scale}`, () =>
+ensure(ONLY_DNG || count(jpegDir, '.jpg') >= JPEGS, `${JPEGS} 24 MP JPEGs in ${scale}`, () =>
   spawnSync('bash', [path.join(SHARED, 'tools/make-scale-set.sh'), scale, String(JPEGS), '0', path.join(SHARED, 'corpus/photos')], { stdio: 'inherit' }),
 );
 const dngDir = path.join(WORK, 'dng');
@@ -70,19 +73,22 @@ ensure(count(dngDir, '.dng') >= DNGS, `${DNGS} DNGs with 1616-px previews in ${d
     cwd: REPO,
   }),
 );
-const jpegs = readdirSync(jpegDir).filter((n) => n.endsWith('.jpg')).sort().slice(0, JPEGS).map((n) => path.join(jpegDir, n));
+const jpegs = ONLY_DNG ? [] : readdirSync(jpegDir).filter((n) => n.endsWith('.jpg')).sort().slice(0, JPEGS).map((n) => path.join(jpegDir, n));
 const dngs = readdirSync(dngDir).filter((n) => n.endsWith('.dng')).sort().slice(0, DNGS).map((n) => path.join(dngDir, n));
 
 // One library of the JPEG set with its thumbnails made, for list and generate-cache.
 const warm = home('warm');
 const warmLib = path.join(WORK, 'warm', 'library.db');
-rmSync(path.join(WORK, 'warm'), { recursive: true, force: true });
-mkdirSync(path.join(WORK, 'warm'), { recursive: true });
-runOnce({ label: 'setup import', env: warm, argv: [NODE, BIN, '--library', warmLib, 'import', '--json', jpegDir] });
+if (!ONLY_DNG) {
+  rmSync(path.join(WORK, 'warm'), { recursive: true, force: true });
+  mkdirSync(path.join(WORK, 'warm'), { recursive: true });
+  runOnce({ label: 'setup import', env: warm, argv: [NODE, BIN, '--library', warmLib, 'import', '--json', jpegDir] });
+}
 
 let held = 0;
 let total = 0;
 const line = (a: Cmd, b: Cmd, goal: number, runs?: number) => {
+  if (ONLY_DNG && !a.label.includes('DNGs')) return;
   total++;
   if (report(a, b, goal, runs)) held++;
 };
@@ -125,6 +131,6 @@ line(
   fresh(`termtable import (mip0-2), ${DNGS} DNGs with 1616-px previews`, [path.join(WORK, 'raw')], [NODE, BIN, 'import', '--json', dngDir], raw),
   fresh('plain preview-finding script + sharp', [floorOut], [NODE, path.join(here, 'floor', 'dng-previews.mjs'), floorOut, ...dngs]),
   1.3,
-  5,
+  DNG_RUNS,
 );
 log(`\n${held} of ${total} within their goal`);

@@ -4,16 +4,27 @@
  * a VT340 for sixel, xterm for half-blocks), 120x40, a library of 10,000 images with the
  * first page's thumbnails warm in the disk cache (the saved memory cache removed before each
  * run), the protocol fixed with --protocol. The terminal answers the start-up queries as it
- * would for a user. tty-bytes records what the program writes with timestamps; the figure is
- * the time from the start to the last byte written before `q` is typed LAUNCH_WAIT_S (15) s
- * after the window appears. The floor runs the same way in the same terminal:
- * bench/floor/launch-floor.mjs, node + Ink drawing one line + one page query + reading the
- * page's 24 thumbnail files. Rounds run in turn (floor, app per protocol, …); each ratio is the
- * median of the pairwise ratios of a round.
+ * would for a user. tty-bytes records what the program writes with timestamps, and `q` is typed
+ * LAUNCH_WAIT_S (10) s after the window appears.
  *
- * Run alone: `npm run bench -- launch` (about 20 s a run: 6 a round, plus a warm-up round).
+ * The figure is the time from the start to the moment the first grid's last picture is on the
+ * terminal: the last picture written before `q` (launch-record.ts: the end of a sixel sequence,
+ * a kitty placement, the last `▀` cell of half-blocks; a kitty transmit without placement shows
+ * nothing and does not count). The grid's text comes before its pictures, and nothing after the
+ * first grid writes a picture, so this is when the user sees the whole grid; the last byte of
+ * any kind is not, since text keeps coming (background focus scoring redraws the status line
+ * seconds later). Beside it the count of pictures written (24 when each was written once; kitty:
+ * placements and distinct images) and the last byte of any kind. A run whose last picture came
+ * within 2 s of `q` may have been cut short, and is reported as failed.
+ *
+ * The floor runs the same way in the same terminal: bench/floor/launch-floor.mjs, node + Ink
+ * drawing one line + one page query + reading the page's 24 thumbnail files; its figure is its
+ * last byte (it draws one frame). Rounds run in turn (floor, app per protocol, …); each ratio
+ * is the median of the pairwise ratios of a round.
+ *
+ * Run alone: `npm run bench -- launch` (about 15 s a run: 6 a round, plus a warm-up round).
  * LAUNCH_IMAGES (10000), LAUNCH_RUNS (3), LAUNCH_PROTOCOLS (blocks,kitty,sixel),
- * LAUNCH_WAIT_S (15); TERMTABLE_BENCH_BIN measures another build.
+ * LAUNCH_WAIT_S (10); TERMTABLE_BENCH_BIN measures another build.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBuild } from './build.js';
 import { median } from './proc.js';
+import { pictureTimeline } from './launch-record.js';
 import { makePhotoLibrary } from './photo-set.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,7 +42,7 @@ const WORK = path.join(os.tmpdir(), 'termtable-bench-launch');
 const IMAGES = Number(process.env.LAUNCH_IMAGES ?? 10_000);
 const RUNS = Number(process.env.LAUNCH_RUNS ?? 3);
 const PROTOCOLS = (process.env.LAUNCH_PROTOCOLS ?? 'blocks,kitty,sixel').split(',').filter(Boolean);
-const WAIT_S = Number(process.env.LAUNCH_WAIT_S ?? 15);
+const WAIT_S = Number(process.env.LAUNCH_WAIT_S ?? 10);
 const TOOLS = path.resolve(here, '../../shared/tools');
 const TERMINALS: Record<string, string> = { blocks: 'xterm', kitty: 'kitty', sixel: 'xterm-sixel' };
 const GOAL = 1.5;
@@ -59,15 +71,20 @@ function mipmapDir(): string {
 }
 
 interface Run {
-  /** Start → last byte before `q`, in ms; null when the run failed. */
+  /** Start → the first grid's last picture (the floor: its last byte), in ms; null when the run failed. */
   ms: number | null;
+  /** Start → the last byte of any kind before `q`. */
+  lastByteMs: number | null;
   bytes: number;
-  imageBytes: number;
+  pictures: number;
+  distinctPlaced: number;
   note?: string;
 }
 
-/** One run in a real terminal, recorded by tty-bytes; row 0 of its report is the launch. */
-function runOnce(terminal: string, argv: string[]): Run {
+const failed = (note: string): Run => ({ ms: null, lastByteMs: null, bytes: 0, pictures: 0, distinctPlaced: 0, note });
+
+/** One run in a real terminal, recorded by tty-bytes and read by launch-record.ts. */
+function runOnce(terminal: string, argv: string[], kind: 'app' | 'floor'): Run {
   forgetSavedMemoryCache();
   const rec = path.join(WORK, 'rec');
   rmSync(rec, { recursive: true, force: true });
@@ -77,15 +94,18 @@ function runOnce(terminal: string, argv: string[]): Run {
       '--allow-blank', '-o', path.join(WORK, 'shot.png'), '--', path.join(TOOLS, 'tty-bytes'), 'record', '-o', rec, '--', ...envArgs, ...argv],
     { encoding: 'utf8', timeout: (WAIT_S + 60) * 1000 },
   );
-  if (shot.status !== 0) return { ms: null, bytes: 0, imageBytes: 0, note: `term-shot exit ${shot.status}: ${(shot.stderr ?? '').trim().slice(-200)}` };
-  const report = spawnSync(path.join(TOOLS, 'tty-bytes'), ['report', rec, '--json'], { encoding: 'utf8' });
+  if (shot.status !== 0) return failed(`term-shot exit ${shot.status}: ${(shot.stderr ?? '').trim().slice(-200)}`);
+  let t: ReturnType<typeof pictureTimeline>;
   try {
-    const row = (JSON.parse(report.stdout) as { rows: { row: number; last_ms: number; out_bytes: number; image_bytes: number }[] }).rows.find((r) => r.row === 0);
-    if (!row) return { ms: null, bytes: 0, imageBytes: 0, note: 'nothing recorded before q' };
-    return { ms: row.last_ms, bytes: row.out_bytes, imageBytes: row.image_bytes };
-  } catch {
-    return { ms: null, bytes: 0, imageBytes: 0, note: `no report: ${report.stderr.trim().slice(-200)}` };
+    t = pictureTimeline(rec);
+  } catch (err) {
+    return failed(`no recording: ${(err as Error).message}`);
   }
+  const ms = kind === 'floor' ? t.lastByteMs : t.lastPictureMs;
+  if (ms === null) return failed(kind === 'floor' ? 'nothing written before q' : 'no picture written before q');
+  const run: Run = { ms, lastByteMs: t.lastByteMs, bytes: t.bytes, pictures: t.pictures, distinctPlaced: t.distinctPlaced };
+  if (kind === 'app' && ms > (WAIT_S - 2) * 1000) return { ...run, ms: null, note: `last picture ${ms.toFixed(0)} ms, within 2 s of q: raise LAUNCH_WAIT_S` };
+  return run;
 }
 
 if (!existsSync(path.join(TOOLS, 'term-shot')) || !existsSync(path.join(TOOLS, 'tty-bytes'))) {
@@ -102,15 +122,15 @@ const app = (protocol: string) => [NODE, BIN, '--library', LIBRARY, '--no-import
 let held = 0;
 // Warm-up, not counted: each protocol's first run makes the first page's thumbnails at its
 // level into the disk cache (and fills the page cache), as an earlier session would have.
-for (const protocol of PROTOCOLS) runOnce(TERMINALS[protocol] ?? 'xterm', app(protocol));
+for (const protocol of PROTOCOLS) runOnce(TERMINALS[protocol] ?? 'xterm', app(protocol), 'app');
 const floorArgv = [NODE, path.join(here, 'floor', 'launch-floor.mjs'), LIBRARY, mipmapDir()];
 
 const rounds = new Map<string, { app: Run; floor: Run }[]>(PROTOCOLS.map((p) => [p, []]));
 for (let i = 0; i < RUNS; i++) {
   for (const protocol of PROTOCOLS) {
     const terminal = TERMINALS[protocol] ?? 'xterm';
-    const floor = runOnce(terminal, floorArgv);
-    rounds.get(protocol)!.push({ floor, app: runOnce(terminal, app(protocol)) });
+    const floor = runOnce(terminal, floorArgv, 'floor');
+    rounds.get(protocol)!.push({ floor, app: runOnce(terminal, app(protocol), 'app') });
   }
 }
 log(`\n## lighttable launch → first full grid, ${IMAGES} images, warm disk cache, ${COLS}x${ROWS} in a real terminal (medians of ${RUNS} rounds)`);
@@ -124,9 +144,11 @@ for (const protocol of PROTOCOLS) {
   if (ok) held++;
   const last = good[good.length - 1]?.app;
   const notes = rs.flatMap((r) => [r.app.note, r.floor.note]).filter(Boolean);
+  const what = protocol === 'blocks' ? `${last?.pictures ?? 0} ▀ cells` : protocol === 'kitty' ? `${last?.pictures ?? 0} placements of ${last?.distinctPlaced ?? 0} images` : `${last?.pictures ?? 0} pictures`;
+  const lastByte = median(good.map((r) => r.app.lastByteMs!));
   log(
-    `${protocol.padEnd(6)} (${TERMINALS[protocol]}) launch → last byte of the first grid: ${appMs.toFixed(0)} ms ` +
-      `(${last ? `${(last.bytes / 1024).toFixed(0)} kB, ${(last.imageBytes / 1024).toFixed(0)} kB of images` : 'no good run'}) | ` +
+    `${protocol.padEnd(6)} (${TERMINALS[protocol]}) launch → first full grid (last picture on the terminal): ${appMs.toFixed(0)} ms ` +
+      `(${last ? `${what}, ${(last.bytes / 1024).toFixed(0)} kB written; last byte of any kind ${lastByte.toFixed(0)} ms` : 'no good run'}) | ` +
       `floor node + Ink + page query + 24 thumbnail reads: ${floorMs.toFixed(0)} ms | ` +
       `ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'}x (goal <= ${GOAL}x) ${ok ? 'ok' : 'OVER'}` +
       `${notes.length ? ` (${notes.length} failed runs: ${notes[0]})` : ''}`,

@@ -18,6 +18,15 @@
  * still unanswered (never below what is known). The writer can then keep about one window on
  * the link, piece by piece.
  *
+ * The rate is the link's, learned across busy spells: a spell that sends little (a burst of page
+ * turns, where each picture is cut short or never starts, and the link waits for encodes) says
+ * how much was offered, not what the link carries. Taken as the rate, it shut the window to its
+ * floor after the burst and the final page took two seconds to open it again (kitty at 10 Mbit:
+ * 72 kB/s at the first answer, 1.2 MB/s before the burst). So a measurement only ever raises the
+ * learned rate, unless the link was kept loaded through it (at every answer of the measurement,
+ * at least a round trip's worth of bytes still unanswered): then it is what the link carries
+ * now, lower or not.
+ *
  * Pure bookkeeping: the writer sends the marks and reports the answers.
  */
 export const DSR_QUERY = '\x1b[5n';
@@ -34,6 +43,21 @@ export interface AckWindowOptions {
   /** @default performance.now */
   now?: () => number;
 }
+
+interface Ack {
+  at: number;
+  /** Bytes answered for in all, at `at`. */
+  total: number;
+  /**
+   * Whether the link stayed loaded after this answer: more than a round trip's worth of bytes
+   * still unanswered, so it had no reason to wait for us until the next one. False for the start
+   * of a spell (the time to its first answer is mostly the round trip).
+   */
+  loadedAfter: boolean;
+}
+
+/** Rates are measured over at least this much time of answers when there is that much. */
+const RATE_SPAN_MS = 1000;
 
 interface Mark {
   /** Bytes written since the previous mark (what its answer acknowledges). */
@@ -59,7 +83,8 @@ export class AckWindow {
    * round trip whenever the rate was underestimated, and the window then stayed at its floor.
    */
   #idleRtt: number;
-  #acks: { at: number; total: number }[] = [];
+  /** The answers of the current busy spell, over about the last RATE_SPAN_MS (see #measure()). */
+  #acks: Ack[] = [];
   #ackedTotal = 0;
   #answered = false;
   #disabled = false;
@@ -68,8 +93,8 @@ export class AckWindow {
   /** Estimated bytes still queued on the link (see the module comment) and when it was last updated. */
   #queued = 0;
   #queuedAt = 0;
-  /** The rate of the previous busy spell, until the current one has two answers. */
-  #lastRate: number | null = null;
+  /** What the link carries, learned from the answers (see the module comment); null until measured. */
+  #linkRate: number | null = null;
 
   constructor(options: AckWindowOptions = {}) {
     this.#minWindow = options.minWindow ?? 64 * 1024;
@@ -89,13 +114,29 @@ export class AckWindow {
     return Math.round(this.#drain(this.#now()));
   }
 
-  /** Bytes per second the answers acknowledged over about the last second; null until known. */
+  /** Bytes per second the link carries, as learned from the answers; null until measured. */
   get rate(): number | null {
-    if (this.#acks.length < 2) return this.#lastRate;
+    return this.#linkRate;
+  }
+
+  /**
+   * What the answers of this spell acknowledged per second, over at least RATE_SPAN_MS when
+   * there is that much, and whether the link was loaded throughout; null without two answers a
+   * round trip apart (answers a few milliseconds apart are bunching, not speed).
+   */
+  #measure(): { rate: number; loaded: boolean } | null {
+    if (this.#acks.length < 2) return null;
     const first = this.#acks[0]!;
     const last = this.#acks[this.#acks.length - 1]!;
-    const seconds = (last.at - first.at) / 1000;
-    return seconds > 0 ? (last.total - first.total) / seconds : this.#lastRate;
+    const ms = last.at - first.at;
+    if (ms <= 0 || (Number.isFinite(this.rttMs) && ms < this.rttMs)) return null;
+    return { rate: ((last.total - first.total) * 1000) / ms, loaded: this.#acks.slice(0, -1).every((a) => a.loadedAfter) };
+  }
+
+  /** A measurement raises the learned rate, and lowers it only when the link was loaded throughout. */
+  #learn(): void {
+    const m = this.#measure();
+    if (m && (this.#linkRate === null || m.rate > this.#linkRate || m.loaded)) this.#linkRate = m.rate;
   }
 
   get window(): number {
@@ -164,11 +205,9 @@ export class AckWindow {
     this.#unmarked += bytes;
     const now = this.#now();
     if (this.#inFlight === 0 && this.#acks.length) {
-      // The link was idle: the rate is measured from now on. Counting the idle time (answers
-      // 6 s apart across two page turns) made it 3 kB/s at 2 Mbit, and the estimate then took
-      // seconds to drain a window that the link had long emptied.
-      this.#lastRate = this.rate ?? this.#lastRate;
-      this.#acks = [{ at: now, total: this.#ackedTotal }];
+      // The link was idle: this spell is measured from now on. Counting the idle time (answers
+      // 6 s apart across two page turns) made it 3 kB/s at 2 Mbit. The learned rate stays.
+      this.#acks = [{ at: now, total: this.#ackedTotal, loadedAfter: false }];
     }
     this.#drain(now);
     this.#inFlight += bytes;
@@ -201,9 +240,12 @@ export class AckWindow {
     this.#minRtt = Math.min(this.#minRtt, elapsed);
     this.#inFlight = Math.max(0, this.#inFlight - mark.bytes);
     this.#ackedTotal += mark.bytes;
-    this.#acks.push({ at, total: this.#ackedTotal });
-    // Rate over about the last second of answers.
-    while (this.#acks.length > 2 && at - this.#acks[0]!.at > 1000) this.#acks.shift();
+    const bdp = this.#linkRate === null ? Infinity : (this.#linkRate * this.rttMs) / 1000;
+    this.#acks.push({ at, total: this.#ackedTotal, loadedAfter: this.#inFlight >= bdp });
+    // Measured over about the last second of answers: the oldest kept is the last one at least
+    // that old, so two answers a few milliseconds apart are never a measurement of their own.
+    while (this.#acks.length > 2 && at - this.#acks[1]!.at >= RATE_SPAN_MS) this.#acks.shift();
+    this.#learn();
     // What is known now: everything after this mark is unanswered; the estimate starts from there.
     this.#queued = this.#inFlight;
     this.#queuedAt = at;

@@ -123,6 +123,7 @@ export class TerminalWriter {
     if (this.#text && !midSequence) {
       const text = this.#text;
       this.#text = '';
+      if (tracing) trace('text', String(text.length));
       this.#write(this.#opts.sync ? BSU + text + ESU : text);
       return this.#continue();
     }
@@ -136,12 +137,14 @@ export class TerminalWriter {
     if (!cur && this.#control) {
       const control = this.#control;
       this.#control = '';
+      if (tracing) trace('control', String(control.length));
       this.#write(control);
       return this.#continue();
     }
     if (!cur) {
       const unit = this.#nextWanted();
       if (!unit) {
+        if (tracing) trace('idle');
         if (!this.busy) this.#opts.onIdle?.();
         return;
       }

@@ -5,7 +5,7 @@
  * wrote to its pty from then until the next key, timed by script itself, so neither tmux's
  * redraw nor this process's polling is counted.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export interface KeyRow {
@@ -14,6 +14,12 @@ export interface KeyRow {
   at: number;
   /** From the key to the last byte written before the next key. */
   lastMs: number | null;
+  /**
+   * From the key to the last byte of what it shows: lastMs without the kitty pictures sent
+   * ahead after it (transmitted, not placed: the next neighbours), nor the pacing queries
+   * between their chunks.
+   */
+  shownMs: number | null;
   outBytes: number;
   /** Bytes inside image escape sequences (kitty graphics, sixel, iTerm2 inline images). */
   imageBytes: number;
@@ -31,10 +37,38 @@ function imageBytes(text: string): number {
   return n;
 }
 
+/** A kitty command, inside a tmux passthrough or not: its control keys in group 1. */
+const KITTY_COMMAND = /(?:\x1bPtmux;)?\x1b{1,2}_G([^;\x1b]*)(?:;[^\x1b]*)?\x1b{1,2}\\(?:\x1b\\)?/g;
+const DSR = /\x1b\[[56]n/g;
+
+function controls(keys: string): Map<string, string> {
+  return new Map(keys.split(',').map((kv) => kv.split('=') as [string, string]));
+}
+
+/**
+ * Which characters of a key's output belong to transfers ahead: kitty images transmitted and
+ * not placed in it, the chunks that continue them, and DSR marks.
+ */
+function aheadMask(text: string): Uint8Array {
+  const mask = new Uint8Array(text.length);
+  const commands = [...text.matchAll(KITTY_COMMAND)].map((m) => ({ at: m.index, end: m.index + m[0].length, keys: controls(m[1] ?? '') }));
+  const placed = new Set(commands.filter((c) => c.keys.get('a') === 'p').map((c) => c.keys.get('i')));
+  let ahead = false;
+  for (const c of commands) {
+    const a = c.keys.get('a');
+    if (a === 't' || a === 'T') ahead = !placed.has(c.keys.get('i'));
+    else if (a !== undefined) continue;
+    if (ahead) mask.fill(1, c.at, c.end);
+    if (c.keys.get('m') !== '1') ahead = false;
+  }
+  for (const m of text.matchAll(DSR)) mask.fill(1, m.index, m.index + m[0].length);
+  return mask;
+}
+
 export function readRecording(dir: string): KeyRow[] {
   const raw = readFileSync(path.join(dir, 'io.log'));
   let pos = raw.subarray(0, 14).toString('latin1') === 'Script started' ? raw.indexOf(0x0a) + 1 : 0;
-  const rows: (KeyRow & { text: string[]; last: number | null })[] = [];
+  const rows: (KeyRow & { text: string[]; times: number[]; last: number | null })[] = [];
   let t = 0;
   for (const line of readFileSync(path.join(dir, 'timing.log'), 'latin1').split('\n')) {
     const [kind, delta, bytes] = line.split(' ');
@@ -46,19 +80,27 @@ export function readRecording(dir: string): KeyRow[] {
     const cur = rows.at(-1);
     if (kind === 'I') {
       const key = KEYS.find(([, re]) => re.test(data))?.[0];
-      if (key) rows.push({ key, at: t, lastMs: null, outBytes: 0, imageBytes: 0, text: [], last: null });
+      if (key) rows.push({ key, at: t, lastMs: null, shownMs: null, outBytes: 0, imageBytes: 0, text: [], times: [], last: null });
       continue;
     }
     if (!cur) continue;
     cur.outBytes += data.length;
     cur.text.push(data);
+    cur.times.push(t);
     cur.last = t;
   }
-  return rows.map(({ text, last, ...row }) => ({
-    ...row,
-    lastMs: last === null ? null : Math.round((last - row.at) * 10_000) / 10,
-    imageBytes: imageBytes(text.join('')),
-  }));
+  const msAfter = (t: number | null, at: number) => (t === null ? null : Math.round((t - at) * 10_000) / 10);
+  return rows.map(({ text, times, last, ...row }) => {
+    const all = text.join('');
+    const mask = aheadMask(all);
+    let shown: number | null = null;
+    let at = 0;
+    text.forEach((chunk, i) => {
+      if (mask.subarray(at, at + chunk.length).includes(0)) shown = times[i]!;
+      at += chunk.length;
+    });
+    return { ...row, lastMs: msAfter(last, row.at), shownMs: msAfter(shown, row.at), imageBytes: imageBytes(all) };
+  });
 }
 
 /** Resolves once the recording has not grown for quietMs (false when maxMs passed first). */
@@ -120,22 +162,29 @@ export async function cpuIdle(pid: number, idleMs: number, maxMs: number): Promi
  */
 export class Tail {
   readonly #file: string;
+  readonly #io: string;
   #offset = 0;
   #partial = '';
   #out = 0;
   #mark = 0;
+  /** Where io.log's next record starts (after script's header line), and the output since mark(). */
+  #ioPos = -1;
+  #since = '';
 
   constructor(dir: string) {
     this.#file = path.join(dir, 'timing.log');
+    this.#io = path.join(dir, 'io.log');
   }
 
   mark(): void {
     this.#read();
     this.#mark = this.#out;
+    this.#since = '';
   }
 
   /** onGrow runs whenever the log grew (bench: a CPU sample at the last write). */
-  async written(minBytes: number, quietMs: number, maxMs: number, onGrow?: () => void): Promise<boolean> {
+  async written(minBytes: number | ((since: string) => boolean), quietMs: number, maxMs: number, onGrow?: () => void): Promise<boolean> {
+    const enough = () => (typeof minBytes === 'number' ? this.#out - this.#mark >= minBytes : minBytes(this.#since));
     const end = Date.now() + maxMs;
     let last = this.#offset;
     let since = Date.now();
@@ -145,7 +194,7 @@ export class Tail {
         last = this.#offset;
         since = Date.now();
         onGrow?.();
-      } else if (this.#out - this.#mark >= minBytes && Date.now() - since >= quietMs) return true;
+      } else if (enough() && Date.now() - since >= quietMs) return true;
       await new Promise((r) => setTimeout(r, 10));
     }
     return false;
@@ -162,9 +211,35 @@ export class Tail {
     }
     const lines = (this.#partial + text).split('\n');
     this.#partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const [kind, , bytes] = line.split(' ');
-      if (kind === 'O') this.#out += Number(bytes);
+    let fd: number | null = null;
+    try {
+      fd = openSync(this.#io, 'r');
+      if (this.#ioPos < 0) {
+        const head = Buffer.alloc(256);
+        const n = readSync(fd, head, 0, head.length, 0);
+        const text = head.subarray(0, n).toString('latin1');
+        this.#ioPos = text.startsWith('Script started') ? text.indexOf('\n') + 1 : 0;
+      }
+      for (const line of lines) {
+        const [kind, , bytes] = line.split(' ');
+        if (kind !== 'I' && kind !== 'O') continue;
+        const n = Number(bytes);
+        if (kind === 'O') {
+          this.#out += n;
+          const buf = Buffer.alloc(n);
+          readSync(fd, buf, 0, n, this.#ioPos);
+          this.#since += buf.toString('latin1');
+        }
+        this.#ioPos += n;
+      }
+    } catch {
+      // io.log not there yet: counted by the timing log alone
+      for (const line of lines) {
+        const [kind, , bytes] = line.split(' ');
+        if (kind === 'O') this.#out += Number(bytes);
+      }
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { kittyCommand, kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
 import { wrapEachSequence, wrapPassthrough } from './tmux.js';
-import type { CellRect, Placement, Protocol, TerminalCaps } from './types.js';
+import type { CellRect, Placement, Protocol, RenderedImage, TerminalCaps } from './types.js';
 
 const SAVE_CURSOR = '\x1b7';
 const RESTORE_CURSOR = '\x1b8';
@@ -44,6 +44,8 @@ export interface PaintUnit {
   imageId: number | null;
   chunks: string[];
   abort: string;
+  /** Pixels sent before they are shown (the preview's neighbours): anything shown goes first. */
+  ahead?: boolean;
 }
 
 /** Bytes per piece of a picture: small enough that a key never waits long behind one. */
@@ -82,11 +84,22 @@ export interface FrameOptions {
    * sent again. @default every rect (Ink's standard mode rewrites every line each frame)
    */
   damaged?: (rect: CellRect) => boolean;
+  /**
+   * kitty pictures not on screen yet to transmit after the frame's own (the preview's
+   * neighbours, nearest first), so that moving to one is only a placement. Ignored elsewhere.
+   */
+  ahead?: readonly RenderedImage[];
 }
 
 export interface PainterOptions {
   /** kitty images kept transmitted in the terminal before the least recently shown is freed. @default 256 */
   maxTransmitted?: number;
+  /**
+   * Pixels (bytes at 4 a pixel) kept transmitted. kitty holds 320 MB of images and then drops
+   * the oldest without a placement, which a revisit would place blank: half of it is kept.
+   * @default 160 MiB
+   */
+  maxTransmittedBytes?: number;
   /**
    * The caller rewrites the text under a picture that leaves (the TUI's cell diff), which erases
    * sixel and iTerm2 pixels, so no blanking is sent. @default false
@@ -112,8 +125,10 @@ export class Painter {
   private readonly pane: { col: number; row: number };
   private readonly maxTransmitted: number;
   private readonly textErases: boolean;
-  /** kitty image ids in the terminal, in least-recently-shown order (Map keeps insertion order). */
-  private transmitted = new Map<number, true>();
+  private readonly maxTransmittedBytes: number;
+  /** kitty image ids in the terminal → their pixel bytes, least recently shown first (Map keeps insertion order). */
+  private transmitted = new Map<number, number>();
+  private transmittedBytes = 0;
   private shown = new Map<string, Shown>();
 
   constructor(caps: Pick<TerminalCaps, 'protocol' | 'passthrough' | 'paneOffset'>, options: PainterOptions = {}) {
@@ -122,6 +137,38 @@ export class Painter {
     this.pane = caps.paneOffset ?? { col: 0, row: 0 };
     this.maxTransmitted = Math.max(1, options.maxTransmitted ?? 256);
     this.textErases = options.textErases ?? false;
+    this.maxTransmittedBytes = Math.max(1, options.maxTransmittedBytes ?? 160 * 1024 * 1024);
+  }
+
+  /** Records an id as in the terminal, most recently shown. */
+  private keep(img: RenderedImage & { imageId: number }): void {
+    this.forget(img.imageId);
+    const bytes = (img.transmitPixels ?? 0) * 4;
+    this.transmitted.set(img.imageId, bytes);
+    this.transmittedBytes += bytes;
+  }
+
+  private forget(id: number): void {
+    const bytes = this.transmitted.get(id);
+    if (bytes === undefined) return;
+    this.transmitted.delete(id);
+    this.transmittedBytes -= bytes;
+  }
+
+  private transmitUnit(img: RenderedImage & { imageId: number; transmit: string }, rect: CellRect, ahead: boolean): PaintUnit {
+    return {
+      slot: '',
+      kind: 'transmit',
+      rect,
+      imageKey: img.key,
+      imageId: img.imageId,
+      chunks: sequenceChunks(this.wrap(img.transmit), PAINT_CHUNK),
+      // A chunked transfer stopped half-way: end it with an empty last chunk; the truncated
+      // image fails to load, so nothing is kept. No a=d,d=I: kitty 0.26.5 frees every image
+      // without a placement on it, which blanked the pages kept for a revisit.
+      abort: this.wrap(kittyCommand({ m: 0, q: 2 })),
+      ...(ahead ? { ahead } : {}),
+    };
   }
 
   private wrap(bytes: string): string {
@@ -158,23 +205,9 @@ export class Painter {
     for (const p of placements) {
       const img = p.image;
       if (img.imageId !== null && img.transmit !== null) {
-        if (this.transmitted.has(img.imageId)) this.transmitted.delete(img.imageId);
-        else {
-          const id = img.imageId;
-          units.push({
-            slot: '',
-            kind: 'transmit',
-            rect: p.rect,
-            imageKey: img.key,
-            imageId: id,
-            chunks: sequenceChunks(this.wrap(img.transmit), PAINT_CHUNK),
-            // A chunked transfer stopped half-way: end it with an empty last chunk; the truncated
-            // image fails to load, so nothing is kept. No a=d,d=I: kitty 0.26.5 frees every image
-            // without a placement on it, which blanked the pages kept for a revisit.
-            abort: this.wrap(kittyCommand({ m: 0, q: 2 })),
-          });
-        }
-        this.transmitted.set(img.imageId, true);
+        const known = { ...img, imageId: img.imageId, transmit: img.transmit };
+        if (!this.transmitted.has(img.imageId)) units.push(this.transmitUnit(known, p.rect, false));
+        this.keep(known);
       }
       if (img.lines !== null || img.place === null) continue;
       const rect: CellRect = {
@@ -229,15 +262,27 @@ export class Painter {
     this.shown = next;
 
     // Free the pixels of the least recently shown kitty images beyond the budget.
-    while (this.transmitted.size > this.maxTransmitted) {
+    const over = () => this.transmitted.size > this.maxTransmitted || (this.transmitted.size > 1 && this.transmittedBytes > this.maxTransmittedBytes);
+    while (over()) {
       const oldest = this.transmitted.keys().next().value;
       if (oldest === undefined) break;
-      this.transmitted.delete(oldest);
+      this.forget(oldest);
       before += this.wrap(kittyDeleteImage(oldest));
       // kitty 0.26.5 frees every image without a placement on d=I, not only this one: what is
       // not on screen now must be sent again when it is.
       const placed = new Set([...next.values()].map((s) => s.imageId));
-      for (const id of [...this.transmitted.keys()]) if (!placed.has(id)) this.transmitted.delete(id);
+      for (const id of [...this.transmitted.keys()]) if (!placed.has(id)) this.forget(id);
+    }
+    // Neighbours ahead only while they fit beside what is kept: sending one would free another.
+    if (this.protocol === 'kitty') {
+      for (const img of options.ahead ?? []) {
+        if (img.imageId === null || img.transmit === null || this.transmitted.has(img.imageId)) continue;
+        const bytes = (img.transmitPixels ?? 0) * 4;
+        if (this.transmitted.size + 1 > this.maxTransmitted || this.transmittedBytes + bytes > this.maxTransmittedBytes) break;
+        const known = { ...img, imageId: img.imageId, transmit: img.transmit };
+        units.push(this.transmitUnit(known, { col: 0, row: 0, cols: 0, rows: 0 }, true));
+        this.keep(known);
+      }
     }
     return { before, units };
   }
@@ -245,7 +290,7 @@ export class Painter {
   /** A unit the writer stopped or dropped: forget it, so it is sent again when wanted. */
   abandon(unit: PaintUnit): void {
     if (unit.kind === 'transmit' && unit.imageId !== null) {
-      this.transmitted.delete(unit.imageId);
+      this.forget(unit.imageId);
       for (const [slot, s] of this.shown) if (s.imageId === unit.imageId) this.shown.delete(slot);
     } else {
       const s = this.shown.get(unit.slot);
@@ -266,6 +311,7 @@ export class Painter {
   invalidate(): void {
     this.shown.clear();
     this.transmitted.clear();
+    this.transmittedBytes = 0;
   }
 
   /** Bytes that remove every image this painter drew (call at exit). */
@@ -279,6 +325,7 @@ export class Painter {
     }
     this.shown.clear();
     this.transmitted.clear();
+    this.transmittedBytes = 0;
     return out;
   }
 }

@@ -102,6 +102,8 @@ export interface RenderedImage {
   imageId: number | null;
   /** Out-of-band bytes sent once before the picture can show (kitty transmit); null otherwise. */
   transmit: string | null;
+  /** Pixels the terminal keeps for `transmit` (width × height), what counts against its quota. */
+  transmitPixels?: number;
   /** Out-of-band bytes written with the cursor on the picture's top-left cell; null for text. */
   place: string | null;
   /** Bytes written (or held) to show it, for benchmarks. */

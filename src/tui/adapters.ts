@@ -130,11 +130,11 @@ export function graphicsPort(renderer: Renderer): GraphicsPort {
     inTree: renderer.encoder.inTree && !blocks,
     encode: (input, box, signal) => renderer.render(input, box, signal ? { signal } : {}),
     skull: (input, box) => renderSkull(input, box),
-    frameUnits: (placements) => {
+    frameUnits: (placements, ahead) => {
       if (blocks) return text.frameUnits(placements);
       // Pictures are repainted only when their cells were touched, and the cell diff never
       // writes inside a picture, so nothing but a change or an invalidation damages one.
-      return renderer.painter.frameUnits(placements, { damaged: () => false });
+      return renderer.painter.frameUnits(placements, { damaged: () => false, ...(ahead ? { ahead } : {}) });
     },
     abandon: (unit) => (blocks ? text.abandon(unit) : renderer.painter.abandon(unit)),
     replaceAll: () => {

@@ -73,10 +73,21 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   let held = false;
   let flushQueued = false;
   let idleTimer: NodeJS.Timeout | null = null;
-  let wantedCache: { snapshot: unknown; bySlot: Map<string, Placement>; ids: Set<number> } | null = null;
+  let wantedCache: { snapshot: unknown; bySlot: Map<string, Placement>; ids: Set<number>; aheadIds: Set<number> } | null = null;
+  /**
+   * Pictures of the frame are queued: a neighbour's transfer ahead (see flush) gives way to
+   * them. And whether neighbours were held back while the writer was busy (sent once it is idle).
+   */
+  let foreground = false;
+  let aheadDue = false;
   let idleWaiters: (() => void)[] = [];
   const settled = () => !flushQueued && !idleTimer && !writer.busy;
   const painted = () => {
+    foreground = false;
+    if (aheadDue) {
+      aheadDue = false;
+      queueFlush();
+    }
     opts.onPainted?.();
     if (!settled()) return;
     const waiters = idleWaiters;
@@ -93,7 +104,9 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
         bySlot.set(p.key, p);
         if (p.image.imageId !== null) ids.add(p.image.imageId);
       }
-      wantedCache = { snapshot, bySlot, ids };
+      const aheadIds = new Set<number>();
+      for (const img of store.aheadPictures()) if (img.imageId !== null) aheadIds.add(img.imageId);
+      wantedCache = { snapshot, bySlot, ids, aheadIds };
     }
     return wantedCache;
   };
@@ -103,8 +116,11 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     sync: Boolean(real.isTTY),
     ...(opts.ackPacing ? { flow: new AckWindow(opts.idleRttMs ? { idleRttMs: opts.idleRttMs } : {}) } : {}),
     wanted(unit: PaintUnit) {
-      const { bySlot, ids } = current();
-      if (unit.kind === 'transmit') return unit.imageId !== null && ids.has(unit.imageId);
+      const { bySlot, ids, aheadIds } = current();
+      if (unit.kind === 'transmit') {
+        if (unit.imageId === null) return false;
+        return ids.has(unit.imageId) || (unit.ahead === true && !foreground && aheadIds.has(unit.imageId));
+      }
       const p = bySlot.get(unit.slot);
       return p !== undefined && p.image.key === unit.imageKey;
     },
@@ -132,7 +148,11 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
       if (!now || !sameRect(now, rect)) screen.forget(rect);
     }
     shownMasks = masks;
-    const { before, units } = held ? { before: '', units: [] } : store.graphics.frameUnits(placements);
+    // The neighbours go only onto an idle link: a key's own pictures never queue behind them.
+    const ahead = held || writer.busy ? [] : store.aheadPictures();
+    if (!held && writer.busy && store.aheadPictures().length > 0) aheadDue = true;
+    const { before, units } = held ? { before: '', units: [] } : store.graphics.frameUnits(placements, ahead);
+    if (units.some((u) => !u.ahead)) foreground = true;
     const text = screen.diff(frameLines, [...masks.values()]);
     if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : ''}`);
     writer.submit(store.takePendingBytes() + before, text, units);

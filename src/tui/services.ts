@@ -94,7 +94,7 @@ export interface GraphicsPort {
    * then one unit per picture that is new, moved or changed. Pictures that left are erased by
    * the text redrawn over their cells.
    */
-  frameUnits(placements: readonly Placement[]): { before: string; units: PaintUnit[] };
+  frameUnits(placements: readonly Placement[], ahead?: readonly RenderedImage[]): { before: string; units: PaintUnit[] };
   /** A unit that was stopped or dropped before it was written whole: send it again when wanted. */
   abandon(unit: PaintUnit): void;
   /** Everything moved (resize): place every picture again; kitty keeps its pixels. */

@@ -1,5 +1,5 @@
 import type { CollectionQuery, ImageRecord } from '../db/types.js';
-import type { CellPx, Placement } from '../render/types.js';
+import type { CellPx, Placement, RenderedImage } from '../render/types.js';
 import { sanitizeText } from '../util/sanitize.js';
 import type { Action } from './keymap.js';
 import { computeGrid, DEFAULT_CELL_PX } from './layout.js';
@@ -67,6 +67,8 @@ export class LighttableStore implements StoreHost {
       cache: services.cache,
       graphics: () => this.services.graphics,
       onChange: () => this.publishSoon(),
+      // No new snapshot: only the graphics layer, which may send the neighbours ahead, cares.
+      onAhead: () => this.#listeners.forEach((l) => l()),
     });
     this.#culling = new CullingEffects(this);
     this.#generation = new GenerationEffects(this);
@@ -194,6 +196,11 @@ export class LighttableStore implements StoreHost {
   /** The out-of-band pictures of the current snapshot (the graphics layer writes them). */
   placements(): Placement[] {
     return snapshotPlacements(this.#snapshot, this.services.graphics.inTree);
+  }
+
+  /** The preview's neighbours already encoded, to send ahead to a terminal that keeps pictures. */
+  aheadPictures(): RenderedImage[] {
+    return this.#state.overlay === null && !this.services.graphics.inTree ? this.#pipeline.ahead() : [];
   }
 
   /**

@@ -71,6 +71,31 @@ describe('Painter (kitty)', () => {
     expect(exit).toContain('a=d,d=A,q=2');
   });
 
+  it('sends pictures ahead after the frame’s own, once, within the pixel budget; placing one later sends no pixels', () => {
+    const p = new Painter({ protocol: 'kitty', passthrough: false }, { maxTransmittedBytes: 3 * 4 * 100 });
+    const img = (id: number) => fakeImage({ key: `i${id}`, imageId: id, transmit: `\x1b_Gi=${id};P${id}\x1b\\`, transmitPixels: 100 });
+    const shown = img(1);
+    const first = p.frameUnits([at('main', 0, 0, shown)], { ahead: [img(2), img(3), img(4)] });
+    expect(first.units.map((u) => [u.kind, u.imageId, u.ahead ?? false])).toEqual([
+      ['transmit', 1, false],
+      ['place', 1, false],
+      ['transmit', 2, true],
+      ['transmit', 3, true],
+      // A fourth would free one kept (budget: three pictures of 100 pixels).
+    ]);
+    // Asked again: nothing more to send.
+    expect(p.frameUnits([at('main', 0, 0, shown)], { ahead: [img(2), img(3)] }).units).toEqual([]);
+    // Moving to a neighbour: a placement, no pixels.
+    const next = p.frameUnits([at('main', 0, 0, img(2))], { ahead: [img(1), img(3)] });
+    expect(next.units.map((u) => u.kind)).toEqual(['place']);
+    // A neighbour's transfer the writer stopped is sent again when asked.
+    p.abandon(first.units[3]!);
+    expect(p.frameUnits([at('main', 0, 0, img(2))], { ahead: [img(3)] }).units.map((u) => [u.kind, u.imageId])).toEqual([['transmit', 3]]);
+    // Other protocols keep nothing: no pictures ahead.
+    const sixel = new Painter({ protocol: 'sixel', passthrough: false });
+    expect(sixel.frameUnits([], { ahead: [img(5)] }).units).toEqual([]);
+  });
+
   it('after invalidate() (Ink cleared the screen) sends pixels and placements again', () => {
     const p = new Painter({ protocol: 'kitty', passthrough: false });
     const a = fakeImage({});

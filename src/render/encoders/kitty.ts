@@ -158,6 +158,7 @@ export function createKittyEncoder(options: KittyEncoderOptions): Encoder {
         lines,
         imageId: id,
         transmit,
+        transmitPixels: fit.widthPx * fit.heightPx,
         place,
         byteLength: transmit.length + (place?.length ?? 0) + (lines?.join('').length ?? 0),
       };

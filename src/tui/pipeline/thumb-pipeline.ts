@@ -48,6 +48,8 @@ export interface ThumbPipelineDeps {
   graphics: () => GraphicsPort;
   /** A visible slot's view changed. */
   onChange: () => void;
+  /** A neighbour's picture was encoded (see ahead()). */
+  onAhead?: () => void;
   /** Encodes at once. @default 4 */
   concurrency?: number;
 }
@@ -94,6 +96,8 @@ export class ThumbPipeline {
   /** The visible slots of the last want(), and when the last page turn came (burst detection). */
   #lastVisible = new Set<string>();
   #lastJump = -Infinity;
+  /** The keys of the last want(), most important first (ahead() follows it). */
+  #order: string[] = [];
 
   constructor(deps: ThumbPipelineDeps) {
     this.#deps = deps;
@@ -110,6 +114,7 @@ export class ThumbPipeline {
   want(requests: readonly SlotRequest[], options: { force?: boolean } = {}): void {
     if (this.#closed) return;
     this.#deferred = [];
+    this.#order = requests.map((r) => r.key);
     this.#holdIfBurst(requests);
     const keys = new Set(requests.map((r) => r.key));
     // A slot whose overlay was toggled keeps showing its old picture until the new one is encoded.
@@ -175,6 +180,20 @@ export class ThumbPipeline {
       else views.set(req.viewKey, { status: 'pending' });
     }
     return views;
+  }
+
+  /**
+   * The encoded pictures of the preview's neighbours, nearest first: a terminal that keeps
+   * pictures (kitty) is sent them while the link is idle, so the next image is only placed.
+   */
+  ahead(): RenderedImage[] {
+    const out: RenderedImage[] = [];
+    for (const key of this.#order) {
+      const e = this.#entries.get(key);
+      const shown = e?.state.shown;
+      if (e?.req.priority === 'neighbour' && shown && !shown.standIn && !shown.offline) out.push(shown.image);
+    }
+    return out;
   }
 
   /** Forget remembered failures (G retries them; a thumbnail-source change may cure them). */
@@ -295,6 +314,8 @@ export class ThumbPipeline {
     }
     if (entry.req.priority === 'visible' && (state.shown !== before.shown || state.phase.kind !== before.phase.kind)) {
       this.#deps.onChange();
+    } else if (entry.req.priority === 'neighbour' && state.shown !== before.shown) {
+      this.#deps.onAhead?.();
     }
   }
 

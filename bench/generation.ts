@@ -7,12 +7,16 @@
  * run, so steady growth shows even when the peak is inside the goal.
  *
  * Run alone: `npm run bench -- generation`. GENERATION_IMAGES (2500), GENERATION_PROTOCOLS
- * (kitty), GENERATION_CACHE_MB (64); TERMTABLE_BENCH_BIN measures another build.
+ * (kitty), GENERATION_CACHE_MB (64); TERMTABLE_BENCH_BIN measures another build. The line
+ * ends with where the peak went and what the first sample held (memory-parts.ts: V8 heap,
+ * external, anonymous RSS, threads); MEMORY_ENV and MEMORY_PROBE_SHARP try a setting
+ * without a rebuild.
  */
 import { rmSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchBuild } from './build.js';
+import { describeParts, EXTRA_ENV, peakSample, probeLaunch, probeSamples } from './memory-parts.js';
 import { makePhotoLibrary } from './photo-set.js';
 import { Pane, shq, sleep, tmuxAvailable, TmuxServer } from './tmux-pane.js';
 
@@ -48,9 +52,10 @@ function progress(screen: string): { done: number; total: number; finished: bool
 
 async function runOne(server: TmuxServer, protocol: string): Promise<string> {
   emptyCaches();
-  const command = `env ${Object.entries(env)
-    .map(([k, v]) => `${k}=${shq(v)}`)
-    .join(' ')} NODE_ENV=production ${shq(NODE)} ${shq(BIN)} --library ${shq(LIBRARY)} --no-import --protocol ${protocol}`;
+  const probeOut = path.join(WORK, `probe-${protocol}.jsonl`);
+  const probe = probeLaunch(probeOut);
+  const words = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'NODE_ENV=production', ...probe.env];
+  const command = `env ${words.map(shq).join(' ')} ${[NODE, ...probe.nodeArgs, BIN].map(shq).join(' ')} --library ${shq(LIBRARY)} --no-import --protocol ${protocol}`;
   const pane = new Pane(server, { name: `g-${protocol}`, cols: 120, rows: 40, command, outFile: path.join(WORK, `out-${protocol}.bin`) });
   const samples: { at: number; rss: number; done: number }[] = [];
   let done = 0;
@@ -105,10 +110,12 @@ async function runOne(server: TmuxServer, protocol: string): Promise<string> {
     return s ? (s.rss / MiB).toFixed(0) : '-';
   };
   const seconds = samples.length ? samples[samples.length - 1]!.at / 1000 : 0;
+  const parts = probeSamples(probeOut);
   return (
     `${protocol.padEnd(6)} background generation of ${done}/${total} thumbnails in ${seconds.toFixed(0)} s, cacheSizeMB ${CACHE_MB}: ` +
     `peak RSS ${(peak / MiB).toFixed(0)} MiB (VmHWM ${(hwm / MiB).toFixed(0)}); at 0/25/50/75/100 %: ${[0, 1, 2, 3, 4].map(quarter).join(' → ')} MiB | ` +
-    `goal <= preference + ${HEADROOM_MB} = ${CACHE_MB + HEADROOM_MB} MiB | ratio ${(peak / goal).toFixed(2)} ${ok ? 'ok' : 'OVER'}${note}`
+    `goal <= preference + ${HEADROOM_MB} = ${CACHE_MB + HEADROOM_MB} MiB | ratio ${(peak / goal).toFixed(2)} ${ok ? 'ok' : 'OVER'}${note} | ` +
+    `${describeParts(peakSample(parts))}; first sample: ${describeParts(parts[0] ?? null).replace('at peak: ', '')}`
   );
 }
 
@@ -117,7 +124,7 @@ if (!tmuxAvailable()) {
   process.exit(0);
 }
 const BIN = benchBuild().bin;
-log(`binary: ${BIN}`);
+log(`binary: ${BIN}${EXTRA_ENV.length ? `, environment ${EXTRA_ENV.join(' ')}` : ''}`);
 await makePhotoLibrary({ work: WORK, library: LIBRARY, count: IMAGES, bin: BIN, env, log });
 mkdirSync(path.join(env.XDG_CONFIG_HOME, 'termtable'), { recursive: true });
 writeFileSync(path.join(env.XDG_CONFIG_HOME, 'termtable', 'config.json'), JSON.stringify({ cacheSizeMB: CACHE_MB }));

@@ -11,19 +11,17 @@
  * page turn waits for the header to show the new position, then MEMORY_PACE_MS (150) so the
  * page's thumbnails are fetched and encoded before the next key.
  *
- * Each line also says where the peak went: bench/child/memory-probe.mjs, loaded into the
- * lighttable with `node --import`, samples process.memoryUsage() (V8 heap, external, array
- * buffers), the anonymous part of the RSS and the thread count every 100 ms; the parts
- * printed are those of the sample with the highest RSS. MEMORY_ENV='MALLOC_ARENA_MAX=2 …'
- * adds variables to the lighttable's environment and MEMORY_PROBE_SHARP='cache=0,concurrency=1'
- * has the probe set libvips's (to try a setting without a rebuild).
+ * Each line also says where the peak went (memory-parts.ts: V8 heap, external, array buffers,
+ * anonymous RSS and threads at the sample with the highest RSS); MEMORY_ENV and
+ * MEMORY_PROBE_SHARP try a setting without a rebuild.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { benchBuild } from './build.js';
+import { describeParts, EXTRA_ENV, peakSample, probeLaunch, probeSamples, type ProbeSample } from './memory-parts.js';
 import sharp from 'sharp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,8 +36,6 @@ const IMAGES = Number(process.env.MEMORY_IMAGES ?? 2000);
 const PACE_MS = Number(process.env.MEMORY_PACE_MS ?? 150);
 const DISTINCT = 60;
 const HEADROOM_MB = 150;
-const PROBE = path.join(here, 'child', 'memory-probe.mjs');
-const EXTRA_ENV = (process.env.MEMORY_ENV ?? '').split(/\s+/).filter((kv) => /^[A-Z_][A-Z0-9_]*=/.test(kv));
 const MiB = 1024 * 1024;
 
 const socket = `tt-bench-mem-${process.pid}`;
@@ -108,39 +104,6 @@ async function until<T>(probe: () => T | null | undefined | false, timeoutMs: nu
   }
 }
 
-/** One line of memory-probe.mjs. */
-interface ProbeSample {
-  rss: number;
-  heapTotal: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-  anon: number;
-  threads: number;
-}
-
-/** The probe's sample with the highest RSS, or null when it wrote none. */
-function peakSample(file: string): ProbeSample | null {
-  if (!existsSync(file)) return null;
-  let best: ProbeSample | null = null;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      const s = JSON.parse(line) as ProbeSample;
-      if (!best || s.rss > best.rss) best = s;
-    } catch {
-      // A line cut by the process's exit.
-    }
-  }
-  return best;
-}
-
-function describeParts(s: ProbeSample | null): string {
-  if (!s) return 'parts: no probe samples';
-  const mb = (n: number) => (n / MiB).toFixed(0);
-  return `at peak: V8 heap ${mb(s.heapTotal)} (used ${mb(s.heapUsed)}), external ${mb(s.external)} (array buffers ${mb(s.arrayBuffers)}), anonymous ${mb(s.anon)}, ${s.threads} threads`;
-}
-
 interface RunResult {
   parts: ProbeSample | null;
   peak: number;
@@ -159,15 +122,15 @@ async function runOne(protocol: string, cacheSizeMB: number, cols: number, rows:
   }
   const name = `m-${protocol}-${cacheSizeMB}-${cols}`;
   const probeOut = path.join(WORK, `probe-${name}.jsonl`);
-  rmSync(probeOut, { force: true });
+  const probe = probeLaunch(probeOut);
   const vars = ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']
-    .map((k) => `${k}=${JSON.stringify(env[k as keyof typeof env])}`)
-    .concat(`MEMORY_PROBE_OUT=${JSON.stringify(probeOut)}`, ...EXTRA_ENV.map((kv) => JSON.stringify(kv)))
-    .concat(process.env.MEMORY_PROBE_SHARP ? [`MEMORY_PROBE_SHARP=${JSON.stringify(process.env.MEMORY_PROBE_SHARP)}`] : []);
+    .map((k) => `${k}=${env[k as keyof typeof env]}`)
+    .concat(probe.env)
+    .map((kv) => JSON.stringify(kv));
   // exec twice over: the pane's process is termtable itself, so its pid is the pane's.
   tmux(
     'new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows),
-    `exec env ${vars.join(' ')} ${JSON.stringify(NODE)} --import ${JSON.stringify(pathToFileURL(PROBE).href)} ${JSON.stringify(BIN)} --no-import --protocol ${protocol}`,
+    `exec env ${vars.join(' ')} ${[NODE, ...probe.nodeArgs, BIN].map((a) => JSON.stringify(a)).join(' ')} --no-import --protocol ${protocol}`,
   );
   const pid = Number(tmux('display', '-p', '-t', name, '#{pane_pid}').trim());
   const capture = () => {
@@ -227,7 +190,7 @@ async function runOne(protocol: string, cacheSizeMB: number, cols: number, rows:
       spawnSync('tmux', ['-L', socket, 'kill-session', '-t', name]);
     }
   }
-  return { parts: peakSample(probeOut), peak, hwm, pages, reached, ...(note ? { note } : {}) };
+  return { parts: peakSample(probeSamples(probeOut)), peak, hwm, pages, reached, ...(note ? { note } : {}) };
 }
 
 if (spawnSync('tmux', ['-V']).status !== 0) {

@@ -7,6 +7,7 @@ import { createHalfBlockEncoder } from './encoders/half-block.js';
 import { createIterm2Encoder } from './encoders/iterm2.js';
 import { createKittyEncoder } from './encoders/kitty.js';
 import { createSixelEncoder } from './encoders/sixel.js';
+import { sixelWorkerCount } from './encoders/sixel-workers.js';
 import { clampBox } from './geometry.js';
 import { Painter } from './painter.js';
 import type { CellBox, EncodeOptions, Encoder, ImageInput, RenderedImage, TerminalCaps } from './types.js';
@@ -36,7 +37,7 @@ export interface Renderer {
   close(): Promise<void>;
 }
 
-export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions, 'worker'> = {}): Encoder {
+export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions, 'worker' | 'cacheBytes'> = {}): Encoder {
   switch (caps.protocol) {
     case 'kitty':
       return createKittyEncoder({ cellPx: caps.cellPx, placeholders: caps.kittyPlaceholders });
@@ -46,6 +47,8 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
         colors: caps.sixelColors,
         maxPx: caps.sixelMaxPx,
         worker: options.worker ?? true,
+        // The workers' own memory is counted against the encoded-picture share.
+        workers: sixelWorkerCount(options.cacheBytes),
       });
     case 'iterm2':
       return createIterm2Encoder({ cellPx: caps.cellPx });

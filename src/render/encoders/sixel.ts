@@ -3,12 +3,12 @@
  * worker threads. The renderer caches the
  * encoded strings per image and box, so a repaint (needed after every Ink frame) never re-encodes.
  */
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { clampBox, fitImage, outOfBandImage } from '../geometry.js';
 import type { CellBox, CellPx, EncodeOptions, Encoder, ImageInput, RenderedImage } from '../types.js';
 import { ENCODE_SOURCE, encodeQuantized, quantizeForSixel, type QuantizedImage } from './sixel-core.js';
+import { SIXEL_WORKER_LIMITS, sixelWorkerCount } from './sixel-workers.js';
 
 export interface SixelEncoderOptions {
   cellPx: CellPx;
@@ -18,6 +18,8 @@ export interface SixelEncoderOptions {
   maxPx?: { width: number; height: number } | null;
   /** Encode in a worker thread; false encodes on the calling thread (one-shot CLI). @default true */
   worker?: boolean;
+  /** Worker threads (sixel-workers.ts sizes them by bytes). @default sixelWorkerCount(undefined) */
+  workers?: number;
 }
 
 /**
@@ -66,7 +68,7 @@ class SixelWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerSource(), { eval: true });
+    const worker = new Worker(workerSource(), { eval: true, resourceLimits: SIXEL_WORKER_LIMITS });
     worker.unref();
     worker.on('message', (reply: SixelReply) => {
       const job = this.pending.get(reply.id);
@@ -117,7 +119,7 @@ class SixelWorker {
 class SixelPool {
   private readonly workers: SixelWorker[];
 
-  constructor(size = Math.max(1, Math.min(2, os.availableParallelism()))) {
+  constructor(size = sixelWorkerCount(undefined)) {
     this.workers = Array.from({ length: size }, () => new SixelWorker());
     // Worker start-up (a thread, a module load) is ~70 ms: pay it while the TUI loads its first
     // page, not when that page's pictures are waiting. Idle workers are unref'd.
@@ -135,7 +137,7 @@ class SixelPool {
 }
 
 export function createSixelEncoder(options: SixelEncoderOptions): Encoder {
-  const pool = options.worker === false ? null : new SixelPool();
+  const pool = options.worker === false ? null : new SixelPool(options.workers);
   const colors = options.colors ?? 256;
   return {
     protocol: 'sixel',

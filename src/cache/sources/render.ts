@@ -97,14 +97,9 @@ async function render(
   }
   const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
-  // Measured beside the encodes, from the buffer they share (no second decode); a failure
-  // costs the measurement, never the thumbnails.
-  const analysis =
-    color.analyse && LEVEL_SIZES[top] >= ANALYSIS_EDGE ? analysePixels(data, raw).catch(() => undefined) : undefined;
-
   // The levels' resizes and encodes run side by side on libvips' threads: awaited one after
   // another, the small ones left cores idle.
-  const out = await Promise.all(
+  const encodes = Promise.all(
     sorted.map(async (level): Promise<MadeThumb> => {
       const edge = LEVEL_SIZES[level];
       let pipeline = sharp(data, { raw }).timeout({ seconds: SHARP_TIMEOUT_S });
@@ -113,6 +108,12 @@ async function render(
       return { level, jpeg: jpeg.data, width: jpeg.info.width, height: jpeg.info.height, source };
     }),
   );
+  // Measured while they encode, from the buffer they share (no second decode): started after
+  // them because its JavaScript runs at once, on this thread, and would hold them back. A
+  // failure costs the measurement, never the thumbnails.
+  const analysis =
+    color.analyse && LEVEL_SIZES[top] >= ANALYSIS_EDGE ? analysePixels(data, raw).catch(() => undefined) : undefined;
+  const out = await encodes;
   const measured = await analysis;
   if (measured) out.find((t) => t.level === top)!.analysis = measured;
   return out.sort((a, b) => a.level - b.level);

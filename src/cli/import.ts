@@ -2,6 +2,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { loadDefaultMaker } from '../cache/maker.js';
+import { warmMetadataReader } from '../db/exif.js';
 import { importFolders, type ImportSummary } from '../db/import.js';
 import { Library } from '../db/library.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
@@ -92,6 +94,10 @@ export function registerImport(program: Command, ctx: CommandContext): void {
     )
     .action(async (dirs: string[], opts: ImportCommandOptions, cmd: Command) => {
       const folders = await checkFolders(dirs);
+      // Started now, they load while the library opens and the folders are walked: the first
+      // batch's metadata waits for the exifr workers, its thumbnails for sharp.
+      warmMetadataReader();
+      if (opts.thumbnails) void loadDefaultMaker().catch(() => undefined);
       const libraryPath = libraryPathFrom(cmd);
       const lib = Library.open(libraryPath);
       // Thumbnails start on each batch the import writes, while it reads the next files.

@@ -122,15 +122,19 @@ export const METADATA_DEADLINE_MS = 10_000;
 let sharpModule: Promise<typeof import('sharp')> | undefined;
 const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
 
-interface ExifrJob {
-  data: string | Uint8Array;
-  options: Record<string, unknown>;
-}
+type ExifrJob = { data: string | Uint8Array; options: Record<string, unknown> } | { ping: true };
+/**
+ * One worker per core beside the main thread, at most 4: a worker costs about 50 ms of CPU to
+ * start (a Node environment and exifr) and parses a file in about a millisecond, so on 2
+ * cores a second one only took CPU from the thumbnails (40 DNGs: 0.03 s of 1.25 s; 100
+ * JPEGs without thumbnails: 0.47 -> 0.38 s of CPU, no slower).
+ */
+const POOL_SIZE = Math.max(1, Math.min(4, os.availableParallelism() - 1));
 let pool: WorkerPool<ExifrJob, Tags | null> | undefined;
 function exifrPool(): WorkerPool<ExifrJob, Tags | null> {
   pool ??= new WorkerPool({
     file: workerModule(import.meta.url, 'exifr-worker'),
-    size: Math.max(2, Math.min(4, os.availableParallelism())),
+    size: POOL_SIZE,
     idleMs: 5_000,
     // exifr trusting a huge claimed length allocates it: the worker dies, not the import.
     resourceLimits: { maxOldGenerationSizeMb: 256 },
@@ -152,6 +156,18 @@ let workerMissing: boolean | undefined;
 async function exifrInProcess(data: string | Buffer, options: Record<string, unknown>): Promise<unknown> {
   const exifr = (await import('exifr')).default;
   return exifr.parse(data, options);
+}
+
+/**
+ * Starts the metadata reader's workers now: each is a Node environment that loads exifr
+ * (tens of ms), which an import otherwise waits for before its first batch. Called when an
+ * import begins, so that start-up overlaps the library's opening and the folder walk.
+ */
+export function warmMetadataReader(): void {
+  workerMissing ??= !existsSync(workerModule(import.meta.url, 'exifr-worker'));
+  if (workerMissing) return;
+  const workers = exifrPool();
+  for (let i = 0; i < POOL_SIZE; i++) workers.run({ ping: true }, { timeoutMs: METADATA_DEADLINE_MS }).catch(() => undefined);
 }
 
 /** exifr.parse in a worker under the file's deadline; a runaway parse is recorded in ctx and rejects. */

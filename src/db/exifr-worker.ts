@@ -5,7 +5,9 @@ import exifr from 'exifr';
  * Worker thread: one exifr.parse per message. exifr runs here, not on the main thread,
  * because crafted files send it into loops that never yield (a HEIC whose mdat box has size
  * 0 spins forever): the pool terminates this worker at the deadline and import goes on.
- * Messages: {id, input: {data: path | bytes, options}} in, {id, result} or {id, error} out.
+ * Messages: {id, input: {data: path | bytes, options}} in, {id, result} or {id, error} out;
+ * {id, input: {ping: true}} is answered {id, result: null} at once: it starts a worker (and
+ * loads exifr) before the first file needs it.
  */
 
 interface Input {
@@ -13,7 +15,11 @@ interface Input {
   options: Record<string, unknown>;
 }
 
-parentPort?.on('message', (msg: { id: number; input: Input }) => {
+parentPort?.on('message', (msg: { id: number; input: Input | { ping: true } }) => {
+  if ('ping' in msg.input) {
+    parentPort?.postMessage({ id: msg.id, result: null });
+    return;
+  }
   const data = typeof msg.input.data === 'string' ? msg.input.data : Buffer.from(msg.input.data);
   exifr.parse(data, msg.input.options).then(
     (out: unknown) => parentPort?.postMessage({ id: msg.id, result: out && typeof out === 'object' ? out : null }),

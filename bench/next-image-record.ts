@@ -65,6 +65,37 @@ function aheadMask(text: string): Uint8Array {
   return mask;
 }
 
+/**
+ * Reads output as it comes and says whether new bytes show something: text, a placement, a
+ * sixel, not kitty pixels in transit (a picture sent ahead, or one whose placement is still to
+ * come) nor DSR marks. Commands split between reads wait for their end.
+ */
+export class ShownScanner {
+  #pos = 0;
+
+  /** Whether output[pos…] holds anything shown; consumes up to the last complete command. */
+  scan(output: string): boolean {
+    let shown = false;
+    const outside = (text: string) => {
+      if (text.replace(DSR, '').replace(/\x1b\\/g, '').length > 0) shown = true;
+    };
+    const re = new RegExp(KITTY_COMMAND.source, 'g');
+    re.lastIndex = this.#pos;
+    for (let m = re.exec(output); m; m = re.exec(output)) {
+      outside(output.slice(this.#pos, m.index));
+      if (controls(m[1] ?? '').get('a') === 'p') shown = true;
+      this.#pos = m.index + m[0].length;
+    }
+    const rest = output.slice(this.#pos);
+    const open = rest.search(/(?:\x1bPtmux;)?\x1b{1,2}_G/);
+    // An unfinished command (or an ESC that may start one) waits for the next read.
+    const cut = open >= 0 ? open : rest.endsWith('\x1b') ? rest.length - 1 : rest.length;
+    outside(rest.slice(0, cut));
+    this.#pos += cut;
+    return shown;
+  }
+}
+
 export function readRecording(dir: string): KeyRow[] {
   const raw = readFileSync(path.join(dir, 'io.log'));
   let pos = raw.subarray(0, 14).toString('latin1') === 'Script started' ? raw.indexOf(0x0a) + 1 : 0;
@@ -158,7 +189,8 @@ export async function cpuIdle(pid: number, idleMs: number, maxMs: number): Promi
 /**
  * Follows the timing log as it grows: `written()` resolves once at least minBytes were
  * written since the last mark() and then nothing for quietMs (a picture is bytes in a burst:
- * a pause inside a decode is not its end).
+ * a pause inside a decode is not its end). Given a predicate on the output instead, it
+ * resolves once that holds and nothing but transfers ahead (aheadMask) came for quietMs.
  */
 export class Tail {
   readonly #file: string;
@@ -184,7 +216,9 @@ export class Tail {
 
   /** onGrow runs whenever the log grew (bench: a CPU sample at the last write). */
   async written(minBytes: number | ((since: string) => boolean), quietMs: number, maxMs: number, onGrow?: () => void): Promise<boolean> {
-    const enough = () => (typeof minBytes === 'number' ? this.#out - this.#mark >= minBytes : minBytes(this.#since));
+    const byContent = typeof minBytes !== 'number';
+    const enough = () => (byContent ? minBytes(this.#since) : this.#out - this.#mark >= minBytes);
+    const scanner = new ShownScanner();
     const end = Date.now() + maxMs;
     let last = this.#offset;
     let since = Date.now();
@@ -192,13 +226,18 @@ export class Tail {
       this.#read();
       if (this.#offset !== last) {
         last = this.#offset;
-        since = Date.now();
-        onGrow?.();
+        // By content, only output that shows something starts the quiet spell again.
+        if (!byContent || scanner.scan(this.#since)) {
+          since = Date.now();
+          onGrow?.();
+        }
       } else if (enough() && Date.now() - since >= quietMs) return true;
       await new Promise((r) => setTimeout(r, 10));
     }
     return false;
   }
+
+
 
   #read(): void {
     let text: string;

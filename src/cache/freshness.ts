@@ -20,7 +20,7 @@ export function needOf(prefs: Readonly<Preferences>, subject: ThumbSubject, leve
  * disk file fresh by its facts must also decode: truncated or garbage files are remade.
  */
 export async function hasFresh(
-  tiers: { prefs: Readonly<Preferences>; lru: LRUCache<string, CachedThumb>; disk: DiskCache },
+  tiers: { prefs: Readonly<Preferences>; lru: Pick<LRUCache<string, CachedThumb>, 'peek'>; disk: DiskCache },
   subject: ThumbSubject,
   level: Level,
   facts: FileFacts | null,

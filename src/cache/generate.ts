@@ -38,7 +38,7 @@ const CHECK_AHEAD = 8;
  * started: waiting for the next item while the first was ready left one job running while
  * the import read its next batch.
  */
-async function* lookAhead<T, R>(
+export async function* lookAhead<T, R>(
   items: Iterable<T> | AsyncIterable<T>,
   ahead: number,
   fn: (item: T) => Promise<R>,
@@ -78,6 +78,44 @@ async function* lookAhead<T, R>(
   }
 }
 
+export function wantedLevels(minLevel: Level, maxLevel: Level): Level[] {
+  return LEVELS.filter((l) => l >= minLevel && l <= maxLevel);
+}
+
+/** One image's file facts and the levels of `wanted` it lacks (missing or stale). */
+export interface Presence {
+  subject: ThumbSubject;
+  facts: FileFacts | null;
+  missing: Level[];
+}
+
+export function presenceCheck(hasFresh: GenerateContext['hasFresh'], wanted: readonly Level[]): (subject: ThumbSubject) => Promise<Presence> {
+  return async (subject) => {
+    const facts = await statFacts(subject.path);
+    const fresh = await Promise.all(wanted.map((level) => hasFresh(subject, level, facts)));
+    return { subject, facts, missing: wanted.filter((_, i) => !fresh[i]) };
+  };
+}
+
+/**
+ * The subjects that lack one of the checked levels, in order, checked a few ahead; the ones
+ * complete are only counted (onPresent). A batch run hands what this yields to the mipmap
+ * cache, so over a complete cache it never loads the cache's job board, memory LRU and
+ * decoders: there this check is the whole run (generate-cache).
+ */
+export async function* lacking(
+  subjects: Iterable<ThumbSubject> | AsyncIterable<ThumbSubject>,
+  check: (subject: ThumbSubject) => Promise<Presence>,
+  signal: AbortSignal | undefined,
+  onPresent: () => void,
+): AsyncGenerator<ThumbSubject> {
+  for await (const { subject, missing } of lookAhead(subjects, CHECK_AHEAD, check, signal)) {
+    if (signal?.aborted) return;
+    if (missing.length === 0) onPresent();
+    else yield subject;
+  }
+}
+
 /**
  * Makes every missing or stale thumbnail of levels minLevel..maxLevel (one decode per
  * image), in parallel at batch priority; skips what is present and fresh (memory or disk).
@@ -86,7 +124,7 @@ async function* lookAhead<T, R>(
 export async function generateMissing(ctx: GenerateContext, opts: GenerateMissingOptions): Promise<GenerateSummary> {
   const minLevel = opts.minLevel ?? 0;
   const maxLevel = opts.maxLevel ?? 2;
-  const wanted = LEVELS.filter((l) => l >= minLevel && l <= maxLevel);
+  const wanted = wantedLevels(minLevel, maxLevel);
   const summary: GenerateSummary = { generated: 0, present: 0, failed: [], aborted: false };
   let seen = 0;
   const report = () =>
@@ -107,11 +145,7 @@ export async function generateMissing(ctx: GenerateContext, opts: GenerateMissin
 
   // What is missing of each image, looked at a few images ahead: the stat and the reads of
   // one image wait on the file system, and with nothing to make these checks are the run.
-  const check = async (subject: ThumbSubject) => {
-    const facts = await statFacts(subject.path);
-    const fresh = await Promise.all(wanted.map((level) => ctx.hasFresh(subject, level, facts)));
-    return { subject, facts, missing: wanted.filter((_, i) => !fresh[i]) };
-  };
+  const check = presenceCheck(ctx.hasFresh, wanted);
   for await (const { subject, facts, missing } of lookAhead(opts.subjects, CHECK_AHEAD, check, opts.signal)) {
     if (opts.signal?.aborted) {
       summary.aborted = true;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { AnalysisRecorder } from '../analysis/recorder.js';
-import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
+import type { GenerateSummary } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
 import type { Level } from '../cache/types.js';
 import { loadPreferences, type Preferences } from '../config/preferences.js';
@@ -53,6 +52,9 @@ export async function makeImportThumbnails(
   opts: ImportThumbnailsOptions = {},
 ): Promise<GenerateSummary> {
   const prefs = await batchPreferences();
+  // Loaded here, not with this module: `import --no-thumbnails` and a generate-cache with
+  // nothing to make use only the helpers above (issue 12, start-up).
+  const [{ AnalysisRecorder }, { MipmapCache }] = await Promise.all([import('../analysis/recorder.js'), import('../cache/mipmap-cache.js')]);
   // Each job also measures focus and dHash; finish() stores the rest and recomputes the stacks.
   const recorder = new AnalysisRecorder(lib, prefs);
   const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: recorder.maker });

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
-import { AnalysisRecorder } from '../analysis/recorder.js';
-import { MipmapCache, type GenerateSummary } from '../cache/mipmap-cache.js';
+import type { AnalysisRecorder } from '../analysis/recorder.js';
+import { DiskCache } from '../cache/disk-cache.js';
+import { hasFresh } from '../cache/freshness.js';
+import { lacking, presenceCheck, wantedLevels } from '../cache/generate.js';
+import type { GenerateSummary } from '../cache/mipmap-cache.js';
 import { subjectFromRecord } from '../cache/subject.js';
-import { CAUSE_LABELS, MAX_LEVEL, type Level } from '../cache/types.js';
+import { CAUSE_LABELS, MAX_LEVEL, type Level, type ThumbSubject } from '../cache/types.js';
+import type { Preferences } from '../config/preferences.js';
+import { mipmapDir } from '../config/paths.js';
+import { unanalysedIds } from '../db/library-analysis.js';
+import type { Library } from '../db/library.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
 import { batchPreferences, openExistingLibrary } from './batch.js';
@@ -32,6 +39,25 @@ function printSummary(summary: GenerateSummary, json: boolean): void {
     `generated ${summary.generated}, already present ${summary.present}, failed ${summary.failed.length}` +
       `${summary.aborted ? ' (interrupted)' : ''}\n`,
   );
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {
+  yield first;
+  yield* rest;
+}
+
+/**
+ * The focus-score recorder, made on first need: a run over a complete, measured library
+ * never loads it (nor the AF-point readers and the stacking it brings).
+ */
+function lazyRecorder(lib: Library, prefs: Preferences): { get(): Promise<AnalysisRecorder>; made(): AnalysisRecorder | undefined } {
+  let recorder: Promise<AnalysisRecorder> | undefined;
+  let ready: AnalysisRecorder | undefined;
+  return {
+    get: () =>
+      (recorder ??= import('../analysis/recorder.js').then(({ AnalysisRecorder }) => (ready = new AnalysisRecorder(lib, prefs)))),
+    made: () => ready,
+  };
 }
 
 export function registerGenerateCache(program: Command, ctx: CommandContext): void {
@@ -66,38 +92,65 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
       // The disk backend is the record of what exists here; memory only needs to hold a few
       // jobs' results, so a batch over a huge library stays small.
       const prefs = await batchPreferences();
-      // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
-      // Every job also measures focus and dHash of what it decoded (src/analysis/recorder.ts).
-      const recorder = new AnalysisRecorder(lib, prefs);
-      const cache = await MipmapCache.open({
-        libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: recorder.maker,
-      });
       const abort = new AbortController();
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const range = { minId: opts.minImgid, maxId: opts.maxImgid };
       const bar = opts.json ? undefined : thumbnailProgressBar(lib.countRange(range));
+      // Every job also measures focus and dHash of what it decoded (src/analysis/recorder.ts).
+      const recorder = lazyRecorder(lib, prefs);
+      let cache: import('../cache/mipmap-cache.js').MipmapCache | undefined;
       try {
-        const summary = await cache.generateMissing({
-          subjects: (function* () {
+        // What is there is checked on disk first, the mipmap cache (job board, LRU, decoders)
+        // opened only at the first image that lacks a thumbnail: with nothing to make, that
+        // check is the whole run. Temp files of killed writers go first, whatever is found.
+        const disk = new DiskCache(mipmapDir(libraryPath), { blockingReads: true });
+        await disk.sweepStaleTemps().catch(() => 0);
+        const wanted = wantedLevels(opts.minMip as Level, opts.maxMip as Level);
+        // A new batch process holds nothing in memory: only the disk can have it.
+        const tiers = { prefs, disk, lru: { peek: () => undefined } };
+        const check = presenceCheck((subject, level, facts) => hasFresh(tiers, subject, level, facts), wanted);
+        let present = 0;
+        const toMake = lacking(
+          (function* () {
             for (const r of lib.iterate(range)) yield subjectFromRecord(r);
           })(),
-          minLevel: opts.minMip as Level,
-          maxLevel: opts.maxMip as Level,
-          retryFailed: opts.retryFailed === true,
-          signal: abort.signal,
-          onProgress: (p) => bar?.update(p.generated + p.present + p.failed, p.failed),
-        });
+          check,
+          abort.signal,
+          () => {
+            present++;
+            bar?.update(present, 0);
+          },
+        );
+        const first = await toMake.next();
+        let summary: GenerateSummary = { generated: 0, present: 0, failed: [], aborted: false };
+        if (!first.done) {
+          const { MipmapCache } = await import('../cache/mipmap-cache.js');
+          const { maker } = await recorder.get();
+          // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
+          cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: maker });
+          summary = await cache.generateMissing({
+            subjects: prepend<ThumbSubject>(first.value, toMake),
+            minLevel: opts.minMip as Level,
+            maxLevel: opts.maxMip as Level,
+            retryFailed: opts.retryFailed === true,
+            signal: abort.signal,
+            onProgress: (p) => bar?.update(present + p.generated + p.present + p.failed, p.failed),
+          });
+        }
+        summary.present += present;
+        if (abort.signal.aborted) summary.aborted = true;
         bar?.stop();
         // Images whose thumbnails were already there: measured from one decode each.
+        const skip = new Set(summary.failed.map((f) => f.id));
         let focusBar: ProgressBar | undefined;
-        if (!summary.aborted) {
-          await recorder.backfill({
+        if (!summary.aborted && unanalysedIds(lib, range).some((id) => !skip.has(id))) {
+          await (await recorder.get()).backfill({
             ...range,
             ...prefs,
             signal: abort.signal,
-            skip: new Set(summary.failed.map((f) => f.id)),
+            skip,
             onProgress: (started, total) => {
               focusBar ??= opts.json ? undefined : thumbnailProgressBar(total, 'focus scores');
               focusBar?.update(started, 0);
@@ -105,9 +158,10 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
           });
         }
         focusBar?.stop();
-        recorder.finish();
-        for (const e of recorder.errors.slice(0, 1)) process.stderr.write(`termtable: focus scores not saved: ${sanitizeText(e)}\n`);
-        for (const w of cache.warnings) process.stderr.write(`termtable: ${sanitizeText(w)}\n`);
+        const made = recorder.made();
+        made?.finish();
+        for (const e of made?.errors.slice(0, 1) ?? []) process.stderr.write(`termtable: focus scores not saved: ${sanitizeText(e)}\n`);
+        for (const w of cache?.warnings ?? []) process.stderr.write(`termtable: ${sanitizeText(w)}\n`);
         printSummary(summary, opts.json === true);
         if (summary.aborted) ctx.setExitCode(130);
         else if (summary.failed.length) ctx.setExitCode(1);
@@ -115,7 +169,7 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
         bar?.stop();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        await cache.close();
+        await cache?.close();
         lib.close();
       }
     });

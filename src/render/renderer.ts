@@ -53,7 +53,7 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
     case 'iterm2':
       return createIterm2Encoder({ cellPx: caps.cellPx });
     case 'blocks':
-      return createHalfBlockEncoder({ cellPx: caps.cellPx, truecolor: caps.truecolor });
+      return createHalfBlockEncoder({ cellPx: caps.cellPx, truecolor: caps.truecolor, ...(caps.colorDepth ? { depth: caps.colorDepth } : {}) });
   }
 }
 

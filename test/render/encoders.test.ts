@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { decode } from 'sixel';
 import { describe, expect, it } from 'vitest';
-import { createHalfBlockEncoder, halfBlockLines, rgbTo256, xterm256ToRgb } from '../../src/render/encoders/half-block.js';
+import { createHalfBlockEncoder, halfBlockLines, rgbTo16, rgbTo256, xterm256ToRgb } from '../../src/render/encoders/half-block.js';
 import { iterm2Sequence, createIterm2Encoder } from '../../src/render/encoders/iterm2.js';
 import {
   createKittyEncoder,
@@ -247,6 +247,25 @@ describe('half-blocks', () => {
     expect(rgbTo256(0, 0, 0)).toBe(16);
     expect(rgbTo256(128, 128, 128)).toBe(244);
     expect(rgbTo256(95, 135, 175)).toBe(16 + 36 + 12 + 3);
-    expect(halfBlockLines(Uint8Array.from([1, 2, 3]), 1, 1, 3, true)[0]).toBe('\x1b[38;2;1;2;3;49m▀\x1b[0m');
+    expect(halfBlockLines(Uint8Array.from([1, 2, 3]), 1, 1, 3, 24)[0]).toBe('\x1b[38;2;1;2;3;49m▀\x1b[0m');
+  });
+
+  it('follows the colour depth: 16 ANSI colours, or shades without colour', async () => {
+    // Red over blue, then white over black.
+    const px = Uint8Array.from([250, 10, 10, 255, 255, 255, 10, 10, 230, 0, 0, 0]);
+    const [ansi] = halfBlockLines(px, 2, 2, 3, 4);
+    expect(ansi).toBe('\x1b[91;44m▀\x1b[97;40m▀\x1b[0m');
+    expect(rgbTo16(128, 128, 128)).toBe(8);
+    expect(rgbTo16(0, 200, 0)).toBe(2);
+    const [mono] = halfBlockLines(px, 2, 2, 3, 1);
+    expect(mono).toBe('░▒');
+    expect(mono).not.toContain('\x1b');
+
+    // Through the encoder, a real picture: no 256-colour or 24-bit codes at depth 4.
+    const photo = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#3a7bd5' } }).jpeg().toBuffer();
+    const img = await createHalfBlockEncoder({ cellPx: CELL, depth: 4 }).encode({ key: 'p', data: photo, width: 120, height: 80 }, { cols: 12, rows: 4 });
+    const codes = img.lines!.join('').match(/\x1b\[[\d;]*m/g) ?? [];
+    expect(codes.length).toBeGreaterThan(0);
+    for (const c of codes) expect(c).not.toMatch(/[34]8;[25];/);
   });
 });

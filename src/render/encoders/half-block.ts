@@ -47,9 +47,46 @@ export function xterm256ToRgb(index: number): [number, number, number] {
   return [CUBE_LEVELS[Math.floor(i / 36) % 6] ?? 0, CUBE_LEVELS[Math.floor(i / 6) % 6] ?? 0, CUBE_LEVELS[i % 6] ?? 0];
 }
 
-function sgr(fg: boolean, r: number, g: number, b: number, truecolor: boolean): string {
-  const base = fg ? 38 : 48;
-  return truecolor ? `${base};2;${r};${g};${b}` : `${base};5;${rgbTo256(r, g, b)}`;
+/** Colours a terminal shows: 24-bit, xterm-256, the 16 ANSI colours, or none. */
+export type ColorDepth = 1 | 4 | 8 | 24;
+
+/**
+ * xterm's defaults for the 16 ANSI colours. A theme may redefine them, but a 16-colour
+ * terminal offers nothing else to aim at.
+ */
+const ANSI16: readonly (readonly [number, number, number])[] = [
+  [0, 0, 0], [205, 0, 0], [0, 205, 0], [205, 205, 0], [0, 0, 238], [205, 0, 205], [0, 205, 205], [229, 229, 229],
+  [127, 127, 127], [255, 0, 0], [0, 255, 0], [255, 255, 0], [92, 92, 255], [255, 0, 255], [0, 255, 255], [255, 255, 255],
+];
+
+/** Nearest of the 16 ANSI colours (0-15), distance weighted as the eye weighs red, green and blue. */
+export function rgbTo16(r: number, g: number, b: number): number {
+  let best = 0;
+  let bestDist = Infinity;
+  ANSI16.forEach(([cr, cg, cb], i) => {
+    const d = 3 * (r - cr) ** 2 + 4 * (g - cg) ** 2 + 2 * (b - cb) ** 2;
+    if (d < bestDist) {
+      best = i;
+      bestDist = d;
+    }
+  });
+  return best;
+}
+
+function sgr(fg: boolean, r: number, g: number, b: number, depth: ColorDepth): string {
+  if (depth === 24) return `${fg ? 38 : 48};2;${r};${g};${b}`;
+  if (depth === 8) return `${fg ? 38 : 48};5;${rgbTo256(r, g, b)}`;
+  const i = rgbTo16(r, g, b);
+  return String((fg ? 30 : 40) + (i & 7) + (i >= 8 ? 60 : 0));
+}
+
+/** Without colour: one shade per cell, from the mean lightness of its two pixels. */
+const SHADES = [' ', '░', '▒', '▓', '█'] as const;
+
+function shade(top: readonly number[], bottom: readonly number[] | null): string {
+  const light = (p: readonly number[]) => 0.2126 * (p[0] ?? 0) + 0.7152 * (p[1] ?? 0) + 0.0722 * (p[2] ?? 0);
+  const l = bottom ? (light(top) + light(bottom)) / 2 : light(top);
+  return SHADES[Math.min(SHADES.length - 1, Math.round((l / 255) * (SHADES.length - 1)))]!;
 }
 
 /**
@@ -61,7 +98,7 @@ export function halfBlockLines(
   width: number,
   heightPx: number,
   channels: number,
-  truecolor: boolean,
+  depth: ColorDepth,
 ): string[] {
   const lines: string[] = [];
   const px = (x: number, y: number): [number, number, number] => {
@@ -73,10 +110,14 @@ export function halfBlockLines(
     let last = '';
     for (let x = 0; x < width; x += 1) {
       const top = px(x, y);
-      const fg = sgr(true, top[0], top[1], top[2], truecolor);
+      if (depth === 1) {
+        line += shade(top, y + 1 < heightPx ? px(x, y + 1) : null);
+        continue;
+      }
+      const fg = sgr(true, top[0], top[1], top[2], depth);
       const bg = y + 1 < heightPx ? (() => {
         const bottom = px(x, y + 1);
-        return sgr(false, bottom[0], bottom[1], bottom[2], truecolor);
+        return sgr(false, bottom[0], bottom[1], bottom[2], depth);
       })() : '49';
       const code = `\x1b[${fg};${bg}m`;
       // Neighbouring cells often share colours: repeat the SGR only when it changes.
@@ -84,7 +125,7 @@ export function halfBlockLines(
       last = code;
       line += UPPER_HALF;
     }
-    lines.push(`${line}\x1b[0m`);
+    lines.push(depth === 1 ? line : `${line}\x1b[0m`);
   }
   return lines;
 }
@@ -93,10 +134,15 @@ export interface HalfBlockEncoderOptions {
   cellPx: CellPx;
   /** 24-bit SGR; false gives the nearest xterm-256 colours. @default false */
   truecolor?: boolean;
+  /**
+   * What the terminal shows (detection's colour depth): 16 colours get the nearest ANSI
+   * colours, none gets shades. @default 24 with truecolor, else 8
+   */
+  depth?: ColorDepth;
 }
 
 export function createHalfBlockEncoder(options: HalfBlockEncoderOptions): Encoder {
-  const truecolor = options.truecolor ?? false;
+  const depth: ColorDepth = options.depth ?? (options.truecolor ? 24 : 8);
   return {
     protocol: 'blocks',
     inTree: true,
@@ -113,7 +159,7 @@ export function createHalfBlockEncoder(options: HalfBlockEncoderOptions): Encode
         .removeAlpha()
         .raw()
         .toBuffer({ resolveWithObject: true });
-      const picture = halfBlockLines(data, info.width, info.height, info.channels, truecolor);
+      const picture = halfBlockLines(data, info.width, info.height, info.channels, depth);
       const rows = picture.length;
       const offsetCol = Math.floor((box.cols - cols) / 2);
       const offsetRow = Math.floor((box.rows - rows) / 2);

@@ -66,7 +66,7 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
       primeDetection();
       // No echo and no lost keys from here on (see holdKeys).
       const { holdKeys } = await import('../tui/terminal.js');
-      const keys = holdKeys(process.stdin);
+      let keys = holdKeys(process.stdin);
       const lib = Library.open(libraryPathFrom(cmd));
       try {
         if (folders.length) {
@@ -82,10 +82,23 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         // exit. This is an interactive terminal (checked above), so a stray CI variable in the
         // user's shell, or a test run by CI, must not blank the screen.
         for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[key];
-        const { runLighttable } = await import('../tui/run.js');
+        // The preferences and the terminal probe (a round trip: the link's, over SSH) start now,
+        // so the answers arrive while the lighttable's modules load. The probe reads stdin
+        // itself (typed keys are handed back); the keys are held again once it is done.
+        keys.release();
+        const { startLighttable } = await import('../tui/start.js');
+        const starting = startLighttable(opts.protocol ? { protocol: opts.protocol } : {}).then((start) => {
+          keys = holdKeys(process.stdin);
+          return start;
+        });
+        const loading = import('../tui/run.js');
+        // Awaited after the probe, so that a failed load never leaves the probe holding stdin.
+        loading.catch(() => undefined);
+        const start = await starting;
+        const { runLighttable } = await loading;
         keys.release();
         const query = initialQuery(lib, dirs);
-        const exit = await runLighttable({ library: lib, query, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
+        const exit = await runLighttable({ library: lib, query, start, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
         ctx.setExitCode(exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 15) : 0);
       } finally {
         keys.release();

@@ -308,24 +308,27 @@ export async function detectTerminal(options: DetectOptions = {}): Promise<Detec
   const inTmux = Boolean(env.TMUX);
   const ahead = primed?.env === env && !options.tmuxInfo && !options.terminfoColours ? primed : null;
   primed = null;
-  const [tmux, terminfoColours] = await Promise.all([
-    inTmux ? (ahead?.tmux ?? (options.tmuxInfo ?? readTmuxInfo)(env)) : null,
-    ahead ? ahead.terminfo : (options.terminfoColours ?? readTerminfoColours)(env),
-  ]);
-  const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
   // --protocol or TERMTABLE_PROTOCOL fixes it for the session (the preference can be set back to
   // auto while it runs, which wants the full answers): then only the cell size and colour are asked.
   const fixed =
     !options.fullProbe && override && override.source !== 'preference' && isProtocol(override.value) ? override.value : null;
-  const skip = fixed !== null && !fixedNeedsQuery(fixed, env, terminfoColours);
+  const tmuxRead = inTmux ? (ahead?.tmux ?? (options.tmuxInfo ?? readTmuxInfo)(env)) : Promise.resolve(null);
+  const terminfoRead = ahead ? ahead.terminfo : (options.terminfoColours ?? readTerminfoColours)(env);
+  // The queries wait only for what decides them: tmux's passthrough (whether and how to wrap),
+  // and for fixed half-blocks the terminfo colours (whether to ask at all). Otherwise the
+  // terminal's round trip runs alongside the terminfo read (a child process).
+  const tmux = await tmuxRead;
+  const terminfoFirst = fixed === 'blocks' ? await terminfoRead : null;
+  const canQuery = options.query ?? Boolean(input.isTTY && output.isTTY && input.setRawMode);
+  const skip = fixed !== null && !fixedNeedsQuery(fixed, env, terminfoFirst);
   const timeoutMs = fixed ? Math.min(options.timeoutMs ?? PROBE_TIMEOUT_MS, FIXED_PROBE_TIMEOUT_MS) : (options.timeoutMs ?? PROBE_TIMEOUT_MS);
-  let answers: TerminalAnswers | null = null;
-  let timedOut = false;
-  let rttMs: number | null = null;
   // Inside tmux without passthrough the wrapped queries never reach the terminal: don't wait for them.
-  if (canQuery && !skip && !(inTmux && !tmux?.passthrough)) {
-    ({ answers, timedOut, rttMs } = await queryTerminal({ input, output, tmuxWrap: inTmux, timeoutMs, fixed }));
-  }
+  const asking =
+    canQuery && !skip && !(inTmux && !tmux?.passthrough) ? queryTerminal({ input, output, tmuxWrap: inTmux, timeoutMs, fixed }) : null;
+  const [terminfoColours, asked] = await Promise.all([terminfoRead, asking]);
+  const answers: TerminalAnswers | null = asked?.answers ?? null;
+  const timedOut = asked?.timedOut ?? false;
+  const rttMs = asked?.rttMs ?? null;
   const size = output.columns && output.rows ? { columns: output.columns, rows: output.rows } : null;
   const caps = pickProtocol(answers, env, override, tmux, size, terminfoColours);
   if (timedOut) caps.reasons.unshift(`no DA1 reply within ${timeoutMs} ms: the terminal answered nothing in time`);

@@ -20,6 +20,8 @@ import { thumbnailPrefs } from './memory-budget.js';
 import { boundHeapGrowth } from './heap-bound.js';
 import { BackgroundScoring } from './background-scoring.js';
 import { holdProcessWarnings } from './held-warnings.js';
+import type { LighttableStart } from './start.js';
+import { trace, tracing } from './screen/trace.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -33,6 +35,11 @@ export interface RunLighttableOptions {
   prefs?: Preferences;
   /** The collection to open on (`termtable DIR` opens DIR's film roll). @default all film rolls, by capture time */
   query?: CollectionQuery;
+  /**
+   * The preferences and the terminal probe, started before this module was loaded (start.ts,
+   * from src/cli/lighttable.ts). @default loaded and probed here
+   */
+  start?: LighttableStart;
 }
 
 /**
@@ -52,14 +59,17 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
   const warnings = holdProcessWarnings();
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
-  const loaded = opts.prefs ? { prefs: opts.prefs } : await loadPreferences();
+  const loaded = opts.start?.loaded ?? (opts.prefs ? { prefs: opts.prefs } : await loadPreferences());
   const prefs = loaded.prefs;
-  const detection = await detectTerminal({
-    input: stdin as never,
-    output: stdout,
-    ...(opts.protocol ? { flag: opts.protocol } : {}),
-    preference: prefs.protocol,
-  });
+  const detection =
+    opts.start?.detection ??
+    (await detectTerminal({
+      input: stdin as never,
+      output: stdout,
+      ...(opts.protocol ? { flag: opts.protocol } : {}),
+      preference: prefs.protocol,
+    }));
+  if (tracing) trace('run', `prefs and probe ready ${performance.now().toFixed(0)} ms after the process started`);
   // The cache's share of the memory bound; encoded pictures get the rest (memory-budget.ts).
   // Focus scores for images without one: every thumbnail job measures, the rest are walked at low priority.
   let liveStore: LighttableStore | undefined;
@@ -162,6 +172,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     </KeypressProvider>,
     { stdout: layer.stdout, stdin, exitOnCtrlC: false, patchConsole: false, debug: true },
   );
+  if (tracing) trace('run', `first frame rendered ${performance.now().toFixed(0)} ms after the process started`);
 
   const exit: LighttableExit = {};
   const onSignal = (signal: NodeJS.Signals) => {

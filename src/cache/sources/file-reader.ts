@@ -13,8 +13,17 @@ export class OutOfBoundsError extends Error {
 export class FileReader {
   /** The file's first bytes, read once: container headers and IFDs mostly live there. */
   private head: Buffer = Buffer.alloc(0);
+  /**
+   * The bytes around the last small read outside the head, and where they start: a JPEG
+   * header walk or an IFD chain past the head makes a dozen reads of a few bytes each, one
+   * file-system round trip apiece without it (a DNG's two preview headers: 10 reads, now 1).
+   */
+  private window: Buffer = Buffer.alloc(0);
+  private windowAt = 0;
   /** Reads so far (all parsers of one file together). */
   private count = 0;
+  /** Of those, the ones that went to the file (the others came from the head or the window). */
+  private fileCount = 0;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -23,6 +32,8 @@ export class FileReader {
   ) {}
 
   private static readonly HEAD_BYTES = 64 * 1024;
+  /** Reads shorter than this, outside the head, fill the window from their offset. */
+  private static readonly WINDOW_BYTES = 16 * 1024;
   /**
    * Reads one file's parsers may make in all. Each parser bounds its own loops (entry, box,
    * marker and hit counts, visited offsets); this is the backstop that holds whatever a
@@ -33,6 +44,11 @@ export class FileReader {
   /** Reads made so far: tests assert the parsers' bounds with it. */
   get reads(): number {
     return this.count;
+  }
+
+  /** Reads that went to the file system (the head's included). */
+  get fileReads(): number {
+    return this.fileCount;
   }
 
   static async open(file: string): Promise<FileReader> {
@@ -63,6 +79,17 @@ export class FileReader {
     }
     const n = Math.max(0, Math.min(length, this.size - offset));
     if (offset + n <= this.head.length) return this.head.subarray(offset, offset + n);
+    const w = offset - this.windowAt;
+    if (w >= 0 && w + n <= this.window.length) return this.window.subarray(w, w + n);
+    if (n >= FileReader.WINDOW_BYTES) return this.readAt(offset, n);
+    // A new buffer each time: what callers hold of the last window stays theirs.
+    this.window = await this.readAt(offset, Math.min(FileReader.WINDOW_BYTES, this.size - offset));
+    this.windowAt = offset;
+    return this.window.subarray(0, Math.min(n, this.window.length));
+  }
+
+  private async readAt(offset: number, n: number): Promise<Buffer> {
+    this.fileCount++;
     const buf = Buffer.allocUnsafe(n);
     let done = 0;
     while (done < n) {

@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   const tiBig = now() - t0;
   t0 = now();
   const { data, info } = await sharp(bigData).resize(BOX.cols, BOX.rows * 2, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  halfBlockLines(data, info.width, info.height, info.channels, true);
+  halfBlockLines(data, info.width, info.height, info.channels, 24);
   const oursBig = now() - t0;
   console.log(
     `peer terminal-image on a 6 MP camera JPEG (3008x2000): ${tiBig.toFixed(0)} ms; sharp + our half-blocks ${oursBig.toFixed(0)} ms → ${(tiBig / oursBig).toFixed(0)}x slower`,

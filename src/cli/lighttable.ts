@@ -86,12 +86,12 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
         // so the answers arrive while the lighttable's modules load. The probe reads stdin
         // itself (typed keys are handed back); the keys are held again once it is done.
         keys.release();
-        const { startLighttable } = await import('../tui/start.js');
+        const { startLighttable, withoutFetch } = await import('../tui/start.js');
         const starting = startLighttable(opts.protocol ? { protocol: opts.protocol } : {}).then((start) => {
           keys = holdKeys(process.stdin);
           return start;
         });
-        const loading = import('../tui/run.js');
+        const loading = withoutFetch(() => import('../tui/run.js'));
         // Awaited after the probe, so that a failed load never leaves the probe holding stdin.
         loading.catch(() => undefined);
         const start = await starting;

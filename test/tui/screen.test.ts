@@ -41,6 +41,19 @@ describe('TextScreen: only the cells that changed', () => {
     expect(after).toContain('cdef');
   });
 
+  it('a row under a picture is skipped while line and picture stay, and written when the picture goes', () => {
+    const s = new TextScreen(10, 2);
+    const mask = { col: 2, row: 0, cols: 4, rows: 2 };
+    const frame = ['\x1b[31mabcdefghij\x1b[39m', 'abcdefghij'];
+    expect(s.diff(frame, [mask])).toContain('ghij');
+    expect(s.diff(frame, [mask])).toBe('');
+    // The picture moved off these rows (no forget): the cells it covered are written now.
+    const after = s.diff(frame, [{ ...mask, row: 5 }]);
+    expect(after).toContain('\x1b[1;3H');
+    expect(after).toContain('cdef');
+    expect(s.diff(frame, [{ ...mask, row: 5 }])).toBe('');
+  });
+
   it('keeps wide characters whole and never writes the bottom-right cell', () => {
     expect(lineCells('a漢b', 5).map((c) => c.ch)).toEqual(['a', '漢', '', 'b', ' ']);
     const s = new TextScreen(4, 2);

@@ -5,6 +5,8 @@
  * the sixel worker pool is first-come first-served and an early next-page encode made the
  * visible page wait for it (launch took twice as long).
  */
+import { trace, tracing } from '../screen/trace.js';
+
 export const PRIORITIES = ['visible', 'neighbour', 'next'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
@@ -79,8 +81,10 @@ export class EncodeQueue {
    */
   hold(ms: number): void {
     if (this.#holdTimer) clearTimeout(this.#holdTimer);
+    if (tracing) trace('encode-hold', `${ms} ms, ${this.#queued.size} queued`);
     this.#holdTimer = setTimeout(() => {
       this.#holdTimer = null;
+      if (tracing) trace('encode-hold-end', `${this.#queued.size} queued`);
       this.pump();
     }, ms);
   }
@@ -103,6 +107,7 @@ export class EncodeQueue {
       if (!job) break;
       this.#queued.delete(job.key);
       this.#running.set(job.key, job.priority);
+      if (tracing) trace('encode-start', `${job.priority} ${job.key.slice(0, job.key.indexOf('@'))} running ${this.#running.size}`);
       void job
         .run()
         .catch(() => undefined)

@@ -20,8 +20,10 @@ export interface KeyRow {
    * between their chunks.
    */
   shownMs: number | null;
+  /** The bytes up to the last one of what it shows (a plain writer's floor writes them again). */
+  shownOutput: string;
   outBytes: number;
-  /** Bytes inside image escape sequences (kitty graphics, sixel, iTerm2 inline images). */
+  /** Bytes inside image escape sequences (kitty graphics, sixel, iTerm2 inline images) of what it shows. */
   imageBytes: number;
 }
 
@@ -111,7 +113,7 @@ export function readRecording(dir: string): KeyRow[] {
     const cur = rows.at(-1);
     if (kind === 'I') {
       const key = KEYS.find(([, re]) => re.test(data))?.[0];
-      if (key) rows.push({ key, at: t, lastMs: null, shownMs: null, outBytes: 0, imageBytes: 0, text: [], times: [], last: null });
+      if (key) rows.push({ key, at: t, lastMs: null, shownMs: null, shownOutput: '', outBytes: 0, imageBytes: 0, text: [], times: [], last: null });
       continue;
     }
     if (!cur) continue;
@@ -125,12 +127,16 @@ export function readRecording(dir: string): KeyRow[] {
     const all = text.join('');
     const mask = aheadMask(all);
     let shown: number | null = null;
+    let shownEnd = 0;
     let at = 0;
     text.forEach((chunk, i) => {
-      if (mask.subarray(at, at + chunk.length).includes(0)) shown = times[i]!;
       at += chunk.length;
+      if (mask.subarray(at - chunk.length, at).includes(0)) {
+        shown = times[i]!;
+        shownEnd = at;
+      }
     });
-    return { ...row, lastMs: msAfter(last, row.at), shownMs: msAfter(shown, row.at), imageBytes: imageBytes(all) };
+    return { ...row, lastMs: msAfter(last, row.at), shownMs: msAfter(shown, row.at), shownOutput: all.slice(0, shownEnd), imageBytes: imageBytes(all.slice(0, shownEnd)) };
   });
 }
 

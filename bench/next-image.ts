@@ -26,7 +26,7 @@
  *   NEXT_RUNS=3 NEXT_PROTOCOLS=kitty,sixel NEXT_SETS=jpeg NEXT_MODES=warm npm run bench -- next-image
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,37 @@ interface Samples {
   waitMs: number[];
   open: number[];
   imageKb: number[];
+  /** A plain process writing the same bytes as each Right (up to its last shown byte) into the same kind of pane. */
+  writeMs: number[];
   notes: string[];
+}
+
+/**
+ * The write floor: the bytes each key showed, written again by bench/child/pty-write.mjs in a
+ * pane of the same size and tmux, in the same round. No termtable can be faster than its own
+ * bytes take to get into the terminal: sixel's 1.3 MB of a grainy photo alone takes ~50 ms.
+ */
+async function writeFloor(outputs: string[], id: string): Promise<number[]> {
+  if (outputs.length === 0) return [];
+  const dir = path.join(WORK, 'write-floor', id);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const files = outputs.map((text, i) => {
+    const f = path.join(dir, `${i}.bin`);
+    writeFileSync(f, Buffer.from(text, 'latin1'));
+    return f;
+  });
+  const out = path.join(dir, 'ms.txt');
+  const name = `w-${id}`;
+  tmux('new-session', '-d', '-s', name, '-x', String(COLS), '-y', String(ROWS),
+    `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(here, 'child/pty-write.mjs'))} ${JSON.stringify(out)} ${files.map((f) => JSON.stringify(f)).join(' ')}`);
+  try {
+    const end = Date.now() + 60_000;
+    while (Date.now() < end && !(existsSync(out) && readFileSync(out, 'utf8').includes('done'))) await new Promise((r) => setTimeout(r, 50));
+    return existsSync(out) ? readFileSync(out, 'utf8').split('\n').map(Number).filter((x) => x > 0) : [];
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-session', '-t', name]);
+  }
 }
 
 function prepareCache(bin: string, set: PhotoSet, mode: 'warm' | 'cold'): void {
@@ -152,7 +182,7 @@ async function runOnce(bin: string, set: PhotoSet, protocol: string, mode: 'warm
   return { rows: readRecording(rec), cpu };
 }
 
-const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : '-');
+const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x < 10 ? 1 : 0)} ms` : '-');
 const ratio = (a: number, b: number) => (Number.isFinite(a) && b > 0 ? (a / b).toFixed(2) : '-');
 
 async function main(): Promise<void> {
@@ -182,10 +212,11 @@ async function main(): Promise<void> {
         for (const protocol of PROTOCOLS) {
           for (const mode of MODES) {
             const id = `${set.name}|${protocol}|${mode}`;
-            const s = results.get(id) ?? { next: [], runMs: [], waitMs: [], open: [], imageKb: [], notes: [] };
+            const s = results.get(id) ?? { next: [], runMs: [], waitMs: [], open: [], imageKb: [], writeMs: [], notes: [] };
             results.set(id, s);
             try {
               const { rows, cpu } = await runOnce(bin, set, protocol, mode, run);
+              s.writeMs.push(...(await writeFloor(rows.filter((r) => r.key === 'Right').map((r) => r.shownOutput), `${set.name}-${protocol}-${mode}-${run}`)));
               for (const c of cpu.slice(1)) {
                 s.runMs.push(c.runMs);
                 s.waitMs.push(c.waitMs);
@@ -215,7 +246,7 @@ async function main(): Promise<void> {
 
 function report(sets: PhotoSet[], results: Map<string, Samples>, floors: Map<string, Floor>): void {
   log('\n## key to the next image fully written (last byte of it on the pty; kitty: not the neighbours sent ahead after it), min / median; ratio = median / floor median');
-  log('set   protocol  cache  next min  next med  target            ratio  | open (cold) med  ratio | img kB/next | main thread run/wait med  samples');
+  log('set   protocol  cache  next min  next med  target            ratio  | write floor med  ratio | open (cold) med  ratio | img kB/next | main thread run/wait med  samples');
   let missed = 0;
   for (const set of sets) {
     const f = floors.get(set.name)!;
@@ -232,12 +263,15 @@ function report(sets: PhotoSet[], results: Map<string, Samples>, floors: Map<str
         const met = Number.isFinite(med) && med <= target;
         if (!met) missed++;
         const openCol = mode === 'cold' ? `${ms(median(s.open)).padStart(9)}  ${ratio(median(s.open), fCold).padStart(5)}` : `${'-'.padStart(9)}  ${'-'.padStart(5)}`;
+        const wf = median(s.writeMs);
         log(`${set.name.padEnd(5)} ${protocol.padEnd(8)}  ${mode.padEnd(5)}  ${ms(Math.min(...s.next)).padStart(8)}  ${ms(med).padStart(8)}  ` +
           `${(mode === 'warm' ? `< ${TARGET_WARM_MS} ms` : `<= floor ${ms(fCold)}`).padEnd(16)}  ${ratio(med, mode === 'warm' ? fWarm : fCold).padStart(5)} ${met ? 'ok  ' : 'MISS'} | ` +
+          `${ms(wf).padStart(9)}  ${ratio(med, wf).padStart(5)} | ` +
           `${openCol}          | ${median(s.imageKb).toFixed(0).padStart(7)}     | ${ms(median(s.runMs)).padStart(7)} / ${ms(median(s.waitMs)).padEnd(7)}      ${s.next.length}${s.notes.length ? `  (${s.notes.join('; ')})` : ''}`);
       }
     }
   }
+  log('write floor: the same bytes (up to the last one the key shows) written by a plain process into a pane like it, in the same round; ratio = next median / it');
   log('main thread: from the key to its last write, time on a CPU / runnable but waiting for one (/proc schedstat): the wait is the machine\'s load');
   log(`\n${missed === 0 ? 'every target met' : `${missed} targets missed`} (warm: median under ${TARGET_WARM_MS} ms, ratio against the warm floor; cold: median at most the cold floor)`);
 }

@@ -326,10 +326,15 @@ async function readWith(ctx: ReadContext, file: string, fileSize: number): Promi
         return { ...factsFromTags(await rafTags(ctx, file), true), width: null, height: null };
       }
       if (ext === 'cr3') return factsFromTags(await cr3Tags(ctx, file), true);
-      const facts = factsFromTags(await exifrTags(ctx, file).catch(() => undefined), true);
-      const size = facts.width === null || facts.height === null ? await readRawSize(file).catch(() => null) : null;
-      // exifr's failures are swallowed above, so a file gone meanwhile is noticed here.
-      if (!(await exists(file))) throw new VanishedError('file vanished during import');
+      const tags = await exifrTags(ctx, file).catch(() => undefined);
+      const facts = factsFromTags(tags, true);
+      const sizeWanted = facts.width === null || facts.height === null;
+      const size = sizeWanted ? await readRawSize(file).catch(() => null) : null;
+      // The readers' failures are swallowed above, so a file gone meanwhile is noticed here
+      // (when both read it, it was there: no third look).
+      if ((tags === undefined || (sizeWanted && size === null)) && !(await exists(file))) {
+        throw new VanishedError('file vanished during import');
+      }
       return size ? { ...facts, ...size } : facts;
     }
     // libvips reads only the header here; it knows every non-raw format we accept (exifr

@@ -5,10 +5,14 @@
  *     Goal: 10x faster.
  *  1b. The same on generated 24 MP DNGs with full-size previews (shared/tools/make-raw-set.mjs),
  *     two in flight, images/s for mip0-mip2; plus half-size raw decoding for scale.
+ *  1c. The startup bench's 40 DNGs with 1616-px previews (bench/startup.ts makes them), mip0-mip2
+ *     as import makes them (focus and dHash measured too), two in flight, CPU and wall time
+ *     against bench/floor/dng-previews.mjs's own steps run in this process: the thumbnail
+ *     work alone, without the import around it.
  *  2. mip0-mip2 from 24 MP JPEGs (made once with shared/tools/make-scale-set.sh under
  *     os.tmpdir()), two images in flight: images/s against vipsthumbnail run once per size
  *     (goal: 3x) and against sharp making one 512-px thumbnail per image (goal: within 1.3x).
- * Run: node --import tsx bench/sources.ts [--images N] [--rounds N]
+ * Run: node --import tsx bench/sources.ts [--images N] [--rounds N]; SOURCES_ONLY=dng runs only 1c.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -206,7 +210,64 @@ async function benchGeneratedRaws(): Promise<void> {
   console.log(`ours mip0-2 decoding the raw (LibRaw half-size, sourcePref always): ${(4 / decode).toFixed(2)} images/s`);
 }
 
+/** The floor script's functions (bench/floor/dng-previews.mjs), imported by URL: it is plain JavaScript. */
+interface DngFloor {
+  previewSizes(file: string): Promise<Buffer[]>;
+}
+
+async function benchDngPreviews(): Promise<void> {
+  const dir = path.join(os.tmpdir(), 'termtable-bench-startup', 'dng');
+  const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.dng')).length : 0;
+  if (have < 40) {
+    console.log(`\n(making 40 DNGs with 1616-px previews in ${dir} with make-raw-set.mjs, as bench/startup.ts does)`);
+    const made = spawnSync(process.execPath, [path.join(TOOLS, 'make-raw-set.mjs'), dir, '40', '--src', path.join(CORPUS, 'photos'), '--preview', '1616'], {
+      stdio: 'inherit',
+      cwd: path.resolve(here, '..'),
+    });
+    if (made.status !== 0) throw new Error('make-raw-set.mjs failed');
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.dng')).sort().slice(0, 40).map((f) => path.join(dir, f));
+  const floorUrl = new URL('./floor/dng-previews.mjs', import.meta.url).href;
+  const floor = (await import(floorUrl)) as DngFloor;
+  const timed = async (fn: (f: string) => Promise<void>) => {
+    const cpu0 = process.cpuUsage();
+    const wall = await inParallel(files, PARALLEL, fn);
+    const cpu = process.cpuUsage(cpu0);
+    return { wall, cpu: (cpu.user + cpu.system) / 1e6 };
+  };
+  const ours = async (f: string) => {
+    const r = await makeThumbnails(subject(f), { ...opts([0, 1, 2]), analyse: true });
+    if (!r.ok || r.thumbs[0]?.source !== 'embedded') throw new Error(`${f}: not from the embedded preview`);
+  };
+  const peer = async (f: string) => {
+    await floor.previewSizes(f);
+  };
+  await timed(ours);
+  await timed(peer);
+  const a = { wall: [] as number[], cpu: [] as number[] };
+  const b = { wall: [] as number[], cpu: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const x = await timed(ours);
+    const y = await timed(peer);
+    a.wall.push(x.wall);
+    a.cpu.push(x.cpu);
+    b.wall.push(y.wall);
+    b.cpu.push(y.cpu);
+  }
+  console.log(`\n## 1c. ${files.length} DNGs with 1616-px previews, mip0-mip2 in this process, ${PARALLEL} in flight (median of ${ROUNDS}, interleaved)`);
+  console.log(`ours (focus and dHash measured too): ${median(a.wall).toFixed(3)} s, CPU ${median(a.cpu).toFixed(3)} s`);
+  console.log(
+    `dng-previews.mjs steps:              ${median(b.wall).toFixed(3)} s, CPU ${median(b.cpu).toFixed(3)} s → ours ${(median(a.wall) / median(b.wall)).toFixed(2)}x wall, ${(median(a.cpu) / median(b.cpu)).toFixed(2)}x CPU`,
+  );
+}
+
+const only = process.env.SOURCES_ONLY;
+if (only === 'dng') {
+  await benchDngPreviews();
+  process.exit(0);
+}
 await benchEmbedded();
+await benchDngPreviews();
 await benchLevels();
 await benchGeneratedRaws();
 process.exit(0);

@@ -2,15 +2,14 @@
 // preview (IFD0 and its SubIFDs, the largest JPEG-compressed preview strip), decodes it once
 // with sharp and writes 512-, 256- and 128-px JPEGs, two files in flight.
 // Usage: node bench/floor/dng-previews.mjs OUTDIR FILE...
+// bench/sources.ts imports findPreview and threeSizes to run the same steps in-process.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 
-const [out, ...files] = process.argv.slice(2);
-mkdirSync(out, { recursive: true });
-
-async function findPreview(fh) {
+export async function findPreview(fh) {
   const head = Buffer.alloc(8);
   await fh.read(head, 0, 8, 0);
   const le = head.toString('latin1', 0, 2) === 'II';
@@ -55,7 +54,17 @@ async function findPreview(fh) {
   return jpeg;
 }
 
-async function one(file) {
+/** The preview's 512-, 256- and 128-px JPEGs, from one decode. */
+export async function threeSizes(jpeg) {
+  const { data, info } = await sharp(jpeg).resize(512, 512, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  const out = [];
+  for (const size of [512, 256, 128]) out.push(await sharp(data, { raw }).resize(size, size, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer());
+  return out;
+}
+
+/** One file's preview found and its three sizes made. */
+export async function previewSizes(file) {
   const fh = await open(file, 'r');
   let jpeg;
   try {
@@ -63,16 +72,19 @@ async function one(file) {
   } finally {
     await fh.close();
   }
-  const { data, info } = await sharp(jpeg).resize(512, 512, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
-  const raw = { width: info.width, height: info.height, channels: info.channels };
-  const base = path.join(out, path.basename(file));
-  for (const size of [512, 256, 128]) {
-    const buf = await sharp(data, { raw }).resize(size, size, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer();
-    writeFileSync(`${base}.${size}.jpg`, buf);
-  }
+  return threeSizes(jpeg);
 }
 
-let next = 0;
-await Promise.all([0, 1].map(async () => {
-  while (next < files.length) await one(files[next++]);
-}));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [out, ...files] = process.argv.slice(2);
+  mkdirSync(out, { recursive: true });
+  let next = 0;
+  await Promise.all([0, 1].map(async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const sizes = await previewSizes(file);
+      const base = path.join(out, path.basename(file));
+      [512, 256, 128].forEach((size, i) => writeFileSync(`${base}.${size}.jpg`, sizes[i]));
+    }
+  }));
+}

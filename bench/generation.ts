@@ -7,7 +7,8 @@
  * run, so steady growth shows even when the peak is inside the goal.
  *
  * Run alone: `npm run bench -- generation`. GENERATION_IMAGES (2500), GENERATION_PROTOCOLS
- * (kitty), GENERATION_CACHE_MB (64); TERMTABLE_BENCH_BIN measures another build. The line
+ * (kitty), GENERATION_CACHE_MB (64); TERMTABLE_BENCH_BIN measures another build, and
+ * GENERATION_WORK=DIR keeps its library apart. The line
  * ends with where the peak went and what the first sample held (memory-parts.ts: V8 heap,
  * external, anonymous RSS, threads); MEMORY_ENV and MEMORY_PROBE_SHARP try a setting
  * without a rebuild.
@@ -21,7 +22,7 @@ import { makePhotoLibrary } from './photo-set.js';
 import { Pane, shq, sleep, tmuxAvailable, TmuxServer } from './tmux-pane.js';
 
 const NODE = process.execPath;
-const WORK = path.join(os.tmpdir(), 'termtable-bench-generation');
+const WORK = process.env.GENERATION_WORK ?? path.join(os.tmpdir(), 'termtable-bench-generation');
 const IMAGES = Number(process.env.GENERATION_IMAGES ?? 2500);
 const PROTOCOLS = (process.env.GENERATION_PROTOCOLS ?? 'kitty').split(',').filter(Boolean);
 const CACHE_MB = Number(process.env.GENERATION_CACHE_MB ?? 64);

@@ -23,6 +23,8 @@ export interface ProbeSample {
   arrayBuffers: number;
   anon: number;
   threads: number;
+  /** V8's new space (young generation) then. */
+  newSpace?: number;
 }
 
 /** MEMORY_ENV's NAME=value words. */
@@ -35,7 +37,7 @@ export const EXTRA_ENV = (process.env.MEMORY_ENV ?? '').split(/\s+/).filter((kv)
 export function probeLaunch(outFile: string): { env: string[]; nodeArgs: string[] } {
   rmSync(outFile, { force: true });
   const env = [`MEMORY_PROBE_OUT=${outFile}`, ...EXTRA_ENV];
-  if (process.env.MEMORY_PROBE_SHARP) env.push(`MEMORY_PROBE_SHARP=${process.env.MEMORY_PROBE_SHARP}`);
+  for (const key of ['MEMORY_PROBE_SHARP', 'MEMORY_PROBE_PIN_NEW_SPACE_MB']) if (process.env[key]) env.push(`${key}=${process.env[key]}`);
   return { env, nodeArgs: ['--import', pathToFileURL(PROBE).href] };
 }
 
@@ -65,7 +67,7 @@ export function describeParts(s: ProbeSample | null): string {
   if (!s) return 'parts: no probe samples';
   const mb = (n: number) => (n / MiB).toFixed(0);
   return (
-    `at peak: V8 heap ${mb(s.heapTotal)} (used ${mb(s.heapUsed)}), external ${mb(s.external)} (array buffers ${mb(s.arrayBuffers)}), ` +
+    `at peak: V8 heap ${mb(s.heapTotal)} (used ${mb(s.heapUsed)}, new space ${mb(s.newSpace ?? 0)}), external ${mb(s.external)} (array buffers ${mb(s.arrayBuffers)}), ` +
     `anonymous ${mb(s.anon)}, ${s.threads} threads`
   );
 }

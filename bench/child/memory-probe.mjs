@@ -4,8 +4,11 @@
 // (/proc/self/smaps_rollup) and the thread count, so a report can say where the peak went
 // (JS heap, external buffers, native allocations, worker isolates). Nothing else changes,
 // unless MEMORY_PROBE_SHARP asks for a libvips setting to try without a rebuild:
-// `cache=0` (sharp.cache(false)), `concurrency=N` (sharp.concurrency(N)), comma-separated.
+// `cache=0` (sharp.cache(false)), `concurrency=N` (sharp.concurrency(N)), comma-separated,
+// or MEMORY_PROBE_PIN_NEW_SPACE_MB=N stops V8's new space growing once it has reached N MB
+// (--semi-space-growth-factor=1, which V8 reads at each growth, unlike --max-semi-space-size).
 import { appendFileSync, readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 
 const out = process.env.MEMORY_PROBE_OUT;
@@ -19,9 +22,20 @@ if (sharpSettings.length && isMainThread) {
     if (key === 'concurrency') sharp.concurrency(Number(value));
   }
 }
+const pinAt = Number(process.env.MEMORY_PROBE_PIN_NEW_SPACE_MB ?? 0);
+let pinned = false;
+const pinNewSpace = () => {
+  if (pinned || !pinAt) return;
+  const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  if (space && space.space_size >= pinAt * 1024 * 1024) {
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    pinned = true;
+  }
+};
 if (out && isMainThread) {
   const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
   const sample = () => {
+    pinNewSpace();
     try {
       const m = process.memoryUsage();
       const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
@@ -36,6 +50,7 @@ if (out && isMainThread) {
         anon: kb(rollup, 'Anonymous'),
         file: kb(rollup, 'Rss') - kb(rollup, 'Anonymous'),
         threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+        newSpace: v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
       };
       appendFileSync(out, `${JSON.stringify(line)}\n`);
     } catch {

@@ -10,7 +10,7 @@
  *    a plain script that finds each preview and makes the three sizes with sharp.
  * Run: npm run bench -- startup. TERMTABLE_BENCH_BIN=path/to/termtable.js measures another
  * build (for before/after figures) and skips the rebuild. STARTUP_ONLY=dng runs only the DNG
- * import line (no JPEG set, no warm library), STARTUP_RUNS=N sets its number of pairs (default 5).
+ * import line (no JPEG set, no warm library), STARTUP_RUNS=N sets its number of pairs (default 7).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -28,7 +28,7 @@ const NODE = process.execPath;
 const JPEGS = 100;
 const DNGS = 40;
 const ONLY_DNG = process.env.STARTUP_ONLY === 'dng';
-const DNG_RUNS = Number(process.env.STARTUP_RUNS ?? 5);
+const DNG_RUNS = Number(process.env.STARTUP_RUNS ?? 7);
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -137,10 +137,15 @@ line(
   1.5,
   5,
 );
-const raw = home('raw');
-const floorOut = path.join(WORK, 'floor-out');
+// This process's own folders, as above.
+const rawName = `raw-${process.pid}`;
+const floorOut = path.join(WORK, `floor-out-${process.pid}`);
+process.on('exit', () => {
+  for (const dir of [path.join(WORK, rawName), floorOut]) rmSync(dir, { recursive: true, force: true });
+});
+const raw = home(rawName);
 line(
-  fresh(`termtable import (mip0-2), ${DNGS} DNGs with 1616-px previews`, [path.join(WORK, 'raw')], [NODE, BIN, 'import', '--json', dngDir], raw),
+  fresh(`termtable import (mip0-2), ${DNGS} DNGs with 1616-px previews`, [path.join(WORK, rawName)], [NODE, BIN, 'import', '--json', dngDir], raw),
   fresh('plain preview-finding script + sharp', [floorOut], [NODE, path.join(here, 'floor', 'dng-previews.mjs'), floorOut, ...dngs]),
   1.3,
   DNG_RUNS,

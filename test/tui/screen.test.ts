@@ -139,6 +139,24 @@ describe('TerminalWriter: newest frame wins, backpressure respected', () => {
     expect(abandoned.filter((k) => k.endsWith('@5'))).toEqual([]);
   });
 
+  it('writes small pictures several to a turn of the event loop, a big one a piece a turn', async () => {
+    const sink = new SlowSink(10_000_000);
+    const writer = new TerminalWriter({ sink, wanted: () => true, abandoned: () => undefined });
+    const turn = () => new Promise((r) => setImmediate(r));
+    // Ten half-block-sized pictures (one 1 kB piece each): all in the first turn.
+    writer.submit('', '', Array.from({ length: 10 }, (_, i) => unit(`s${i}`, 1, 1)));
+    await turn();
+    expect((sink.written.match(/<s\d@1#0/g) ?? []).length).toBe(10);
+    // A kitty transfer of four 16 kB chunks: one per turn, and a key's text goes between them.
+    writer.submit('', '', [{ ...unit('big', 1, 4, 16 * 1024), kind: 'transmit' }]);
+    await turn();
+    expect((sink.written.match(/<big@1#/g) ?? []).length).toBe(1);
+    writer.submit('', 'key', []);
+    await turn();
+    expect(sink.written.indexOf('key')).toBeGreaterThan(sink.written.indexOf('<big@1#0'));
+    expect((sink.written.match(/<big@1#/g) ?? []).length).toBeLessThanOrEqual(2);
+  });
+
   it('waits for the terminal to answer its DSR marks before sending more than the window', async () => {
     const sink = new SlowSink(1_000_000);
     const flow = new AckWindow({ minWindow: 3000 });

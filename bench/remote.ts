@@ -15,7 +15,9 @@
  *   node --import tsx bench/remote.ts [--quick] [--protocols kitty,sixel] [--rates 2mbit]
  *        [--builds new,baseline] [--trace] [--new DIR] [--baseline DIR] [--work DIR]
  * --builds new: this build only; --trace: each run keeps the app's TERMTABLE_TRACE timeline
- * (trace.log beside its recording);
+ * (trace.log beside its recording); --burst-only: only the rows the burst is judged by (first
+ * page, PgDn for one page's own time, then 5 x PgDn), about a third of the time; --runs N: each
+ * protocol and link N times (the builds alternating), for the spread on a loaded machine;
  * --new: the checkout whose dist/ is measured (default: this one, as built by `npm run build`);
  * --baseline: a worktree at BASELINE_COMMIT, made and built there when missing; --work: photos,
  * libraries and recordings (kept between runs, so photos are made once).
@@ -42,6 +44,8 @@ const protocols = opt('--protocols', 'kitty,sixel,blocks').split(',');
 const rates = opt('--rates', quick ? '2mbit' : '2mbit,10mbit').split(',');
 const buildNames = opt('--builds', 'new,baseline').split(',');
 const tracing = argv.includes('--trace');
+const burstOnly = argv.includes('--burst-only');
+const runs = Math.max(1, Number(opt('--runs', '1')) || 1);
 const work = path.resolve(opt('--work', path.join(os.tmpdir(), 'termtable-bench-remote')));
 const TERMINAL: Record<string, { term: string; windowClass: string }> = {
   kitty: { term: 'kitty', windowClass: 'kitty' },
@@ -50,7 +54,7 @@ const TERMINAL: Record<string, { term: string; windowClass: string }> = {
 };
 const PAGE = Array.from({ length: 24 }, (_, i) => String(i + 1));
 const KEY = { quietMs: 1500, maxMs: 120_000, minBytes: 1, firstMs: 10_000 };
-const ACTIONS = [
+const ALL_ACTIONS = [
   // Each key's output has begun (a first byte, or 10 s of nothing) and then been quiet for
   // 1.5 s: the pacing window never holds the link idle that long (it waits a round trip at
   // most). A fixed 2.5 s of quiet from the key made the whole bench 15 minutes, and on a
@@ -65,6 +69,8 @@ const ACTIONS = [
   // Longer: the final page's pictures are encoded after the burst (the others were prefetched).
   { name: '5 x PgDn in 0.4 s', ...KEY, keys: ['Next', 'Next', 'Next', 'Next', 'Next'], delayMs: 80, quietMs: 4000, maxMs: 180_000 },
 ];
+// The burst is judged against the PgDn row (index 1) of the same run and is always the last row.
+const ACTIONS = burstOnly ? [ALL_ACTIONS[0]!, ALL_ACTIONS[1]!, ALL_ACTIONS.at(-1)!] : ALL_ACTIONS;
 
 interface Measured {
   rows: ReportRow[];
@@ -81,8 +87,8 @@ function wakeTermShot(pid: number): void {
   }
 }
 
-async function measure(build: BuildEnv, protocol: string, rate: string): Promise<Measured> {
-  const dir = path.join(work, 'runs', `${protocol}-${rate}-${build.name}`);
+async function measure(build: BuildEnv, protocol: string, rate: string, run: number): Promise<Measured> {
+  const dir = path.join(work, 'runs', `${protocol}-${rate}-${build.name}${run ? `-${run + 1}` : ''}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const bin = path.join(build.dir, 'bin/termtable.js');
@@ -121,9 +127,9 @@ const secs = (ms: number | null | undefined) => (ms == null ? '-' : `${(ms / 100
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? '-' : `${(a / b).toFixed(2)}`);
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
 
-function table(protocol: string, rate: string, m: Partial<Record<BuildEnv['name'], Measured>>): void {
+function table(protocol: string, rate: string, m: Partial<Record<BuildEnv['name'], Measured>>, run: number): void {
   const widths = [20, 10, 10, 6, 10, 10, 6, 9, 9];
-  console.log(`\n${protocol} over SSH, ${rate}, 50 ms each way, 160x48 (new build vs ${BASELINE_COMMIT})`);
+  console.log(`\n${protocol} over SSH, ${rate}, 50 ms each way, 160x48 (new build vs ${BASELINE_COMMIT})${runs > 1 ? `, run ${run + 1} of ${runs}` : ''}; load ${os.loadavg()[0]!.toFixed(1)}`);
   console.log(pad(['action', 'new bytes', 'base bytes', 'ratio', 'new last', 'base last', 'ratio', 'new img', 'base img'], widths));
   ACTIONS.forEach((a, i) => {
     const n = m.new?.rows[i];
@@ -168,9 +174,12 @@ async function main(): Promise<void> {
   console.log(`150 photos and two warm libraries in ${work} (${((Date.now() - t0) / 1000).toFixed(0)} s); new: ${newDir}, baseline: ${baseDir}; load ${os.loadavg()[0]!.toFixed(1)}`);
   for (const rate of rates) {
     for (const protocol of protocols) {
-      const m: Partial<Record<BuildEnv['name'], Measured>> = {};
-      for (const b of builds) m[b.name] = await measure(b, protocol, rate);
-      table(protocol, rate, m);
+      for (let run = 0; run < runs; run++) {
+        const m: Partial<Record<BuildEnv['name'], Measured>> = {};
+        // Alternating which build goes first, so a change in the machine's load is shared out.
+        for (const b of run % 2 ? [...builds].reverse() : builds) m[b.name] = await measure(b, protocol, rate, run);
+        table(protocol, rate, m, run);
+      }
     }
   }
   console.log(`\nbench remote: ${((Date.now() - t0) / 1000).toFixed(0)} s; recordings in ${path.join(work, 'runs')} (tty-bytes report DIR/rec)`);

@@ -21,7 +21,11 @@ export const HEAP_GROWING_PERCENT = 20;
  * costs a second start-up. `--semi-space-growth-factor` is read at each growth, so the new
  * space is held here by setting the factor to 1 once it has reached the cap (and back to 2
  * should V8 shrink it below). A 16 MB new space scavenged as fast as V8's 32 MB one in a
- * micro-benchmark of short-lived strings (8 MB was up to 3x slower).
+ * micro-benchmark of short-lived strings (8 MB was up to 3x slower). V8 puts the factor back
+ * to 2 whenever it sets up another isolate's heap (a worker thread starting), so the hold is
+ * set again after every collection while the new space is at the cap; a collection that
+ * comes between a worker's start and that can still double it once (seen in about half the
+ * runs of a test that starts a sixel worker mid-way, and in the sixel rows of the bench).
  */
 export const NEW_SPACE_CAP_BYTES = 16 * 1024 * 1024;
 
@@ -46,7 +50,8 @@ function holdNewSpace(): void {
     const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     if (!space) return;
     const full = space.space_size >= NEW_SPACE_CAP_BYTES;
-    if (full === held) return;
+    // Once full, set again each time: a worker's start may have reset it.
+    if (full === held && !full) return;
     held = full;
     v8.setFlagsFromString(`--semi-space-growth-factor=${full ? 1 : 2}`);
   };

@@ -41,9 +41,10 @@ export async function importWithProgress(
   lib: Library,
   dirs: readonly string[],
   onWritten?: (ids: readonly number[]) => void,
+  onFirstRead?: () => void,
 ): Promise<ImportSummary> {
   const stderr = process.stderr;
-  if (!stderr.isTTY) return importFolders(lib, dirs, { onWritten });
+  if (!stderr.isTTY) return importFolders(lib, dirs, { onWritten, onFirstRead });
   const bar = new cliProgress.SingleBar(
     { stream: stderr, format: 'importing [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -52,6 +53,7 @@ export async function importWithProgress(
   try {
     return await importFolders(lib, dirs, {
       onWritten,
+      onFirstRead,
       onProgress: ({ done, total, file }) => {
         const name = sanitizeText(path.basename(file)).slice(0, 40);
         if (!started) {
@@ -94,10 +96,9 @@ export function registerImport(program: Command, ctx: CommandContext): void {
     )
     .action(async (dirs: string[], opts: ImportCommandOptions, cmd: Command) => {
       const folders = await checkFolders(dirs);
-      // Started now, they load while the library opens and the folders are walked: the first
-      // batch's metadata waits for the exifr workers, its thumbnails for sharp.
+      // Started now, the exifr workers load while the library opens and the folders are
+      // walked: the first batch's metadata waits for them.
       warmMetadataReader();
-      if (opts.thumbnails) void loadDefaultMaker().catch(() => undefined);
       const libraryPath = libraryPathFrom(cmd);
       const lib = Library.open(libraryPath);
       // Thumbnails start on each batch the import writes, while it reads the next files.
@@ -106,7 +107,10 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       try {
         let summary: ImportSummary;
         try {
-          summary = await importWithProgress(lib, folders, (ids) => feed?.push(ids));
+          // sharp and the decoders load while the first new file's metadata is read (in a
+          // worker), not after its batch is written, when its thumbnail is wanted.
+          const preload = () => void loadDefaultMaker().catch(() => undefined);
+          summary = await importWithProgress(lib, folders, (ids) => feed?.push(ids), feed ? preload : undefined);
         } finally {
           feed?.end();
         }

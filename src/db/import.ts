@@ -44,6 +44,12 @@ export interface ImportOptions {
    * (8 files, doubling up to batchSize) so that work starts early.
    */
   onWritten?: (ids: readonly number[]) => void;
+  /**
+   * Called once, when the first file whose metadata must be read (a new or changed one) is
+   * found: a re-import of unchanged files never calls it. The CLI loads the thumbnail maker
+   * then, while that file's metadata is read in a worker.
+   */
+  onFirstRead?: () => void;
 }
 
 const FIRST_BATCH = 8;
@@ -130,6 +136,7 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
 
   const total = jobs.length;
   let done = 0;
+  let reading = false;
   const handle = async (job: Job): Promise<Outcome> => {
     const file = path.join(job.dir, job.filename);
     try {
@@ -141,6 +148,10 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       const recheck =
         existing && (await sidecarsChanged(file, knownSidecars.get(job.dir)?.get(existing.id))) ? existing.id : undefined;
       if (existing && existing.fileSize === fileSize && existing.mtime === mtime) return { kind: 'unchanged', recheck };
+      if (!reading) {
+        reading = true;
+        options.onFirstRead?.();
+      }
       const exif = await readExifReport(file, fileSize);
       const facts: ImageFacts = { fileSize, mtime, ...exif.facts };
       // A metadata reader stopped at its deadline: the file still goes in, and the reason is listed.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile as readFileCallback, readFileSync } from 'node:fs';
+import { opendirSync, readFile as readFileCallback, readFileSync, type Dir, type Dirent } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { mkdir, open, opendir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,11 +37,12 @@ const readWhole = promisify(readFileCallback);
 
 export interface DiskCacheOptions {
   /**
-   * Read thumbnails with blocking reads: no thread-pool round trips (each costs a wake-up of
-   * a pool thread, and on a loaded machine a wait for a core), so a check of thousands of
-   * small files takes about half the time. Only for a batch run with no screen to keep
-   * responsive (generate-cache's presence check); the cache folder is local
-   * ($XDG_CACHE_HOME), the photos, which may be on a share, are still stat'ed asynchronously.
+   * Read thumbnails, and list the folders for the temp sweep, with blocking calls: no
+   * thread-pool round trips (each costs a wake-up of a pool thread, and on a loaded machine a
+   * wait for a core), so a check of thousands of small files takes about half the time. Only
+   * for a batch run with no screen to keep responsive (generate-cache's presence check); the
+   * cache folder is local ($XDG_CACHE_HOME); the photos, which may be on a share, are still
+   * stat'ed through the thread pool, several at once.
    */
   blockingReads?: boolean;
 }
@@ -227,14 +228,7 @@ export class DiskCache {
     let removed = 0;
     for (const sub of [...LEVELS.map(String), 'dead']) {
       const folder = path.join(this.dir, sub);
-      let dir;
-      try {
-        // A few reads of 1,024 names instead of one per 32 (the default).
-        dir = await opendir(folder, { bufferSize: 1024 });
-      } catch {
-        continue;
-      }
-      for await (const ent of dir) {
+      for await (const ent of entriesOf(folder, this.#blockingReads)) {
         const m = TEMP_NAME.exec(ent.name);
         if (!m || !ent.isFile()) continue;
         const file = path.join(folder, ent.name);
@@ -272,6 +266,30 @@ export class DiskCache {
     }
     if (level === undefined) await rm(path.join(this.dir, 'dead'), { recursive: true, force: true });
     return removed;
+  }
+}
+
+/**
+ * A folder's entries, streamed (a folder of 100,000 thumbnails costs no more memory than
+ * one), a few reads of 1,024 names each instead of one per 32 (the default); with blocking
+ * reads (DiskCacheOptions) without the thread pool. Nothing for a folder that is not there.
+ */
+async function* entriesOf(folder: string, blocking: boolean): AsyncGenerator<Dirent> {
+  if (!blocking) {
+    const dir = await opendir(folder, { bufferSize: 1024 }).catch(() => undefined);
+    if (dir) yield* dir;
+    return;
+  }
+  let dir: Dir;
+  try {
+    dir = opendirSync(folder, { bufferSize: 1024 });
+  } catch {
+    return;
+  }
+  try {
+    for (let ent = dir.readSync(); ent !== null; ent = dir.readSync()) yield ent;
+  } finally {
+    dir.closeSync();
   }
 }
 

@@ -3,6 +3,7 @@
  * for a slot that left the screen is aborted (its signal reaches the encoder), and the pages
  * passed during the burst start no encode at all; the final page is still drawn in full.
  */
+import net from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Level, Thumb, ThumbResult } from '../../src/cache/types.js';
@@ -110,5 +111,47 @@ describe('EncodeQueue.hold', () => {
     await queue.idle();
     expect(queue.held).toBe(false);
     expect(ran.sort()).toEqual(['a', 'c']);
+  });
+});
+
+describe('EncodeQueue: a key already waiting is read before encodes start', () => {
+  it('a job pushed while input waits is dropped by that input, never started', async () => {
+    const queue = new EncodeQueue({ concurrency: 2 });
+    const ran: string[] = [];
+    // A real socket stands for the terminal: its bytes are read in the event loop's poll phase.
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    await new Promise((r) => client.once('connect', r));
+    const terminal = await accepted;
+    // The key turns the page: the jobs of the page left are dropped.
+    const keyRead = new Promise<void>((r) =>
+      terminal.once('data', () => {
+        queue.retain(() => false);
+        r();
+      }),
+    );
+    await new Promise<void>((done) =>
+      setTimeout(() => {
+        // The key is typed while the loop is busy (a page turn taking 50 ms to process) …
+        client.write('\x1b[6~');
+        const until = Date.now() + 50;
+        while (Date.now() < until);
+        // … and then the page it leaves asks for its encodes.
+        queue.push({ key: 'left-page', priority: 'visible', run: async () => void ran.push('left-page') });
+        done();
+      }, 0),
+    );
+    await keyRead;
+    await queue.idle();
+    expect(ran).toEqual([]);
+    // A job pushed with no input waiting runs.
+    queue.push({ key: 'final-page', priority: 'visible', run: async () => void ran.push('final-page') });
+    await queue.idle();
+    expect(ran).toEqual(['final-page']);
+    client.destroy();
+    terminal.destroy();
+    await new Promise((r) => server.close(r));
   });
 });

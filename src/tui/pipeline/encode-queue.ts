@@ -32,6 +32,8 @@ export class EncodeQueue {
   #idleWaiters: (() => void)[] = [];
   /** Set while held (see hold()): nothing starts until it fires. */
   #holdTimer: NodeJS.Timeout | null = null;
+  /** A start of jobs is due at the end of this turn of the event loop (see pump()). */
+  #pumpQueued = false;
 
   constructor(options: EncodeQueueOptions = {}) {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
@@ -99,8 +101,24 @@ export class EncodeQueue {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Starts what may start now (call again when outside conditions change). */
+  /**
+   * Starts what may start, at the end of this turn of the event loop (call again when outside
+   * conditions change). Not at once: on a loaded machine a key's page turn took 200-300 ms to
+   * process, the next key was already waiting meanwhile, and an encode started now was for a
+   * page about to be left (and a hold that ended late let a page passed start its encodes). In
+   * the check phase, keys waiting have been read first (poll phase), so the page they turn to
+   * has already dropped the jobs of the one left (retain()) or held them again (hold()).
+   */
   pump(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    setImmediate(() => {
+      this.#pumpQueued = false;
+      this.#startJobs();
+    });
+  }
+
+  #startJobs(): void {
     if (this.#holdTimer) return;
     while (this.#running.size < this.#concurrency) {
       const job = this.#pick();

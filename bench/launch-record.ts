@@ -5,7 +5,8 @@
  * A picture appears when the terminal has the bytes that show it:
  * - sixel: the end of its DCS `q` sequence;
  * - kitty: a placement (`a=p`), or the last chunk of a transmit-and-display (`a=T`); a transmit
- *   alone (`a=t`, pictures sent ahead for pages not shown) shows nothing;
+ *   alone (`a=t`, pictures sent ahead for pages not shown) shows nothing. Unicode placeholders
+ *   (kitty 0.28 and later) are not read: the bench's kitty, 0.26.5, places by id;
  * - iTerm2: the end of its OSC 1337 File sequence;
  * - half-blocks: each `▀` cell (the pictures are text).
  * Text (frames, captions, the status line that background scoring redraws seconds later) is not

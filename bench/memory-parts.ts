@@ -4,7 +4,8 @@
  * process.memoryUsage(), the anonymous part of the RSS and the thread count every 100 ms.
  * MEMORY_ENV='MALLOC_ARENA_MAX=2 …' adds variables to the program's environment and
  * MEMORY_PROBE_SHARP='cache=0,concurrency=1' has the probe set libvips's, so a setting can be
- * tried without a rebuild.
+ * tried without a rebuild. MEMORY_PROBE_SNAPSHOT=FILE (MEMORY_PROBE_SNAPSHOT_AFTER_S, 30) writes
+ * one heap snapshot of the program (that run's RSS then includes the snapshot's own cost).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -37,7 +38,7 @@ export const EXTRA_ENV = (process.env.MEMORY_ENV ?? '').split(/\s+/).filter((kv)
 export function probeLaunch(outFile: string): { env: string[]; nodeArgs: string[] } {
   rmSync(outFile, { force: true });
   const env = [`MEMORY_PROBE_OUT=${outFile}`, ...EXTRA_ENV];
-  for (const key of ['MEMORY_PROBE_SHARP', 'MEMORY_PROBE_PIN_NEW_SPACE_MB']) if (process.env[key]) env.push(`${key}=${process.env[key]}`);
+  for (const key of ['MEMORY_PROBE_SHARP', 'MEMORY_PROBE_PIN_NEW_SPACE_MB', 'MEMORY_PROBE_SNAPSHOT', 'MEMORY_PROBE_SNAPSHOT_AFTER_S']) if (process.env[key]) env.push(`${key}=${process.env[key]}`);
   return { env, nodeArgs: ['--import', pathToFileURL(PROBE).href] };
 }
 

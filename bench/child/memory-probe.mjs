@@ -32,6 +32,10 @@ const pinNewSpace = () => {
     pinned = true;
   }
 };
+// MEMORY_PROBE_SNAPSHOT=FILE MEMORY_PROBE_SNAPSHOT_AFTER_S=N: one heap snapshot N s in (what
+// holds the JavaScript heap, for Chrome DevTools' Memory tab).
+const snapshot = process.env.MEMORY_PROBE_SNAPSHOT;
+if (snapshot && isMainThread) setTimeout(() => v8.writeHeapSnapshot(snapshot), Number(process.env.MEMORY_PROBE_SNAPSHOT_AFTER_S ?? 30) * 1000).unref();
 if (out && isMainThread) {
   const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
   const sample = () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadDefaultMaker } from '../cache/maker.js';
-import { warmMetadataReader } from '../db/exif.js';
+import { closeMetadataReader, warmMetadataReader } from '../db/exif.js';
 import { importFolders, type ImportSummary } from '../db/import.js';
 import { Library } from '../db/library.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
@@ -129,6 +129,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
         // Made or not, the thumbnail run is over before the library closes.
         await thumbnails?.catch(() => undefined);
         lib.close();
+        await closeMetadataReader();
       }
     });
 }

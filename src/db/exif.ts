@@ -170,6 +170,17 @@ export function warmMetadataReader(): void {
   for (let i = 0; i < POOL_SIZE; i++) workers.run({ ping: true }, { timeoutMs: METADATA_DEADLINE_MS }).catch(() => undefined);
 }
 
+/**
+ * Stops the metadata reader's workers, one still starting included: an import that is over
+ * (a re-import of unchanged files needed none) does not wait for it to exit. A later read
+ * starts a new pool.
+ */
+export async function closeMetadataReader(): Promise<void> {
+  const workers = pool;
+  pool = undefined;
+  await workers?.close();
+}
+
 /** exifr.parse in a worker under the file's deadline; a runaway parse is recorded in ctx and rejects. */
 async function exifrParse(ctx: ReadContext, data: string | Buffer, options: Record<string, unknown>): Promise<unknown> {
   workerMissing ??= !existsSync(workerModule(import.meta.url, 'exifr-worker'));

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readExifReport, warmMetadataReader } from '../../src/db/exif.js';
+import { closeMetadataReader, readExifReport, warmMetadataReader } from '../../src/db/exif.js';
 import { makeJpeg, tempDir } from './helpers.js';
 
 /*
@@ -20,6 +20,18 @@ describe('metadata reader started ahead', () => {
       expect(r.problem).toBeUndefined();
       expect(r.facts).toMatchObject({ maker: 'Acme', model: 'One', width: 32, height: 32 });
     }
+  });
+
+  it('closed while its worker is still starting, and closed again, the next read starts a new one', async () => {
+    const dir = tempDir();
+    warmMetadataReader();
+    await closeMetadataReader();
+    await closeMetadataReader();
+    const jpeg = await makeJpeg(path.join(dir, 'c.jpg'), { make: 'Acme', model: 'Two' });
+    const r = await readExifReport(jpeg, 1000);
+    expect(r.problem).toBeUndefined();
+    expect(r.facts).toMatchObject({ maker: 'Acme', model: 'Two' });
+    await closeMetadataReader();
   });
 
   it('a crafted file read right after the warm-up is still stopped at its own deadline', async () => {

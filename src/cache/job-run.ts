@@ -113,6 +113,10 @@ export async function runJob(ctx: RunContext, job: Job): Promise<void> {
       made.set(t.level, entry);
       ctx.lru().set(entryKey(subject.id, t.level), entry);
     }
+    // Another process may have recorded a failure of this image: it is wrong now. Forgotten
+    // while the files are written (both are done before anyone is answered): a file-system
+    // round trip less between this job and its slot's next file.
+    const forgotten = made.size > 0 ? ctx.failures.forget(subject.id) : undefined;
     // Write-through: with the disk backend on, nothing made in memory is lost at exit.
     if (ctx.prefs().diskBackend) {
       const errors = await Promise.all([...made.values()].map((e) => ctx.disk.write(e).then(() => null, (err: unknown) => err)));
@@ -124,10 +128,7 @@ export async function runJob(ctx: RunContext, job: Job): Promise<void> {
         ctx.warn(`cannot write the disk cache ${ctx.disk.dir}: ${ctx.diskHealth.problem?.message}`);
       }
     }
-    // Another process may have recorded a failure of this image: it is wrong now.
-    if (made.size > 0) {
-      await ctx.failures.forget(subject.id);
-    }
+    await forgotten;
     ctx.board.done++;
   } else if (!result.ok) {
     await ctx.failures.remember(subject, facts, result.cause, result.detail);

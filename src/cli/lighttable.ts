@@ -91,6 +91,9 @@ export function registerLighttable(program: Command, ctx: CommandContext): void 
           keys = holdKeys(process.stdin);
           return start;
         });
+        // Before the modules load: V8 grows its young generation while they do, and past its cap
+        // before run.js could hold it (heap-bound.ts); runLighttable's own call is then a no-op.
+        (await import('../tui/heap-bound.js')).boundHeapGrowth();
         const loading = withoutFetch(() => import('../tui/run.js'));
         // Awaited after the probe, so that a failed load never leaves the probe holding stdin.
         loading.catch(() => undefined);

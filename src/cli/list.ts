@@ -3,7 +3,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { BLURRED_BELOW } from '../analysis/sharpness.js';
 import { groupsOf } from '../db/groups.js';
 import { Library } from '../db/library.js';
-import { stackMembers } from '../db/stacks.js';
 import { COLOR_LABELS, SORT_KEYS, type CollectionQuery, type ColorLabel, type ImageRecord, type SortKey } from '../db/types.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { choiceArg, intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
@@ -82,10 +81,13 @@ export function registerList(program: Command, _ctx: CommandContext): void {
         '\nExamples:\n  termtable list --min-rating 3 --sort rating\n  termtable list --film ~/Pictures/2024/rome --json\n' +
         '  termtable list --stacks --sort sharpness\n  termtable list --blurred',
     )
-    .action((opts: ListOptions, cmd: Command) => {
+    .action(async (opts: ListOptions, cmd: Command) => {
       if (opts.rejected && opts.minRating !== undefined) {
         throw new UsageError('--rejected and --min-rating exclude each other (rejected images have no rating)');
       }
+      // Only --stacks --json lists a stack's members: the stacking code (and the preferences
+      // and dHash it brings) is not loaded otherwise.
+      const stacks = opts.stacks && opts.json ? await import('../db/stacks.js') : undefined;
       const lib = Library.open(libraryPathFrom(cmd));
       try {
         // Every file, a pair's raw too: `group` and `members` say which files make one item.
@@ -122,7 +124,7 @@ export function registerList(program: Command, _ctx: CommandContext): void {
               sharpness: r.sharpness ?? null,
               stack: r.stackId ?? r.id,
               stackSize: r.stackSize ?? 1,
-              ...(opts.stacks ? { stackMembers: stackMembers(lib, r.id).map((m) => m.id) } : {}),
+              ...(stacks ? { stackMembers: stacks.stackMembers(lib, r.id).map((m) => m.id) } : {}),
             });
           const text = rows.map((r) => (opts.json ? json(r) : opts.stacks ? formatStackRow(r) : formatRow(r))).join('\n');
           if (text) process.stdout.write(`${text}\n`);

@@ -36,6 +36,9 @@ const SCAN_BELOW = 256;
 /** Checks a declared range really starts with a decodable JPEG header and knows its pixel size. */
 async function validate(reader: FileReader, c: PreviewCandidate): Promise<EmbeddedPreview | null> {
   if (c.offset < 0 || c.offset >= reader.size) return null;
+  // A declared range small enough is read whole now: its header is walked from it, and its
+  // bytes are there when it is the one decoded.
+  if (c.length) await reader.prefetch(c.offset, c.length);
   const header = await readJpegHeader(reader, c.offset);
   if (!header || !DECODABLE_SOF.has(header.sof)) return null;
   let length = c.length ?? (await findJpegEnd(reader, header.scanStart)) - c.offset;

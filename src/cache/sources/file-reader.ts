@@ -34,6 +34,8 @@ export class FileReader {
   private static readonly HEAD_BYTES = 64 * 1024;
   /** Reads shorter than this, outside the head, fill the window from their offset. */
   private static readonly WINDOW_BYTES = 16 * 1024;
+  /** The most prefetch() loads at once (a reduced-size preview; full-size ones are read when used). */
+  static readonly PREFETCH_BYTES = 512 * 1024;
   /**
    * Reads one file's parsers may make in all. Each parser bounds its own loops (entry, box,
    * marker and hit counts, visited offsets); this is the backstop that holds whatever a
@@ -86,6 +88,24 @@ export class FileReader {
     this.window = await this.readAt(offset, Math.min(FileReader.WINDOW_BYTES, this.size - offset));
     this.windowAt = offset;
     return this.window.subarray(0, Math.min(n, this.window.length));
+  }
+
+  /**
+   * Loads [offset, offset + length) into the window in one read, when it is not already in
+   * the head or the window and is at most PREFETCH_BYTES: an embedded preview whose header is
+   * checked now and whose bytes are decoded next costs one file read instead of two.
+   */
+  async prefetch(offset: number, length: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length <= 0) return;
+    if (length > FileReader.PREFETCH_BYTES || offset + length > this.size) return;
+    if (offset + length <= this.head.length) return;
+    const w = offset - this.windowAt;
+    if (w >= 0 && w + length <= this.window.length) return;
+    if (++this.count > FileReader.MAX_READS) {
+      throw new OutOfBoundsError(`file structure needs over ${FileReader.MAX_READS} reads (a loop in its offsets?)`);
+    }
+    this.window = await this.readAt(offset, Math.max(length, Math.min(FileReader.WINDOW_BYTES, this.size - offset)));
+    this.windowAt = offset;
   }
 
   private async readAt(offset: number, n: number): Promise<Buffer> {

@@ -34,6 +34,27 @@ function tiffWithStripAt(jpeg: Buffer, gap: number): Buffer {
 }
 
 describe('FileReader', () => {
+  it('prefetch loads a range up to its bound in one read, and leaves bigger or outside ones to read()', async () => {
+    const file = path.join(tmp.dir, 'prefetch.bin');
+    const bytes = randomBytes(2 * 1024 * 1024);
+    writeFileSync(file, bytes);
+    const reader = await FileReader.open(file);
+    try {
+      const at = 300 * 1024;
+      await reader.prefetch(at, 200 * 1024);
+      expect(reader.fileReads).toBe(2);
+      expect((await reader.readExactly(at, 200 * 1024)).equals(bytes.subarray(at, at + 200 * 1024))).toBe(true);
+      expect((await reader.read(at + 1000, 10)).equals(bytes.subarray(at + 1000, at + 1010))).toBe(true);
+      expect(reader.fileReads).toBe(2);
+      await reader.prefetch(at, FileReader.PREFETCH_BYTES + 1); // too big: nothing read
+      await reader.prefetch(bytes.length - 10, 20); // past the end: nothing read
+      await reader.prefetch(-1, 10);
+      expect(reader.fileReads).toBe(2);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('small reads past the head come from one window read and equal the file, at any offset', async () => {
     const file = path.join(tmp.dir, 'random.bin');
     const bytes = randomBytes(300 * 1024 + 123);
@@ -62,7 +83,7 @@ describe('FileReader', () => {
     }
   });
 
-  it('finds a preview 200 kB into a TIFF raw with two file reads (the head and one window), not one per marker', async () => {
+  it('finds a preview 200 kB into a TIFF raw and reads its bytes with two file reads in all (the head, then the preview whole), not one per marker', async () => {
     const jpeg = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#c04020' } }).jpeg().toBuffer();
     const file = path.join(tmp.dir, 'far-preview.dng');
     writeFileSync(file, tiffWithStripAt(jpeg, 200 * 1024));
@@ -74,6 +95,7 @@ describe('FileReader', () => {
       expect(reader.fileReads).toBe(2);
       const preview = await reader.readExactly(scan.previews[0]!.offset, scan.previews[0]!.length);
       expect(preview.equals(readFileSync(file).subarray(200 * 1024))).toBe(true);
+      expect(reader.fileReads).toBe(2);
     } finally {
       await reader.close();
     }

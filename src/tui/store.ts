@@ -19,6 +19,7 @@ import { LoupeEffects } from './store/loupe.js';
 import { PageRecords } from './store/page-records.js';
 import { PreferenceEffects } from './store/preferences.js';
 import { StackEffects } from './store/stacks.js';
+import { PublishQueue, RenderedView } from './store/rendered-view.js';
 import { standingNotices, type LighttableSnapshot, type StoreOptions } from './store/types.js';
 import { backToGrid, enterCulling } from './store/views.js';
 
@@ -42,7 +43,8 @@ export class LighttableStore implements StoreHost {
   readonly #page: PageRecords;
   #listeners = new Set<() => void>();
   #snapshot!: LighttableSnapshot;
-  #notifyQueued = false;
+  readonly #publishing = new PublishQueue((picturesOnly) => this.publish(picturesOnly));
+  readonly #rendered = new RenderedView();
   #quit = false;
   #onQuit: (() => void) | undefined;
   #closed = false;
@@ -66,7 +68,7 @@ export class LighttableStore implements StoreHost {
     this.#pipeline = new ThumbPipeline({
       cache: services.cache,
       graphics: () => this.services.graphics,
-      onChange: () => this.publishSoon(),
+      onChange: () => this.publishSoon(true),
       // No new snapshot: only the graphics layer, which may send the neighbours ahead, cares.
       onAhead: () => this.#listeners.forEach((l) => l()),
     });
@@ -133,6 +135,9 @@ export class LighttableStore implements StoreHost {
   };
 
   getSnapshot = (): LighttableSnapshot => this.#snapshot;
+
+  /** The snapshot for Ink: the last one whose text differs (getSnapshot() has the newest pictures). */
+  getView = (): LighttableSnapshot => this.#rendered.current(this.#snapshot);
 
   // ── inputs ─────────────────────────────────────────────────────────────────────────
 
@@ -329,20 +334,12 @@ export class LighttableStore implements StoreHost {
     this.#pipeline.want(this.loupe.requests(requests), { force });
   }
 
-  publishSoon(): void {
-    if (this.#notifyQueued) return;
-    this.#notifyQueued = true;
-    // A turn of the event loop, not a microtask: the pictures of a page come back from the
-    // renderer's cache in one run of microtasks, and each publish there re-rendered Ink's whole
-    // frame before the next, so the writer waited behind them (1.7 s after PgUp at 2 Mbit,
-    // 3.2 s to its last byte; 1.05 s with one render).
-    setImmediate(() => {
-      this.#notifyQueued = false;
-      this.publish();
-    });
+  /** `picturesOnly`: only slot pictures changed (the pipeline), which need no new Ink frame. */
+  publishSoon(picturesOnly = false): void {
+    this.#publishing.soon(picturesOnly);
   }
 
-  publish(): void {
+  publish(picturesOnly = false): void {
     const st = this.#state;
     const current = st.view === 'culling' ? this.#page.culling.get(st.culling.ids[st.culling.focus] ?? -1) : this.#page.records.get(st.cursor);
     this.#snapshot = {
@@ -362,6 +359,7 @@ export class LighttableStore implements StoreHost {
       filmRolls: this.#filmRolls,
       quit: this.#quit,
     };
+    this.#rendered.update(this.#snapshot, picturesOnly);
     for (const l of this.#listeners) l();
   }
 

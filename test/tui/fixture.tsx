@@ -136,6 +136,8 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
   return {
     stdout,
     lastFrame,
+    /** How many frames Ink has rendered so far. */
+    frameCount: () => frames.length,
     /** Everything written to the terminal since the last call (or the start). */
     screenBytes() {
       const all = stdout.frames.join('');

@@ -65,7 +65,7 @@ export interface AppProps {
 
 /** Providers and layout only: header, the view (or a pane over it), status bar. */
 export function App({ store }: AppProps) {
-  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const snap = useSyncExternalStore(store.subscribe, store.getView);
   const { columns, rows } = useTerminalSize();
   useEffect(() => store.resize(columns, rows), [store, columns, rows]);
   useKeys(store);

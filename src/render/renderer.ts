@@ -8,6 +8,7 @@ import { createIterm2Encoder } from './encoders/iterm2.js';
 import { createKittyEncoder } from './encoders/kitty.js';
 import { createSixelEncoder } from './encoders/sixel.js';
 import { sixelWorkerCount } from './encoders/sixel-workers.js';
+import { EncodedDiskCache, STORABLE_PROTOCOLS } from './encoded-disk-cache.js';
 import { clampBox } from './geometry.js';
 import { Painter } from './painter.js';
 import type { CellBox, EncodeOptions, Encoder, ImageInput, RenderedImage, TerminalCaps } from './types.js';
@@ -21,6 +22,8 @@ export interface RendererOptions {
   maxTransmitted?: number;
   /** The caller's text redraw erases pictures that leave (see PainterOptions.textErases). @default false */
   textErases?: boolean;
+  /** Encoded pictures kept between sessions (sixel, iTerm2; see encoded-disk-cache.ts). @default none */
+  diskCache?: EncodedDiskCache;
 }
 
 export interface Renderer {
@@ -57,8 +60,19 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
   }
 }
 
+/**
+ * Everything besides the pixels and the box that an encoder's output depends on, for the disk
+ * cache's key. `v1` names the encoders' output format: bump it when an encoder's bytes change.
+ */
+export function encoderSettings(caps: TerminalCaps): string {
+  const max = caps.sixelMaxPx ? `${caps.sixelMaxPx.width}x${caps.sixelMaxPx.height}` : 'none';
+  return `v1|${caps.protocol}|cell ${caps.cellPx.width}x${caps.cellPx.height}|colors ${caps.sixelColors}|max ${max}`;
+}
+
 export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}): Renderer {
   const encoder = createEncoder(caps, options);
+  const disk = options.diskCache && STORABLE_PROTOCOLS.includes(caps.protocol) ? options.diskCache : null;
+  const settings = encoderSettings(caps);
   const painter = new Painter(caps, {
     ...(options.maxTransmitted !== undefined ? { maxTransmitted: options.maxTransmitted } : {}),
     textErases: options.textErases ?? false,
@@ -67,6 +81,15 @@ export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}
     new LRUCache<string, RenderedImage>({ maxSize: Math.max(1, Math.floor(maxSize)), sizeCalculation: (img) => Math.max(1, img.byteLength) });
   let done = newLru(options.cacheBytes ?? 64 * 1024 * 1024);
   const inFlight = new Map<string, Promise<RenderedImage>>();
+  // A stored picture is read instead of encoded; a new encoding is stored without waiting.
+  async function fromDiskOrEncode(store: EncodedDiskCache, input: ImageInput, box: CellBox, key: string, opts?: EncodeOptions): Promise<RenderedImage> {
+    const diskKey = EncodedDiskCache.keyOf(input.data, box, settings);
+    const stored = await store.read(diskKey, key);
+    if (stored) return stored;
+    const img = await encoder.encode(input, box, opts);
+    void store.write(diskKey, img);
+    return img;
+  }
   return {
     caps,
     encoder,
@@ -85,8 +108,7 @@ export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}
       if (hit) return Promise.resolve(hit);
       const running = inFlight.get(key);
       if (running) return running;
-      const job = encoder
-        .encode(input, box, opts)
+      const job = (disk ? fromDiskOrEncode(disk, input, box, key, opts) : encoder.encode(input, box, opts))
         .then((img) => {
           done.set(key, img);
           return img;

@@ -10,6 +10,7 @@ import { resyncSidecar } from '../db/sidecar-sync.js';
 import { redo, undo } from '../db/undo.js';
 import type { Library } from '../db/library.js';
 import { createRenderer, renderSkull, type Renderer, type TerminalCaps } from '../render/index.js';
+import { EncodedDiskCache, encodedDirBeside } from '../render/encoded-disk-cache.js';
 import { sanitizeText } from '../util/sanitize.js';
 import { withStackExpansion } from './store/stack-expansion.js';
 import { FullSizeSources } from './loupe/sources.js';
@@ -162,7 +163,11 @@ export interface RealServicesOptions {
 /** Everything the lighttable needs, from the real layers. `renderers` collects them for closing. */
 export function realServices(opts: RealServicesOptions): { services: LighttableServices; renderers: Renderer[] } {
   const pictureBytes = () => memoryBudget(services.prefs.cacheSizeMB).pictures;
-  const renderers: Renderer[] = [createRenderer(opts.caps, { textErases: true, cacheBytes: memoryBudget(opts.prefs.cacheSizeMB).pictures })];
+  // Encoded sixel and iTerm2 pictures beside the thumbnails, when those are kept on disk: a warm
+  // launch reads the first page's pictures instead of encoding them (encoded-disk-cache.ts).
+  const diskCache = opts.cache.preferences.diskBackend ? new EncodedDiskCache({ dir: encodedDirBeside(opts.cache.diskDir) }) : undefined;
+  const withDisk = diskCache ? { diskCache } : {};
+  const renderers: Renderer[] = [createRenderer(opts.caps, { textErases: true, cacheBytes: memoryBudget(opts.prefs.cacheSizeMB).pictures, ...withDisk })];
   const current = () => renderers[renderers.length - 1]!;
   const cache = cachePort(opts.cache, () => current().stats());
   const library = libraryPort(opts.library, () => services.prefs.rawJpegPairs !== 'separate');
@@ -195,7 +200,7 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
   if (opts.capsFor) {
     const capsFor = opts.capsFor;
     services.switchProtocol = (pref) => {
-      const renderer = createRenderer(capsFor(pref), { textErases: true, cacheBytes: pictureBytes() });
+      const renderer = createRenderer(capsFor(pref), { textErases: true, cacheBytes: pictureBytes(), ...withDisk });
       renderers.push(renderer);
       services.graphics = graphicsPort(renderer);
     };

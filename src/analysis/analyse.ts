@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp from '../util/sharp.js';
 import { dhash } from './dhash.js';
 import { ANALYSIS_EDGE, measureSharpness } from './sharpness.js';
 import type { ImageAnalysis } from './types.js';

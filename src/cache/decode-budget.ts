@@ -43,8 +43,8 @@ export class ByteBudget {
   }
 }
 
-let sharpModule: Promise<typeof import('sharp')> | undefined;
-const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
+let sharpModule: Promise<typeof import('../util/sharp.js')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('../util/sharp.js'))).default;
 
 /** What a raw's decode costs here: dcraw_emu's half-size 16-bit TIFF piped in, about twice the file. */
 const RAW_BYTES_PER_FILE_BYTE = 2;

@@ -5,7 +5,8 @@
  * half-size for raws). Always upright (EXIF orientation, then the user's rotation), 8-bit RGB.
  */
 import { readFile } from 'node:fs/promises';
-import sharp, { type SharpOptions } from 'sharp';
+import type { SharpOptions } from 'sharp';
+import sharp from '../util/sharp.js';
 import { classifyError, ThumbError } from './sources/causes.js';
 import { findEmbeddedPreviews, type EmbeddedPreview } from './sources/embedded.js';
 import { FileReader } from './sources/file-reader.js';

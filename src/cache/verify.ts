@@ -10,8 +10,8 @@ import type { CachedThumb } from './entry.js';
  * CPU per 300 thumbnails on each run with nothing to make.
  */
 
-let sharpModule: Promise<typeof import('sharp')> | undefined;
-const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
+let sharpModule: Promise<typeof import('../util/sharp.js')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('../util/sharp.js'))).default;
 
 /**
  * True when the JPEG's header says the size its facts say, and its entropy-coded data

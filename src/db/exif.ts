@@ -119,8 +119,8 @@ export const METADATA_DEADLINE_MS = 10_000;
  * sharp and exifr are loaded on first use, not at module load: `termtable --help` and
  * `list` reach this module through the import code but never read a file's metadata.
  */
-let sharpModule: Promise<typeof import('sharp')> | undefined;
-const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
+let sharpModule: Promise<typeof import('../util/sharp.js')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('../util/sharp.js'))).default;
 
 type ExifrJob = { data: string | Uint8Array; options: Record<string, unknown> } | { ping: true };
 /**

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import type { ThumbnailSourcePref } from '../../config/preferences.js';
 import { LEVEL_SIZES, type Level, type ThumbCause, type ThumbSubject } from '../types.js';
 import { classifyError, ThumbError } from './causes.js';

@@ -1,4 +1,5 @@
-import sharp, { type SharpOptions } from 'sharp';
+import type { SharpOptions } from 'sharp';
+import sharp from '../../util/sharp.js';
 import { analysePixels } from '../../analysis/analyse.js';
 import { ANALYSIS_EDGE } from '../../analysis/sharpness.js';
 import type { ImageAnalysis } from '../../analysis/types.js';

@@ -4,7 +4,7 @@
  * Hand-written rather than terminal-image's: that decodes with jimp (9.6 s vs sharp's 0.22 s
  * on a 24 MP JPEG) and picks colour depth from chalk, not from what the terminal confirmed.
  */
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import { clampBox, fitImage } from '../geometry.js';
 import type { CellBox, CellPx, Encoder, ImageInput, RenderedImage } from '../types.js';
 

@@ -2,7 +2,7 @@
  * iTerm2 inline images (OSC 1337 File=): also understood by WezTerm, mintty and Konsole.
  * The JPEG is resized to the box first so a 2048-px thumbnail never travels for a small cell box.
  */
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import { clampBox, fitImage, outOfBandImage } from '../geometry.js';
 import type { CellBox, CellPx, Encoder, ImageInput, RenderedImage } from '../types.js';
 

@@ -4,7 +4,7 @@
  * With Unicode placeholders (kitty ≥ 0.28, Ghostty) the picture lives in-tree as text cells
  * whose foreground colour carries the id.
  */
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import { clampBox, fitImage } from '../geometry.js';
 import type { CellBox, CellPx, EncodeOptions, Encoder, ImageInput, RenderedImage } from '../types.js';
 import { KITTY_DIACRITICS } from './kitty-diacritics.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 
 /**
  * Sixel encoding in two halves. Quantising runs in libvips (libimagequant, through sharp's

@@ -4,7 +4,7 @@
  * encoded strings per image and box, so a repaint (needed after every Ink frame) never re-encodes.
  */
 import { Worker } from 'node:worker_threads';
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import { clampBox, fitImage, outOfBandImage } from '../geometry.js';
 import type { CellBox, CellPx, EncodeOptions, Encoder, ImageInput, RenderedImage } from '../types.js';
 import { ENCODE_SOURCE, encodeQuantized, quantizeForSixel, type QuantizedImage } from './sixel-core.js';

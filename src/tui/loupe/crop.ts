@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import type { FullSizeSource } from '../../cache/full-size.js';
 import type { CropPlan } from '../state/loupe.js';
 

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import { markClipping } from '../../analysis/clipping.js';
 
 /**

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp from '../../util/sharp.js';
 import { luminanceHistogram } from '../../analysis/histogram.js';
 import type { ImageRecord } from '../../db/types.js';
 import type { PixelOverlay } from '../pipeline/pixel-overlay.js';

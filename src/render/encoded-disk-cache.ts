@@ -1,5 +1,6 @@
 /**
- * Encoded pictures kept on disk between sessions (sixel DCS strings, iTerm2 OSC 1337 files), so
+ * Encoded pictures kept on disk between sessions (sixel DCS strings, iTerm2 OSC 1337 files,
+ * kitty PNG transmissions), so
  * a launch reads the first page's pictures instead of encoding them again: a sixel encode is a
  * resize, a quantisation and a band encode, ~15 ms of CPU each, 24 of them before the first
  * grid is whole (the launch profile of issue 12), where reading one back is a small file read.
@@ -18,8 +19,11 @@
  * session after the first write, the oldest files (by mtime, refreshed on every hit) are removed
  * until the folder holds at most the bound.
  *
- * Hand-written (no library keeps a byte-bounded folder of checked blobs with this layout);
- * kitty is not stored: its output carries an image id handed out by the encoder per process.
+ * A kitty transmission names the image id its session gave it: it is stored as written and the
+ * reader gives it a new id (renderer.ts). Kitty's Unicode placeholders are not stored (their
+ * text cells carry the id as a colour).
+ *
+ * Hand-written (no library keeps a byte-bounded folder of checked blobs with this layout).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -34,7 +38,7 @@ const MAX_HEADER = 1024;
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 
 /** Protocols whose output depends on the pixels and settings alone (no per-process ids). */
-export const STORABLE_PROTOCOLS: readonly Protocol[] = ['sixel', 'iterm2'];
+export const STORABLE_PROTOCOLS: readonly Protocol[] = ['sixel', 'iterm2', 'kitty'];
 
 export interface EncodedDiskCacheOptions {
   dir: string;
@@ -50,6 +54,11 @@ interface Header {
   rows: number;
   offsetCol: number;
   offsetRow: number;
+  /** kitty: the id the transmission names, and the pixels it holds. */
+  imageId: number | null;
+  transmitPixels: number | null;
+  /** Payload bytes that are the transmission (kitty), the rest being `place`. */
+  transmitBytes: number;
   bytes: number;
   sha1: string;
 }
@@ -100,7 +109,7 @@ export class EncodedDiskCache {
     // Recency for the sweep; a failure only makes the entry look older.
     const now = new Date();
     await utimes(file, now, now).catch(() => undefined);
-    const { header, place } = parsed;
+    const { header, transmit, place } = parsed;
     return {
       key: renderedKey,
       protocol: header.protocol,
@@ -110,17 +119,20 @@ export class EncodedDiskCache {
       offsetCol: header.offsetCol,
       offsetRow: header.offsetRow,
       lines: null,
-      imageId: null,
-      transmit: null,
+      imageId: header.imageId,
+      transmit,
+      ...(header.transmitPixels !== null ? { transmitPixels: header.transmitPixels } : {}),
       place,
-      byteLength: place.length,
+      byteLength: (transmit?.length ?? 0) + place.length,
     };
   }
 
   /** Stores an out-of-band picture; in-tree or id-carrying ones are not stored. Never throws. */
   async write(key: string, img: RenderedImage): Promise<void> {
-    if (!STORABLE_PROTOCOLS.includes(img.protocol) || img.place === null || img.transmit !== null || img.lines !== null) return;
-    const payload = Buffer.from(img.place, 'utf8');
+    if (!STORABLE_PROTOCOLS.includes(img.protocol) || img.place === null || img.lines !== null) return;
+    if ((img.transmit === null) !== (img.imageId === null)) return;
+    const sent = Buffer.from(img.transmit ?? '', 'utf8');
+    const payload = Buffer.concat([sent, Buffer.from(img.place, 'utf8')]);
     if (this.maxBytes === 0 || payload.length > this.maxBytes / 4) return;
     const header: Header = {
       key,
@@ -130,6 +142,9 @@ export class EncodedDiskCache {
       rows: img.rows,
       offsetCol: img.offsetCol,
       offsetRow: img.offsetRow,
+      imageId: img.imageId,
+      transmitPixels: img.transmitPixels ?? null,
+      transmitBytes: sent.length,
       bytes: payload.length,
       sha1: sha1(payload),
     };
@@ -199,7 +214,7 @@ export class EncodedDiskCache {
 }
 
 /** The header and payload of a whole, intact entry for `key`, or undefined. */
-function parseEntry(raw: Buffer, key: string): { header: Header; place: string } | undefined {
+function parseEntry(raw: Buffer, key: string): { header: Header; transmit: string | null; place: string } | undefined {
   if (raw.length < MAGIC.length || raw.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
   const nl = raw.indexOf(0x0a, MAGIC.length);
   if (nl < 0 || nl - MAGIC.length > MAX_HEADER) return undefined;
@@ -217,12 +232,17 @@ function parseEntry(raw: Buffer, key: string): { header: Header; place: string }
     !STORABLE_PROTOCOLS.includes(header.protocol) ||
     typeof header.box !== 'object' ||
     header.box === null ||
-    ![header.box.cols, header.box.rows, header.cols, header.rows, header.offsetCol, header.offsetRow, header.bytes].every(whole) ||
+    ![header.box.cols, header.box.rows, header.cols, header.rows, header.offsetCol, header.offsetRow, header.bytes, header.transmitBytes].every(whole) ||
+    !(header.imageId === null || whole(header.imageId)) ||
+    !(header.transmitPixels === null || whole(header.transmitPixels)) ||
+    (header.imageId === null) !== (header.transmitBytes === 0) ||
+    header.transmitBytes > header.bytes ||
     typeof header.sha1 !== 'string'
   ) {
     return undefined;
   }
   const payload = raw.subarray(nl + 1);
   if (payload.length !== header.bytes || sha1(payload) !== header.sha1) return undefined;
-  return { header, place: payload.toString('utf8') };
+  const transmit = header.imageId === null ? null : payload.toString('utf8', 0, header.transmitBytes);
+  return { header, transmit, place: payload.toString('utf8', header.transmitBytes) };
 }

@@ -71,7 +71,10 @@ export function encoderSettings(caps: TerminalCaps): string {
 
 export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}): Renderer {
   const encoder = createEncoder(caps, options);
-  const disk = options.diskCache && STORABLE_PROTOCOLS.includes(caps.protocol) ? options.diskCache : null;
+  // kitty placeholders carry the image id in their text cells: those are encoded each session.
+  const storable = STORABLE_PROTOCOLS.includes(caps.protocol) && !(caps.protocol === 'kitty' && caps.kittyPlaceholders);
+  const disk = options.diskCache && storable ? options.diskCache : null;
+  const restoredIds = new RestoredKittyIds();
   const settings = encoderSettings(caps);
   const painter = new Painter(caps, {
     ...(options.maxTransmitted !== undefined ? { maxTransmitted: options.maxTransmitted } : {}),
@@ -85,7 +88,8 @@ export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}
   async function fromDiskOrEncode(store: EncodedDiskCache, input: ImageInput, box: CellBox, key: string, opts?: EncodeOptions): Promise<RenderedImage> {
     const diskKey = EncodedDiskCache.keyOf(input.data, box, settings);
     const stored = await store.read(diskKey, key);
-    if (stored) return stored;
+    const restored = stored && (stored.imageId === null ? stored : withImageId(stored, restoredIds.allocate()));
+    if (restored) return restored;
     const img = await encoder.encode(input, box, opts);
     void store.write(diskKey, img);
     return img;
@@ -121,4 +125,41 @@ export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}
       await encoder.close?.();
     },
   };
+}
+
+/**
+ * Ids for kitty pictures read back from disk. The encoder hands out 1 … 0xFFFFFF (a 24-bit
+ * colour, for placeholders); direct placements take any 32-bit id, so these come from above
+ * that range and never meet one the encoder gives this session.
+ */
+class RestoredKittyIds {
+  static readonly FIRST = 0x1000000;
+  static readonly LAST = 0xffffffff;
+  #next = RestoredKittyIds.FIRST + Math.floor(Math.random() * (RestoredKittyIds.LAST - RestoredKittyIds.FIRST));
+
+  allocate(): number {
+    const id = this.#next;
+    this.#next = id >= RestoredKittyIds.LAST ? RestoredKittyIds.FIRST : id + 1;
+    return id;
+  }
+}
+
+/**
+ * A stored kitty picture under a new id: the id is a key of the transmission's first command
+ * (`ESC _G a=t,…,i=ID,…;payload`) and of the placement; base64 payloads hold no `,i=`.
+ * undefined when the stored bytes do not name the id where they should.
+ */
+export function withImageId(img: RenderedImage, id: number): RenderedImage | undefined {
+  const old = img.imageId;
+  if (old === null || img.transmit === null) return undefined;
+  const swap = (command: string): string | undefined => {
+    const end = command.indexOf(';');
+    const head = end < 0 ? command : command.slice(0, end);
+    const moved = head.replace(`,i=${old},`, `,i=${id},`);
+    return moved === head ? undefined : moved + (end < 0 ? '' : command.slice(end));
+  };
+  const transmit = swap(img.transmit);
+  const place = img.place === null ? null : swap(img.place);
+  if (transmit === undefined || place === undefined) return undefined;
+  return { ...img, imageId: id, transmit, place, byteLength: transmit.length + (place?.length ?? 0) };
 }

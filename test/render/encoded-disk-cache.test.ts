@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EncodedDiskCache, encodedDirBeside } from '../../src/render/encoded-disk-cache.js';
 import { createRenderer, type Renderer } from '../../src/render/renderer.js';
-import { testCaps, type ImageInput, type Protocol, type TerminalCaps } from '../../src/render/index.js';
+import { testCaps, type ImageInput, type TerminalCaps } from '../../src/render/index.js';
 import { quadrantJpeg, tempDir } from './helpers.js';
 
 const box = { cols: 12, rows: 5 };
@@ -110,11 +110,34 @@ describe('encoded-picture disk cache', () => {
     }
   });
 
-  it('kitty and half-block pictures are not stored (their output carries per-process ids, or is text)', async () => {
+  it('a kitty picture is read back under a new id outside the encoder\'s range, its PNG unchanged', async () => {
     const dir = path.join(tempDir(), 'p.d');
     const img = await input();
-    for (const protocol of ['kitty', 'blocks'] as Protocol[]) {
-      const r = countingRenderer(testCaps(protocol), new EncodedDiskCache({ dir }));
+    const first = countingRenderer(testCaps('kitty'), new EncodedDiskCache({ dir }));
+    const encoded = await first.renderer.render(img, box);
+    await until(() => entries(dir).length === 1);
+    const second = countingRenderer(testCaps('kitty'), new EncodedDiskCache({ dir }));
+    const read = await second.renderer.render({ ...img, key: 'b' }, box);
+    expect(second.encodes()).toBe(0);
+    expect(read.imageId).toBeGreaterThan(0xffffff);
+    expect(read.imageId).toBeLessThanOrEqual(0xffffffff);
+    const old = encoded.imageId!;
+    const id = read.imageId!;
+    expect(read.transmit).toBe(encoded.transmit!.replace(`,i=${old},`, `,i=${id},`));
+    expect(read.transmit).not.toContain(`i=${old},`);
+    expect(read.place).toBe(encoded.place!.replace(`,i=${old},`, `,i=${id},`));
+    expect(read.transmitPixels).toBe(encoded.transmitPixels);
+    expect([read.cols, read.rows, read.offsetCol, read.offsetRow]).toEqual([encoded.cols, encoded.rows, encoded.offsetCol, encoded.offsetRow]);
+    // Each read is a distinct picture in the terminal: another id again.
+    const third = countingRenderer(testCaps('kitty'), new EncodedDiskCache({ dir }));
+    expect((await third.renderer.render(img, box)).imageId).not.toBe(id);
+  });
+
+  it('kitty placeholders and half-block pictures are not stored (their text carries the id, or is the picture)', async () => {
+    const dir = path.join(tempDir(), 'p.d');
+    const img = await input();
+    for (const caps of [testCaps('kitty', { kittyPlaceholders: true }), testCaps('blocks')]) {
+      const r = countingRenderer(caps, new EncodedDiskCache({ dir }));
       await r.renderer.render(img, box);
       expect(r.encodes()).toBe(1);
     }

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { access, open } from 'node:fs/promises';
 import os from 'node:os';
+import { FileReader } from '../cache/sources/file-reader.js';
 import { WorkerPool, WorkerTimeoutError, workerModule } from '../util/worker-pool.js';
 import { extensionOf, RAW_EXTENSIONS } from './extensions.js';
+import { readJpegFacts, type JpegFacts } from './jpeg-exif.js';
 import { readRawSize } from './tiff-size.js';
 import type { ImageRecord } from './types.js';
 
@@ -281,6 +283,22 @@ function tiffOf(exif: Buffer): Buffer {
   return exif.subarray(0, 6).toString('latin1') === 'Exif\u0000\u0000' ? exif.subarray(6) : exif;
 }
 
+/**
+ * A JPEG's size and EXIF from its own header (the file's first 64 KiB, one read), or null
+ * when libjpeg would not decode it. Why not sharp: loading it and its metadata() call were
+ * about a third of the main thread's CPU in an import of 100 JPEGs without thumbnails; and
+ * the worker is sent the EXIF bytes rather than the path, so it opens no file (four file
+ * system round trips fewer per file).
+ */
+async function jpegFacts(file: string): Promise<JpegFacts | null> {
+  const reader = await FileReader.open(file);
+  try {
+    return await readJpegFacts(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
 async function exists(file: string): Promise<boolean> {
   return access(file).then(
     () => true,
@@ -347,6 +365,14 @@ async function readWith(ctx: ReadContext, file: string, fileSize: number): Promi
         throw new VanishedError('file vanished during import');
       }
       return size ? { ...facts, ...size } : facts;
+    }
+    if (ext === 'jpg' || ext === 'jpeg') {
+      const jpeg = await jpegFacts(file);
+      // Anything but a well-formed header libjpeg decodes goes to libvips below, as before.
+      if (jpeg) {
+        const tags = jpeg.exif ? await exifrTags(ctx, jpeg.exif).catch(() => undefined) : undefined;
+        return { ...factsFromTags(tags, false), width: jpeg.width, height: jpeg.height };
+      }
     }
     // libvips reads only the header here; it knows every non-raw format we accept (exifr
     // does not know WebP, PNG or GIF) and gives the stored pixel size.

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/corpus.js';
 import { makeJpeg, tempDir } from './helpers.js';
@@ -31,12 +32,23 @@ describe('exif.ts loads sharp and exifr on first use', () => {
     expect(loaded).not.toContain('exifr');
   });
 
-  it('reading a file loads sharp, and exifr stays in the worker threads', async () => {
+  it('reading a JPEG loads no sharp (its own header gives the size)', async () => {
     const jpeg = await makeJpeg(path.join(tempDir(), 'a.jpg'), { make: 'Acme' });
     const loaded = packagesLoaded(
       `const m = await import(${JSON.stringify(exifModule)});` +
         `const f = await m.readExifFacts(${JSON.stringify(jpeg)}, 1000);` +
-        `if (f.maker !== 'Acme') throw new Error('maker ' + f.maker);`,
+        `if (f.maker !== 'Acme' || f.width !== 32) throw new Error('maker ' + f.maker + ' width ' + f.width);`,
+    );
+    expect(loaded).not.toContain('sharp');
+  });
+
+  it('reading a PNG loads sharp (libvips knows the formats exifr does not)', async () => {
+    const png = path.join(tempDir(), 'a.png');
+    await sharp({ create: { width: 20, height: 10, channels: 3, background: '#000' } }).png().toFile(png);
+    const loaded = packagesLoaded(
+      `const m = await import(${JSON.stringify(exifModule)});` +
+        `const f = await m.readExifFacts(${JSON.stringify(png)}, 1000);` +
+        `if (f.width !== 20 || f.height !== 10) throw new Error('size ' + f.width + 'x' + f.height);`,
     );
     expect(loaded).toContain('sharp');
   });

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadDefaultMaker } from '../cache/maker.js';
 import { closeMetadataReader, warmMetadataReader } from '../db/exif.js';
@@ -9,6 +8,7 @@ import { Library } from '../db/library.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { makeImportThumbnails } from './batch.js';
 import { IdFeed } from './import-feed.js';
+import { loadCliProgress } from './progress.js';
 import { libraryPathFrom, UsageError, type CommandContext } from './common.js';
 
 interface ImportCommandOptions {
@@ -45,6 +45,7 @@ export async function importWithProgress(
 ): Promise<ImportSummary> {
   const stderr = process.stderr;
   if (!stderr.isTTY) return importFolders(lib, dirs, { onWritten, onFirstRead });
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     { stream: stderr, format: 'importing [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,

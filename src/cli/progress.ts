@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 // Loaded only when a bar is shown: --json runs and scripts (stderr not a terminal) never pay
 // for cli-progress and its string-width (about 5 ms of generate-cache's start-up).
-const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+export const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 export interface ProgressBar {
   update(done: number, failed: number): void;

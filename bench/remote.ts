@@ -19,7 +19,8 @@
  * page, PgDn for one page's own time, then 5 x PgDn), about a third of the time; --runs N: each
  * protocol and link N times (the builds alternating), for the spread on a loaded machine;
  * --new: the checkout whose dist/ is measured (default: this one, as built by `npm run build`);
- * --baseline: a worktree at BASELINE_COMMIT, made and built there when missing; --work: photos,
+ * --baseline: a worktree at BASELINE_COMMIT, made and built there when missing (another build
+ * there is measured as the baseline, and the tables name its folder); --work: photos,
  * libraries and recordings (kept between runs, so photos are made once).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -47,6 +48,8 @@ const tracing = argv.includes('--trace');
 const burstOnly = argv.includes('--burst-only');
 const runs = Math.max(1, Number(opt('--runs', '1')) || 1);
 const work = path.resolve(opt('--work', path.join(os.tmpdir(), 'termtable-bench-remote')));
+// Another build given as the baseline (--baseline DIR, e.g. one from before a change) is named by its folder.
+const baselineName = argv.includes('--baseline') ? opt('--baseline', '') : BASELINE_COMMIT;
 const TERMINAL: Record<string, { term: string; windowClass: string }> = {
   kitty: { term: 'kitty', windowClass: 'kitty' },
   sixel: { term: 'xterm-sixel', windowClass: 'XTerm' },
@@ -129,7 +132,7 @@ const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i ? c.pa
 
 function table(protocol: string, rate: string, m: Partial<Record<BuildEnv['name'], Measured>>, run: number): void {
   const widths = [20, 10, 10, 6, 10, 10, 6, 9, 9];
-  console.log(`\n${protocol} over SSH, ${rate}, 50 ms each way, 160x48 (new build vs ${BASELINE_COMMIT})${runs > 1 ? `, run ${run + 1} of ${runs}` : ''}; load ${os.loadavg()[0]!.toFixed(1)}`);
+  console.log(`\n${protocol} over SSH, ${rate}, 50 ms each way, 160x48 (new build vs ${baselineName})${runs > 1 ? `, run ${run + 1} of ${runs}` : ''}; load ${os.loadavg()[0]!.toFixed(1)}`);
   console.log(pad(['action', 'new bytes', 'base bytes', 'ratio', 'new last', 'base last', 'ratio', 'new img', 'base img'], widths));
   ACTIONS.forEach((a, i) => {
     const n = m.new?.rows[i];

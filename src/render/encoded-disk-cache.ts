@@ -16,7 +16,7 @@
  * `<dir>/<first 2 hex of the key>/<key>.pic`, folders 0700 and files 0600 as the mipmap cache's,
  * written to a temp name and renamed (readers see the whole file or none; no fsync: a lost entry
  * is only an encode). Bounded in bytes: after every quarter of the bound written, and once per
- * session after the first write, the oldest files (by mtime, refreshed on every hit) are removed
+ * session 10 s after its first write, the oldest files (by mtime, refreshed on every hit) are removed
  * until the folder holds at most the bound.
  *
  * A kitty transmission names the image id its session gave it: it is stored as written and the
@@ -36,6 +36,7 @@ const FILE_MODE = 0o600;
 /** A header is a short JSON line; anything longer is not ours. */
 const MAX_HEADER = 1024;
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+const FIRST_SWEEP_DELAY_MS = 10_000;
 
 /** Protocols whose output depends on the pixels and settings alone (no per-process ids). */
 export const STORABLE_PROTOCOLS: readonly Protocol[] = ['sixel', 'iterm2', 'kitty'];
@@ -77,6 +78,7 @@ export class EncodedDiskCache {
   #written = 0;
   #swept = false;
   #sweeping: Promise<void> | null = null;
+  #sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: EncodedDiskCacheOptions) {
     this.dir = opts.dir;
@@ -159,7 +161,13 @@ export class EncodedDiskCache {
       return;
     }
     this.#written += payload.length;
-    if (!this.#swept || this.#written > this.maxBytes / 4) void this.sweep();
+    if (this.#written > this.maxBytes / 4) void this.sweep();
+    else if (!this.#swept && !this.#sweepTimer) {
+      // The session's first sweep lists and stats every file through the thread pool: later,
+      // not while the first pages' thumbnails are read through the same pool.
+      this.#sweepTimer = setTimeout(() => void this.sweep(), FIRST_SWEEP_DELAY_MS);
+      this.#sweepTimer.unref();
+    }
   }
 
   /**
@@ -173,8 +181,15 @@ export class EncodedDiskCache {
     return this.#sweeping;
   }
 
+  /** Resolves once no sweep is running (none is started). */
+  settled(): Promise<void> {
+    return this.#sweeping ?? Promise.resolve();
+  }
+
   async #sweep(): Promise<void> {
     this.#swept = true;
+    if (this.#sweepTimer) clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = null;
     this.#written = 0;
     const files: { file: string; size: number; mtimeMs: number }[] = [];
     let total = 0;

@@ -171,6 +171,21 @@ describe('encoded-picture disk cache', () => {
     expect(existsSync(store.filePath(keys[19]!))).toBe(true);
   });
 
+  it('sweeps by itself after each quarter of its bound written: the folder stays near the bound', async () => {
+    const one = await countingRenderer(testCaps('sixel'), new EncodedDiskCache({ dir: path.join(tempDir(), 'p.d') })).renderer.render(await input(), box);
+    const size = Buffer.byteLength(one.place!) + 400;
+    const store = new EncodedDiskCache({ dir: path.join(tempDir(), 'q.d'), maxBytes: size * 8 });
+    for (let i = 0; i < 40; i++) {
+      const key = EncodedDiskCache.keyOf(Buffer.from(String(i)), box, 'test');
+      await store.write(key, { ...one, key });
+      await store.settled();
+    }
+    const total = () => entries(store.dir).reduce((sum, f) => sum + statSync(f).size, 0);
+    // At most a quarter of the bound written since the last sweep.
+    expect(total()).toBeLessThanOrEqual(store.maxBytes * 1.25 + size);
+    expect(entries(store.dir).length).toBeLessThan(40);
+  });
+
   it('lives beside the mipmap disk cache folder', () => {
     expect(encodedDirBeside('/c/termtable/mipmaps-ab12.d')).toBe('/c/termtable/mipmaps-ab12.pictures.d');
   });

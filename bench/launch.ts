@@ -3,7 +3,10 @@
  * first) in a real terminal under Xvfb (../shared/tools term-shot: kitty for kitty, xterm as
  * a VT340 for sixel, xterm for half-blocks), 120x40, a library of 10,000 images with the
  * first page's thumbnails warm in the disk cache (the saved memory cache removed before each
- * run), the protocol fixed with --protocol. The terminal answers the start-up queries as it
+ * run), the protocol fixed with --protocol. The warm-up round also leaves the first pages'
+ * encoded sixel and kitty pictures in mipmaps-<hash>.pictures.d (src/render/encoded-disk-cache.ts),
+ * as an earlier session would; LAUNCH_ENCODE=1 removes that folder before each run, so every
+ * picture is encoded again (the launch of a session after a cell-size or colour change). The terminal answers the start-up queries as it
  * would for a user. tty-bytes records what the program writes with timestamps, and `q` is typed
  * LAUNCH_WAIT_S (10) s after the window appears.
  *
@@ -24,7 +27,7 @@
  *
  * Run alone: `npm run bench -- launch` (about 15 s a run: 6 a round, plus a warm-up round).
  * LAUNCH_IMAGES (10000), LAUNCH_RUNS (3), LAUNCH_PROTOCOLS (blocks,kitty,sixel),
- * LAUNCH_WAIT_S (10); TERMTABLE_BENCH_BIN measures another build.
+ * LAUNCH_WAIT_S (10), LAUNCH_ENCODE (unset); TERMTABLE_BENCH_BIN measures another build.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +46,7 @@ const IMAGES = Number(process.env.LAUNCH_IMAGES ?? 10_000);
 const RUNS = Number(process.env.LAUNCH_RUNS ?? 3);
 const PROTOCOLS = (process.env.LAUNCH_PROTOCOLS ?? 'blocks,kitty,sixel').split(',').filter(Boolean);
 const WAIT_S = Number(process.env.LAUNCH_WAIT_S ?? 10);
+const ENCODE = process.env.LAUNCH_ENCODE === '1';
 const TOOLS = path.resolve(here, '../../shared/tools');
 const TERMINALS: Record<string, string> = { blocks: 'xterm', kitty: 'kitty', sixel: 'xterm-sixel' };
 const GOAL = 1.5;
@@ -61,7 +65,9 @@ const envArgs = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'NO
 function forgetSavedMemoryCache(): void {
   const dir = path.join(env.XDG_CACHE_HOME, 'termtable');
   if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) if (name.endsWith('.cache')) rmSync(path.join(dir, name), { force: true });
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith('.cache') || (ENCODE && name.endsWith('.pictures.d'))) rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
 }
 
 function mipmapDir(): string {
@@ -133,7 +139,10 @@ for (let i = 0; i < RUNS; i++) {
     rounds.get(protocol)!.push({ floor, app: runOnce(terminal, app(protocol), 'app') });
   }
 }
-log(`\n## lighttable launch → first full grid, ${IMAGES} images, warm disk cache, ${COLS}x${ROWS} in a real terminal (medians of ${RUNS} rounds)`);
+log(
+  `\n## lighttable launch → first full grid, ${IMAGES} images, warm disk cache, ${ENCODE ? 'no encoded pictures kept (LAUNCH_ENCODE=1)' : 'encoded pictures kept'}, ` +
+    `${COLS}x${ROWS} in a real terminal (medians of ${RUNS} rounds)`,
+);
 for (const protocol of PROTOCOLS) {
   const rs = rounds.get(protocol)!;
   const good = rs.filter((r) => r.app.ms !== null && r.floor.ms !== null);

@@ -323,15 +323,17 @@ export class LighttableStore implements StoreHost {
     const previewing = s.view === 'preview' && main !== undefined && s.overlay === null;
     const from = Math.max(0, s.cursor - PRELOAD_NEIGHBOURS);
     const pf = this.#layout.prefetch;
+    const around = previewing ? this.services.library.page(s.query, from, 2 * PRELOAD_NEIGHBOURS + 1) : null;
     const requests = wantedSlots({
       slots: this.#layout.slots,
       recordOf: (slot) => this.#slotRecord(slot),
-      neighbours: previewing ? { from, records: this.services.library.page(s.query, from, 2 * PRELOAD_NEIGHBOURS + 1), cursor: s.cursor } : null,
+      neighbours: around ? { from, records: around, cursor: s.cursor } : null,
       nextPage: pf ? this.services.library.page(s.query, pf.offset, pf.limit) : [],
       viewKey: slotKey,
       mainOverlay: this.#exposure.overlay,
     });
     this.#pipeline.want(this.loupe.requests(requests), { force });
+    if (around) this.#exposure.ahead(around);
   }
 
   /** `picturesOnly`: only slot pictures changed (the pipeline), which need no new Ink frame. */

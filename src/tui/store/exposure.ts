@@ -25,6 +25,8 @@ export class ExposureEffects {
   #clipping = false;
   readonly #histograms = new Map<string, Uint32Array>();
   readonly #computing = new Set<string>();
+  /** The image whose histogram the status line waits for (a computation ahead may be it). */
+  #shownKey = '';
 
   constructor(host: StoreHost) {
     this.#host = host;
@@ -48,18 +50,28 @@ export class ExposureEffects {
     return { clipping: this.#clipping, histogram: large && rec ? this.#histogram(rec) : null };
   }
 
-  #histogram(rec: ImageRecord): Uint32Array | null {
+  /**
+   * The histograms of the images the full preview may show next (its neighbours), computed
+   * ahead: drawn when it came, the next image's status line was a second frame about 27 ms
+   * after the picture (bench next-image, kitty).
+   */
+  ahead(recs: readonly ImageRecord[]): void {
+    for (const rec of recs) this.#histogram(rec, false);
+  }
+
+  #histogram(rec: ImageRecord, shown = true): Uint32Array | null {
     const key = `${rec.id}:${rec.mtime}:${rec.fileSize}:${rec.rotation}`;
+    if (shown) this.#shownKey = key;
     const known = this.#histograms.get(key);
     if (known) return known;
     if (!this.#computing.has(key) && !this.#host.closed) {
       this.#computing.add(key);
-      void this.#compute(rec)
+      void this.#compute(rec, shown)
         .then((bins) => {
           if (!bins) return;
           this.#histograms.set(key, bins);
           while (this.#histograms.size > MAX_HISTOGRAMS) this.#histograms.delete(this.#histograms.keys().next().value!);
-          if (!this.#host.closed) this.#host.publishSoon();
+          if (key === this.#shownKey && !this.#host.closed) this.#host.publishSoon();
         })
         .catch(() => undefined) // a thumbnail that cannot be decoded has a skull, not a histogram
         .finally(() => this.#computing.delete(key));
@@ -67,8 +79,8 @@ export class ExposureEffects {
     return null;
   }
 
-  async #compute(rec: ImageRecord): Promise<Uint32Array | null> {
-    const thumb = await this.#host.services.cache.get(rec, 1, { priority: 'visible' });
+  async #compute(rec: ImageRecord, shown: boolean): Promise<Uint32Array | null> {
+    const thumb = await this.#host.services.cache.get(rec, 1, { priority: shown ? 'visible' : 'prefetch' });
     if (!thumb.ok) return null;
     const { data, info } = await sharp(thumb.jpeg, { failOn: 'none' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return luminanceHistogram(data, info.channels);

@@ -105,7 +105,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
         if (p.image.imageId !== null) ids.add(p.image.imageId);
       }
       const aheadIds = new Set<number>();
-      for (const img of store.aheadPictures()) if (img.imageId !== null) aheadIds.add(img.imageId);
+      for (const img of store.pictureWork().ahead) if (img.imageId !== null) aheadIds.add(img.imageId);
       wantedCache = { snapshot, bySlot, ids, aheadIds };
     }
     return wantedCache;
@@ -148,13 +148,18 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
       if (!now || !sameRect(now, rect)) screen.forget(rect);
     }
     shownMasks = masks;
-    // The neighbours go only onto an idle link: a key's own pictures never queue behind them.
-    const ahead = held || writer.busy ? [] : store.aheadPictures();
-    if (!held && writer.busy && store.aheadPictures().length > 0) aheadDue = true;
-    const { before, units } = held ? { before: '', units: [] } : store.graphics.frameUnits(placements, ahead);
+    // In a burst of page turns no picture is written until the keys settle (the pipeline's hold,
+    // which asks for a flush when it ends): the text goes at once, the old pictures stay
+    // under it meanwhile. The neighbours go only onto an idle link: a key's own pictures never
+    // queue behind them.
+    const work = store.pictureWork();
+    const paused = held || work.held;
+    const ahead = paused || writer.busy ? [] : work.ahead;
+    if (!paused && writer.busy && work.ahead.length > 0) aheadDue = true;
+    const { before, units } = paused ? { before: '', units: [] } : store.graphics.frameUnits(placements, ahead);
     if (units.some((u) => !u.ahead)) foreground = true;
     const text = screen.diff(frameLines, [...masks.values()]);
-    if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : ''}`);
+    if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : work.held ? ' (burst hold)' : ''}`);
     writer.submit(store.takePendingBytes() + before, text, units);
     if (!writer.busy) painted();
   };

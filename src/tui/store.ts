@@ -69,8 +69,8 @@ export class LighttableStore implements StoreHost {
       cache: services.cache,
       graphics: () => this.services.graphics,
       onChange: () => this.publishSoon(true),
-      // No new snapshot: only the graphics layer, which may send the neighbours ahead, cares.
-      onAhead: () => this.#listeners.forEach((l) => l()),
+      // No new snapshot: only the graphics layer (pictureWork()) cares.
+      onPictures: () => this.#listeners.forEach((l) => l()),
     });
     this.#culling = new CullingEffects(this);
     this.#generation = new GenerationEffects(this);
@@ -203,9 +203,9 @@ export class LighttableStore implements StoreHost {
     return snapshotPlacements(this.#snapshot, this.services.graphics.inTree);
   }
 
-  /** The preview's neighbours already encoded, to send ahead to a terminal that keeps pictures. */
-  aheadPictures(): RenderedImage[] {
-    return this.#state.overlay === null && !this.services.graphics.inTree ? this.#pipeline.ahead() : [];
+  /** The preview's neighbours encoded, to send ahead to a terminal that keeps pictures; whether a burst of page turns holds pictures back. */
+  pictureWork(): { ahead: RenderedImage[]; held: boolean } {
+    return { ahead: this.#state.overlay === null && !this.services.graphics.inTree ? this.#pipeline.ahead() : [], held: this.#pipeline.holding };
   }
 
   /**

@@ -52,7 +52,7 @@ describe('kitty: the preview neighbours ahead', () => {
       await app.waitForImages(60_000);
       // The shown image, then its four neighbours at the preview's size, each transmitted once.
       let bytes = '';
-      const aheadIds = () => h.store.aheadPictures().map((img) => img.imageId!);
+      const aheadIds = () => h.store.pictureWork().ahead.map((img) => img.imageId!);
       const end = Date.now() + 60_000;
       for (;;) {
         await h.store.idle();

@@ -22,11 +22,14 @@ export interface EncodeQueueOptions {
   concurrency?: number;
   /** Whether visible work is in flight elsewhere (fetches): holds back lower priorities. */
   visibleBusy?: () => boolean;
+  /** A hold ended (pictures held back with it may be written now). */
+  onHoldEnd?: () => void;
 }
 
 export class EncodeQueue {
   readonly #concurrency: number;
   readonly #visibleBusy: () => boolean;
+  readonly #onHoldEnd: (() => void) | undefined;
   #queued = new Map<string, EncodeJob>();
   #running = new Map<string, Priority>();
   #idleWaiters: (() => void)[] = [];
@@ -38,6 +41,7 @@ export class EncodeQueue {
   constructor(options: EncodeQueueOptions = {}) {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#visibleBusy = options.visibleBusy ?? (() => false);
+    this.#onHoldEnd = options.onHoldEnd;
   }
 
   get size(): number {
@@ -88,6 +92,7 @@ export class EncodeQueue {
       this.#holdTimer = null;
       if (tracing) trace('encode-hold-end', `${this.#queued.size} queued`);
       this.pump();
+      this.#onHoldEnd?.();
     }, ms);
   }
 

@@ -11,6 +11,7 @@ import type { ImageRecord } from '../../db/types.js';
 import type { CellBox, RenderedImage } from '../../render/types.js';
 import type { CachePort, GraphicsPort } from '../services.js';
 import { EncodeQueue, type Priority } from './encode-queue.js';
+import { PageBurst } from './page-burst.js';
 import { applyOverlay, type PixelOverlay } from './pixel-overlay.js';
 import { failedState, FETCHING, isBusy, slotNext, type SlotEvent, type SlotState } from './slot-state.js';
 
@@ -48,8 +49,11 @@ export interface ThumbPipelineDeps {
   graphics: () => GraphicsPort;
   /** A visible slot's view changed. */
   onChange: () => void;
-  /** A neighbour's picture was encoded (see ahead()). */
-  onAhead?: () => void;
+  /**
+   * Pictures may be due with no slot's view changed: a neighbour's picture was encoded (see
+   * ahead()), or a burst's hold ended (see holding).
+   */
+  onPictures?: () => void;
   /** Encodes at once. @default 4 */
   concurrency?: number;
 }
@@ -59,16 +63,6 @@ interface Entry {
   state: SlotState;
   ctrl: AbortController;
 }
-
-/**
- * Page keys closer together than this are a burst: the pages passed are not encoded (see
- * want()). A single page turn, or one after the keys settle, starts at once.
- */
-export const BURST_WINDOW_MS = 150;
-/** How long encodes wait after a burst's key for the next one. */
-export const BURST_HOLD_MS = 120;
-/** A want() that brings this many new visible slots, and at least half of them, is a page turn. */
-const PAGE_JUMP_SLOTS = 8;
 
 /** Failures remembered by image id (a skull stays a skull while scrolling), at most this many. */
 const MAX_FAILURES = 10_000;
@@ -94,8 +88,7 @@ export class ThumbPipeline {
   #lastSerial = 0;
   #closed = false;
   /** The visible slots of the last want(), and when the last page turn came (burst detection). */
-  #lastVisible = new Set<string>();
-  #lastJump = -Infinity;
+  readonly #burst: PageBurst;
   /** The keys of the last want(), most important first (ahead() follows it). */
   #order: string[] = [];
 
@@ -104,7 +97,9 @@ export class ThumbPipeline {
     this.#queue = new EncodeQueue({
       ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
       visibleBusy: () => this.#visibleWaiting(),
+      onHoldEnd: () => this.#deps.onPictures?.(),
     });
+    this.#burst = new PageBurst((ms) => this.#queue.hold(ms));
   }
 
   /**
@@ -115,7 +110,7 @@ export class ThumbPipeline {
     if (this.#closed) return;
     this.#deferred = [];
     this.#order = requests.map((r) => r.key);
-    this.#holdIfBurst(requests);
+    this.#burst.saw(requests.filter((r) => r.priority === 'visible').map((r) => r.key));
     const keys = new Set(requests.map((r) => r.key));
     // A slot whose overlay was toggled keeps showing its old picture until the new one is encoded.
     const leaving = new Map<string, SlotState['shown']>();
@@ -152,20 +147,13 @@ export class ThumbPipeline {
   }
 
   /**
-   * A page turn hard on the heels of the last one (5 × PgDn in half a second): hold new encodes
-   * until the keys settle. Without it each page passed started its encodes, which ran on after
-   * the page was left and took the 2 cores from the final page (sixel at 10 Mbit: final page
-   * after 5.8 s, one page alone 2.5 s). Running encodes of the page left are aborted by their
-   * slot's signal (see #encode); fetches are left to run, they are cheap and aborted on leave.
+   * Whether a burst of page turns holds encodes back: its pages' pictures, already encoded or
+   * not, are not written either (the graphics layer asks), so a page passed in the burst costs
+   * the link nothing. Half-blocks at 10 Mbit, whose pages are prefetched and encoded, wrote
+   * 1.3-1.5 pages beyond the final one in 5 x PgDn.
    */
-  #holdIfBurst(requests: readonly SlotRequest[]): void {
-    const visible = requests.filter((r) => r.priority === 'visible').map((r) => r.key);
-    const fresh = visible.filter((k) => !this.#lastVisible.has(k)).length;
-    this.#lastVisible = new Set(visible);
-    if (fresh < PAGE_JUMP_SLOTS || fresh * 2 < visible.length) return;
-    const now = Date.now();
-    if (now - this.#lastJump < BURST_WINDOW_MS) this.#queue.hold(BURST_HOLD_MS);
-    this.#lastJump = now;
+  get holding(): boolean {
+    return this.#queue.held;
   }
 
   /** What each visible slot shows, by view key. */
@@ -315,7 +303,7 @@ export class ThumbPipeline {
     if (entry.req.priority === 'visible' && (state.shown !== before.shown || state.phase.kind !== before.phase.kind)) {
       this.#deps.onChange();
     } else if (entry.req.priority === 'neighbour' && state.shown !== before.shown) {
-      this.#deps.onAhead?.();
+      this.#deps.onPictures?.();
     }
   }
 

@@ -49,7 +49,10 @@ async function session(protocol: Protocol) {
   await app.waitForImages(30_000);
   const first = app.screenBytes();
   const key = async (k: string) => {
+    const before = h.store.getSnapshot();
     await app.press(k);
+    // The key handled (a new snapshot), not merely typed: under load Ink may read it later.
+    for (const end = Date.now() + 30_000; h.store.getSnapshot() === before && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 30));
     await app.waitForImages(30_000);
     return app.screenBytes();

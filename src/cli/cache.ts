@@ -4,6 +4,7 @@ import { readCacheFile, writeCacheFile } from '../cache/cache-file.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import { LEVEL_SIZES, LEVELS, MAX_LEVEL, type Level } from '../cache/types.js';
 import { mipmapCacheFile, mipmapDir } from '../config/paths.js';
+import { EncodedDiskCache, encodedDirBeside } from '../render/encoded-disk-cache.js';
 import { loadPreferences } from '../config/preferences.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, type CommandContext } from './common.js';
@@ -59,6 +60,8 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
       const disk = new DiskCache(mipmapDir(libraryPath));
       const diskStats = await disk.stats();
       const failed = (await disk.listDead()).length;
+      const pictures = new EncodedDiskCache({ dir: encodedDirBeside(disk.dir) });
+      const pictureStats = await pictures.stats();
       const memory = {
         file,
         fileBytes: await fileSize(file),
@@ -74,6 +77,7 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
       const out = {
         memory,
         disk: { enabled: prefs.diskBackend, dir: disk.dir, files: diskStats.files, bytes: diskStats.bytes, levels: diskStats.levels },
+        pictures: { dir: pictures.dir, files: pictureStats.files, bytes: pictureStats.bytes, maxBytes: pictures.maxBytes },
         failed,
         warnings: [prefsWarning, loaded.warning].filter((w): w is string => typeof w === 'string'),
       };
@@ -91,6 +95,8 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
         ...diskStats.levels.map(
           (l) => `  mip${l.level} (${LEVEL_SIZES[l.level]} px): ${l.files} files, ${mb(l.bytes)}`,
         ),
+        `encoded pictures (sixel, iTerm2, kitty; read back at launch): ${pictureStats.files} files, ${mb(pictureStats.bytes)} of ${mb(pictures.maxBytes)}`,
+        `  dir: ${sanitizeText(pictures.dir)}`,
         `remembered failures: ${failed}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -98,7 +104,7 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
 
   cache
     .command('clear')
-    .description('remove thumbnails from the disk cache and the saved memory cache (all levels, or one)')
+    .description('remove thumbnails from the disk cache and the saved memory cache (all levels, or one), and the encoded pictures made from them')
     .option('--level <n>', `only this mip level, 0-${MAX_LEVEL}`, intArg(0, MAX_LEVEL))
     .addHelpText(
       'after',
@@ -111,6 +117,8 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
       const disk = new DiskCache(mipmapDir(libraryPath));
       const level = opts.level as Level | undefined;
       const removed = await disk.clear(level);
+      // Keyed by content, so which level an encoded picture came from is not known: all go.
+      const pictures = await new EncodedDiskCache({ dir: encodedDirBeside(disk.dir) }).clear();
       const file = mipmapCacheFile(libraryPath);
       let dropped = 0;
       if (level === undefined) {
@@ -125,7 +133,7 @@ export function registerCache(program: Command, _ctx: CommandContext): void {
       }
       process.stdout.write(
         `removed ${removed} thumbnail files${level === undefined ? '' : ` of mip${level}`} from ${sanitizeText(disk.dir)}` +
-          ` and ${dropped} from the saved memory cache\n`,
+          `, ${dropped} from the saved memory cache and ${pictures} encoded pictures\n`,
       );
     });
 }

@@ -186,18 +186,46 @@ export class EncodedDiskCache {
     return this.#sweeping ?? Promise.resolve();
   }
 
+  /** Files and bytes held (`cache stats`). */
+  async stats(): Promise<{ files: number; bytes: number }> {
+    const { files, total } = await this.#list(false);
+    return { files: files.length, bytes: total };
+  }
+
+  /** Removes every stored picture (`cache clear`): each is only an encode to make again. */
+  async clear(): Promise<number> {
+    const { files } = await this.#list(false);
+    let removed = 0;
+    for (const f of files) if (await unlink(f.file).then(() => true, () => false)) removed++;
+    return removed;
+  }
+
   async #sweep(): Promise<void> {
     this.#swept = true;
     if (this.#sweepTimer) clearTimeout(this.#sweepTimer);
     this.#sweepTimer = null;
     this.#written = 0;
+    const listed = await this.#list(true);
+    const { files } = listed;
+    let { total } = listed;
+    if (total <= this.maxBytes) return;
+    files.sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const f of files) {
+      if (total <= this.maxBytes) break;
+      await unlink(f.file).catch(() => undefined);
+      total -= f.size;
+    }
+  }
+
+  /** The stored files (temp files of writers killed mid-write are removed when `sweepTemps`). */
+  async #list(sweepTemps: boolean): Promise<{ files: { file: string; size: number; mtimeMs: number }[]; total: number }> {
     const files: { file: string; size: number; mtimeMs: number }[] = [];
     let total = 0;
     let shards: string[];
     try {
       shards = await readdir(this.dir);
     } catch {
-      return;
+      return { files, total };
     }
     for (const shard of shards) {
       let names: string[];
@@ -211,20 +239,15 @@ export class EncodedDiskCache {
         const st = await stat(file).catch(() => undefined);
         if (!st?.isFile()) continue;
         if (name.endsWith('.tmp')) {
-          if (Date.now() - st.mtimeMs > TEMP_MAX_AGE_MS) await unlink(file).catch(() => undefined);
+          if (sweepTemps && Date.now() - st.mtimeMs > TEMP_MAX_AGE_MS) await unlink(file).catch(() => undefined);
           continue;
         }
+        if (!name.endsWith('.pic')) continue;
         files.push({ file, size: st.size, mtimeMs: st.mtimeMs });
         total += st.size;
       }
     }
-    if (total <= this.maxBytes) return;
-    files.sort((a, b) => a.mtimeMs - b.mtimeMs);
-    for (const f of files) {
-      if (total <= this.maxBytes) break;
-      await unlink(f.file).catch(() => undefined);
-      total -= f.size;
-    }
+    return { files, total };
   }
 }
 

@@ -12,6 +12,8 @@ import type { ThumbnailMaker } from '../../src/cache/maker.js';
 import { MipmapCache } from '../../src/cache/mipmap-cache.js';
 import { subjectFromRecord } from '../../src/cache/subject.js';
 import { libraryHash } from '../../src/config/paths.js';
+import { createSixelEncoder } from '../../src/render/encoders/sixel.js';
+import { EncodedDiskCache, encodedDirBeside } from '../../src/render/encoded-disk-cache.js';
 import type { ImageRecord } from '../../src/db/types.js';
 import { prefs, tempEnv, testMaker, waitFor, type TempEnv } from './helpers.js';
 
@@ -258,5 +260,22 @@ describe('termtable thumb and cache', { timeout: 240_000 }, () => {
     const after = JSON.parse((await run(e, ['cache', 'stats', '--json'])).stdout) as typeof stats;
     expect(after.disk.levels.map((l) => l.files)).toEqual([1, 0, 1, 0, 0]);
     expect((await run(e, ['cache', 'clear', '--level', '9'])).status).toBe(2);
+
+    // The encoded pictures the lighttable keeps beside the disk cache are counted and cleared too.
+    const libraryPath = path.join(e.root, 'data', 'termtable', 'library.db');
+    const diskDir = path.join(e.root, 'cache', 'termtable', `mipmaps-${libraryHash(libraryPath)}.d`);
+    const pictures = new EncodedDiskCache({ dir: encodedDirBeside(diskDir) });
+    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#246' } }).jpeg().toBuffer();
+    const box = { cols: 8, rows: 4 };
+    const encoder = createSixelEncoder({ cellPx: { width: 10, height: 20 } });
+    const img = await encoder.encode({ key: 'k', data: jpeg, width: 40, height: 30 }, box);
+    await encoder.close?.();
+    await pictures.write(EncodedDiskCache.keyOf(jpeg, box, 'test'), img);
+    const withPictures = JSON.parse((await run(e, ['cache', 'stats', '--json'])).stdout) as { pictures: { files: number; bytes: number } };
+    expect(withPictures.pictures.files).toBe(1);
+    expect(withPictures.pictures.bytes).toBeGreaterThan(img.place!.length);
+    expect((await run(e, ['cache', 'stats'])).stdout).toMatch(/encoded pictures .*: 1 files/);
+    expect((await run(e, ['cache', 'clear'])).stdout).toMatch(/and 1 encoded pictures/);
+    expect(await pictures.stats()).toEqual({ files: 0, bytes: 0 });
   });
 });

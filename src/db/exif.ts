@@ -4,6 +4,7 @@ import os from 'node:os';
 import { FileReader } from '../cache/sources/file-reader.js';
 import { WorkerPool, WorkerTimeoutError, workerModule } from '../util/worker-pool.js';
 import { extensionOf, RAW_EXTENSIONS } from './extensions.js';
+import { EXIFR_OPTIONS, factsFromTags, type Tags } from './exif-tags.js';
 import { readJpegFacts, type JpegFacts } from './jpeg-exif.js';
 import { readRawSize } from './tiff-size.js';
 import type { ImageRecord } from './types.js';
@@ -19,97 +20,6 @@ export type ExifFacts = Pick<
 
 // In extensions.ts (no exifr or sharp there); re-exported for the modules that import them from here.
 export { extensionOf, IMAGE_EXTENSIONS, isSupported, RAW_EXTENSIONS } from './extensions.js';
-
-const PICK = [
-  'Make', 'Model', 'LensModel', 'Lens', 'ExposureTime', 'FNumber', 'ISO', 'FocalLength', 'DateTimeOriginal',
-  'CreateDate', 'OffsetTimeOriginal', 'ImageWidth', 'ImageHeight', 'ExifImageWidth', 'ExifImageHeight',
-  'Orientation', 'NewSubfileType', 'SubSecTimeOriginal',
-];
-
-const EXIFR_OPTIONS = {
-  pick: PICK,
-  translateValues: false,
-  // Dates stay text: revived Dates are local times, which a DST gap would shift by an hour.
-  reviveValues: false,
-  // exifr reads files in chunks: only the head of a big raw is read.
-  chunked: true,
-  xmp: false,
-  icc: false,
-  iptc: false,
-  jfif: false,
-  ihdr: false,
-  makerNote: false,
-  userComment: false,
-  gps: false,
-  interop: false,
-  ifd1: false,
-};
-
-type Tags = Record<string, unknown>;
-
-function text(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  // eslint-disable-next-line no-control-regex
-  const trimmed = value.replace(/\u0000+$/g, '').trim();
-  return trimmed === '' ? null : trimmed;
-}
-
-/** A positive finite number (0 means "unknown" in many cameras' EXIF). */
-function positive(value: unknown): number | null {
-  const n = Array.isArray(value) ? value[0] : value;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null;
-}
-
-function dimension(value: unknown): number | null {
-  const n = positive(value);
-  return n === null ? null : Math.round(n);
-}
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/**
- * EXIF capture times carry no zone: they stay the camera's wall-clock time, and the zone is
- * added only when the file records one (OffsetTimeOriginal).
- */
-function isoDate(value: unknown, offset: unknown): string | null {
-  let base: string | null = null;
-  if (value instanceof Date && !Number.isNaN(value.getTime())) {
-    base = `${pad(value.getFullYear(), 4)}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}T${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())}`;
-  } else if (typeof value === 'string') {
-    const m = value.match(/^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})/);
-    if (m && m[1] !== '0000') base = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
-  }
-  if (base === null) return null;
-  const zone = typeof offset === 'string' && /^[+-]\d{2}:\d{2}$/.test(offset.trim()) ? offset.trim() : '';
-  return base + zone;
-}
-
-/** EXIF SubSecTime: the digits after the decimal point, as text ("20" = 0.20 s, "05" = 0.05 s). */
-function subsec(value: unknown): number | null {
-  const digits = text(value);
-  return digits !== null && /^\d{1,9}$/.test(digits) ? Number(`0.${digits}`) : null;
-}
-
-function factsFromTags(tags: Tags | undefined, raw: boolean): ExifFacts {
-  const t = tags ?? {};
-  const orientation = typeof t.Orientation === 'number' && t.Orientation >= 1 && t.Orientation <= 8 ? t.Orientation : 1;
-  // In raws IFD0 often describes a small preview; ExifImageWidth (or a full-resolution IFD0) is the image.
-  const ifd0IsImage = !raw || t.NewSubfileType === 0;
-  return {
-    width: dimension(t.ExifImageWidth) ?? (ifd0IsImage ? dimension(t.ImageWidth) : null),
-    height: dimension(t.ExifImageHeight) ?? (ifd0IsImage ? dimension(t.ImageHeight) : null),
-    orientation,
-    maker: text(t.Make),
-    model: text(t.Model),
-    lens: text(t.LensModel) ?? text(t.Lens),
-    exposureTime: positive(t.ExposureTime),
-    fNumber: positive(t.FNumber),
-    iso: positive(t.ISO),
-    focalLength: positive(t.FocalLength),
-    takenAt: isoDate(t.DateTimeOriginal, t.OffsetTimeOriginal) ?? isoDate(t.CreateDate, t.OffsetTimeOriginal),
-    takenSubsec: subsec(t.SubSecTimeOriginal),
-  };
-}
 
 /**
  * Per-file budget of the metadata reader. exifr normally needs milliseconds; a file that

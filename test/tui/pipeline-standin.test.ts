@@ -5,9 +5,14 @@
  * per neighbour racing the shown image's decode. A neighbour that comes on screen before its
  * picture is made gets its stand-in then. And the neighbours are fetched once the shown image
  * is, not beside it.
+ *
+ * Each step waits for what it expects (vi.waitFor), not a fixed time: under load a real
+ * encode took longer than 50 ms. A wait for "nothing more" stays a short pause (it can only
+ * pass wrongly, never fail wrongly, on a slow machine).
  */
+const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 });
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Level, Thumb, ThumbResult } from '../../src/cache/types.js';
 import type { ImageRecord } from '../../src/db/types.js';
 import { createRenderer } from '../../src/render/renderer.js';
@@ -62,15 +67,16 @@ describe('ThumbPipeline: work ahead for the preview', () => {
 
     // Image 3 shown, 1, 2, 4, 5 its neighbours; no level 4 made yet.
     pipeline.want([req(3, 'visible'), req(4, 'neighbour'), req(2, 'neighbour'), req(5, 'neighbour'), req(1, 'neighbour')]);
+    await until(() => expect(pipeline.views().get('v3')).toMatchObject({ status: 'ready', standIn: true }));
     await new Promise((r) => setTimeout(r, 50));
     expect(encoded).toEqual([{ id: 3, level: 1 }]);
-    expect(pipeline.views().get('v3')).toMatchObject({ status: 'ready', standIn: true });
 
     // The shown image's level 4 arrives, then (fetched after it) a neighbour's: each is encoded once, at level 4.
     pending.get(3)!(big.get(3)!);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => expect(pending.has(4)).toBe(true));
     pending.get(4)!(big.get(4)!);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => expect(encoded.length).toBeGreaterThanOrEqual(3));
+    await new Promise((r) => setTimeout(r, 50));
     expect(encoded.slice(1).sort((a, b) => a.id - b.id)).toEqual([
       { id: 3, level: 4 },
       { id: 4, level: 4 },
@@ -79,11 +85,12 @@ describe('ThumbPipeline: work ahead for the preview', () => {
     // Right twice: 5 comes on screen while its level 4 is still being made: its stand-in is drawn.
     encoded.length = 0;
     pipeline.want([req(5, 'visible'), req(4, 'neighbour'), req(3, 'neighbour')]);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => expect(pipeline.views().get('v5')).toMatchObject({ status: 'ready', standIn: true }));
+    await new Promise((r) => setTimeout(r, 50));
     expect(encoded).toEqual([{ id: 5, level: 1 }]);
-    expect(pipeline.views().get('v5')).toMatchObject({ status: 'ready', standIn: true });
+    await until(() => expect(pending.has(5)).toBe(true));
     pending.get(5)!(big.get(5)!);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => expect(pipeline.views().get('v5')).toMatchObject({ status: 'ready', standIn: false }));
     expect(encoded).toEqual([
       { id: 5, level: 1 },
       { id: 5, level: 4 },
@@ -118,13 +125,14 @@ describe('ThumbPipeline: work ahead for the preview', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(asked).toEqual([3]);
     answers.get(3)!(shown);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(asked).toEqual([3, 4, 2]);
+    await until(() => expect(asked).toEqual([3, 4, 2]));
     // The cursor moved on before that: a neighbour no longer wanted is never fetched.
     asked.length = 0;
     pipeline.want([req(5, 'visible'), req(6, 'neighbour')]);
     pipeline.want([req(7, 'visible'), req(8, 'neighbour')]);
+    await until(() => expect(answers.has(7)).toBe(true));
     answers.get(7)!(await thumb(7, 4, 480));
+    await until(() => expect(asked).toEqual([5, 7, 8]));
     await new Promise((r) => setTimeout(r, 50));
     expect(asked).toEqual([5, 7, 8]);
     pipeline.close();

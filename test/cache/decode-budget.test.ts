@@ -1,3 +1,4 @@
+import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,6 +48,21 @@ describe('decode memory in flight', () => {
     await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#654321' } }).jpeg().toFile(jpeg);
     // 4000 / 512 → libjpeg decodes at 1/4.
     expect(await estimateDecodeBytes(jpeg, 1, 512)).toBe(1000 * 750 * 4);
+  });
+
+  it('is estimated from the file size for a raw, not from the thumbnail in its IFD0', async () => {
+    const e = tempEnv('tt-budget-');
+    envs.push(e);
+    // A TIFF-based raw whose first IFD is a small thumbnail, as in DNG and NEF: libvips reads
+    // that IFD (256x171), while what is decoded is a preview or dcraw_emu's TIFF.
+    const dng = path.join(e.root, 'c.dng');
+    await sharp({ create: { width: 256, height: 171, channels: 3, background: '#223344' } }).tiff().toFile(dng);
+    const size = (await stat(dng)).size;
+    expect(await estimateDecodeBytes(dng, size, 512)).toBe(size * 2);
+    // The same bytes under a TIFF name are still measured from their header.
+    const tif = path.join(e.root, 'c.tif');
+    await copyFile(dng, tif);
+    expect(await estimateDecodeBytes(tif, size, 512)).toBe(256 * 171 * 4);
   });
 
   it('is bounded in bytes: four big PNGs under a budget of one decode run one at a time at concurrency 4', async () => {

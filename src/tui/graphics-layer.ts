@@ -1,6 +1,7 @@
 import type { PaintUnit } from '../render/painter.js';
 import type { CellRect, Placement } from '../render/types.js';
 import { AckWindow } from './screen/ack-window.js';
+import { foregroundBegin, foregroundEnd } from './screen/foreground.js';
 import { TerminalWriter } from './screen/terminal-writer.js';
 import { TextScreen } from './screen/text-screen.js';
 import { trace, tracing } from './screen/trace.js';
@@ -84,6 +85,8 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   const settled = () => !flushQueued && !idleTimer && !writer.busy;
   const painted = () => {
     foreground = false;
+    // Handed to the stream is not written yet: a whole sixel is one write through tmux.
+    if (!real.writableNeedDrain) foregroundEnd();
     if (aheadDue) {
       aheadDue = false;
       queueFlush();
@@ -158,6 +161,8 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     if (!paused && writer.busy && work.ahead.length > 0) aheadDue = true;
     const { before, units } = paused ? { before: '', units: [] } : store.graphics.frameUnits(placements, ahead);
     if (units.some((u) => !u.ahead)) foreground = true;
+    // Work ahead waits only while a frame's own pictures are written (screen/foreground.ts).
+    if (!foreground) foregroundEnd();
     const text = screen.diff(frameLines, [...masks.values()]);
     if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : work.held ? ' (burst hold)' : ''}`);
     writer.submit(store.takePendingBytes() + before, text, units);
@@ -179,6 +184,9 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     if (disposed) return true;
     // Ink in debug mode: each write is a whole frame.
     frameLines = (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')).split('\n');
+    if (tracing) trace('frame', String(frameLines.length));
+    // Work ahead that would start before the flush waits for it (see flush).
+    foregroundBegin();
     cancelIdle();
     queueFlush();
     return true;
@@ -240,6 +248,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     clearAll: () => writer.close() + store.takePendingBytes() + store.graphics.clearAll(),
     dispose() {
       disposed = true;
+      foregroundEnd();
       cancelIdle();
       real.off('resize', onResize);
       unsubscribe();

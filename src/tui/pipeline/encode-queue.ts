@@ -5,6 +5,7 @@
  * the sixel worker pool is first-come first-served and an early next-page encode made the
  * visible page wait for it (launch took twice as long).
  */
+import { afterForeground, foregroundBusy } from '../screen/foreground.js';
 import { trace, tracing } from '../screen/trace.js';
 
 export const PRIORITIES = ['visible', 'neighbour', 'next'] as const;
@@ -37,6 +38,7 @@ export class EncodeQueue {
   #holdTimer: NodeJS.Timeout | null = null;
   /** A start of jobs is due at the end of this turn of the event loop (see pump()). */
   #pumpQueued = false;
+  readonly #pumpLater = () => this.pump();
 
   constructor(options: EncodeQueueOptions = {}) {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
@@ -151,7 +153,13 @@ export class EncodeQueue {
     }
     if (!best || best.priority === 'visible') return best;
     const visibleRunning = [...this.#running.values()].includes('visible');
-    return visibleRunning || this.#visibleBusy() ? undefined : best;
+    if (visibleRunning || this.#visibleBusy()) return undefined;
+    // A key's picture is being written: work ahead would stall the write (screen/foreground.ts).
+    if (foregroundBusy()) {
+      afterForeground(this.#pumpLater);
+      return undefined;
+    }
+    return best;
   }
 
   #release(): void {

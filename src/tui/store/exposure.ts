@@ -1,4 +1,5 @@
 import sharp from '../../util/sharp.js';
+import { afterForeground } from '../screen/foreground.js';
 import { luminanceHistogram } from '../../analysis/histogram.js';
 import type { ImageRecord } from '../../db/types.js';
 import type { PixelOverlay } from '../pipeline/pixel-overlay.js';
@@ -56,7 +57,10 @@ export class ExposureEffects {
    * after the picture (bench next-image, kitty).
    */
   ahead(recs: readonly ImageRecord[]): void {
-    for (const rec of recs) this.#histogram(rec, false);
+    // After the shown image's picture is written: its write stalls behind this work otherwise.
+    afterForeground(() => {
+      if (!this.#host.closed) for (const rec of recs) this.#histogram(rec, false);
+    });
   }
 
   #histogram(rec: ImageRecord, shown = true): Uint32Array | null {

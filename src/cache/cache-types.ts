@@ -1,5 +1,5 @@
 import type { Preferences } from '../config/preferences.js';
-import type { DiskStats } from './disk-cache.js';
+import type { DiskCacheOptions, DiskStats } from './disk-cache.js';
 import type { DiskProblem } from './disk-health.js';
 import type { ThumbnailMaker } from './maker.js';
 import type { Level, ThumbFailure, ThumbSubject } from './types.js';
@@ -17,6 +17,8 @@ export interface MipmapCacheOptions {
   makeThumbnails?: ThumbnailMaker;
   /** Disk backend folder. @default mipmapDir(libraryPath) */
   diskDir?: string;
+  /** How the disk backend reads and writes (blocking calls for batch runs). @default {} */
+  diskOptions?: DiskCacheOptions;
   /** Cache file. @default mipmapCacheFile(libraryPath) */
   cacheFile?: string;
   /** Pixel memory of the decodes in flight, in bytes (estimated from each file's header). @default DECODE_BUDGET_BYTES */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { opendirSync, readFile as readFileCallback, readFileSync, type Dir, type Dirent } from 'node:fs';
+import { mkdirSync, opendirSync, readFile as readFileCallback, readFileSync, renameSync, rmSync, writeFileSync, type Dir, type Dirent } from 'node:fs';
 import { mkdir, open, opendir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,14 @@ export interface DiskCacheOptions {
    * stat'ed through the thread pool, several at once.
    */
   blockingReads?: boolean;
+  /**
+   * Write thumbnails (temp file, then rename) with blocking calls, for the same batch runs:
+   * through fs/promises a write is five thread-pool round trips (mkdir, open, write, close,
+   * rename) and their promises, 30-54 ms of CPU for an import's 120 thumbnails against about
+   * 5 ms for the same bytes written with writeFileSync. Only where no screen waits on the
+   * event loop (import, generate-cache); the lighttable writes through the pool.
+   */
+  blockingWrites?: boolean;
 }
 
 export interface DiskStats {
@@ -51,6 +59,9 @@ export interface DiskStats {
 
 export class DiskCache {
   readonly #blockingReads: boolean;
+  readonly #blockingWrites: boolean;
+  /** Level folders this instance made or found: one mkdir per folder, not per write (remade if removed meanwhile). */
+  readonly #madeDirs = new Set<string>();
   /** <dir>/<level>, joined once: path.join per file was a tenth of a presence check. */
   readonly #levelDirs: readonly string[];
 
@@ -59,6 +70,7 @@ export class DiskCache {
     opts: DiskCacheOptions = {},
   ) {
     this.#blockingReads = opts.blockingReads === true;
+    this.#blockingWrites = opts.blockingWrites === true;
     this.#levelDirs = LEVELS.map((l) => path.join(dir, String(l)));
   }
 
@@ -128,9 +140,26 @@ export class DiskCache {
   /** Temp file + rename in the level folder: readers see the old file or the new one, whole. */
   async write(entry: CachedThumb): Promise<void> {
     const file = this.filePath(entry.id, entry.level);
-    const folder = path.dirname(file);
-    await mkdir(folder, { recursive: true, mode: DIR_MODE });
-    await writeFileThenRename(file, encodeDiskFile(entry));
+    const folder = this.#levelDirs[entry.level]!;
+    const data = encodeDiskFile(entry);
+    const write = this.#blockingWrites ? writeBlocking : writeFileThenRename;
+    if (!this.#madeDirs.has(folder)) {
+      await this.#mkdir(folder);
+      this.#madeDirs.add(folder);
+    }
+    try {
+      await write(file, data);
+    } catch (err) {
+      // The folder went since (`cache clear` in another process): made again, written once more.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.#mkdir(folder);
+      await write(file, data);
+    }
+  }
+
+  async #mkdir(folder: string): Promise<void> {
+    if (this.#blockingWrites) mkdirSync(folder, { recursive: true, mode: DIR_MODE });
+    else await mkdir(folder, { recursive: true, mode: DIR_MODE });
   }
 
   async readDead(id: number): Promise<DeadEntry | undefined> {
@@ -284,16 +313,33 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** `.<name>.<pid>-<random>.tmp` beside the file (TEMP_NAME): the sweep knows its writer. */
+function tempNameFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
 async function writeFileThenRename(file: string, data: Buffer): Promise<void> {
   // Hand-written instead of write-file-atomic: that one fsyncs every file, which costs a
   // disk flush per thumbnail in a batch of thousands. A cache file that a power cut leaves
   // empty is caught on read (no COM facts or no EOI) and simply remade.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempNameFor(file);
   try {
     await writeFile(tmp, data, { mode: FILE_MODE });
     await rename(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** writeFileThenRename with blocking calls (DiskCacheOptions.blockingWrites). */
+async function writeBlocking(file: string, data: Buffer): Promise<void> {
+  const tmp = tempNameFor(file);
+  try {
+    writeFileSync(tmp, data, { mode: FILE_MODE });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

@@ -84,7 +84,7 @@ export class MipmapCache {
     this.libraryPath = opts.libraryPath;
     this.#prefs = { ...opts.prefs };
     this.#lru = this.#newLru(this.#prefs.cacheSizeMB);
-    this.#disk = new DiskCache(opts.diskDir ?? mipmapDir(opts.libraryPath));
+    this.#disk = new DiskCache(opts.diskDir ?? mipmapDir(opts.libraryPath), opts.diskOptions);
     this.cacheFile = opts.cacheFile ?? mipmapCacheFile(opts.libraryPath);
     this.#decodeBudget = new ByteBudget(opts.decodeBudgetBytes ?? DECODE_BUDGET_BYTES);
     const warn = (message: string) => this.#warnOnce(message);

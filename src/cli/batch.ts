@@ -15,6 +15,9 @@ export function openExistingLibrary(file: string): Library {
   return Library.open(file);
 }
 
+/** A batch run has no screen waiting on its event loop: its disk cache reads and writes block (DiskCacheOptions). */
+export const BATCH_DISK = { blockingReads: true, blockingWrites: true } as const;
+
 /** Memory cache bound of a batch run, in MB: the disk backend is its record, not memory. */
 const BATCH_MEMORY_MB = 32;
 
@@ -57,7 +60,14 @@ export async function makeImportThumbnails(
   const [{ AnalysisRecorder }, { MipmapCache }] = await Promise.all([import('../analysis/recorder.js'), import('../cache/mipmap-cache.js')]);
   // Each job also measures focus and dHash; finish() stores the rest and recomputes the stacks.
   const recorder = new AnalysisRecorder(lib, prefs);
-  const cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: recorder.maker });
+  const cache = await MipmapCache.open({
+    libraryPath,
+    prefs,
+    loadCacheFile: false,
+    saveCacheFile: false,
+    makeThumbnails: recorder.maker,
+    diskOptions: BATCH_DISK,
+  });
   let bar: ProgressBar | undefined;
   let made = { done: 0, failed: 0 };
   let finished = false;

@@ -12,7 +12,7 @@ import { unanalysedIds } from '../db/library-analysis.js';
 import type { Library } from '../db/library.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
-import { batchPreferences, openExistingLibrary } from './batch.js';
+import { BATCH_DISK, batchPreferences, openExistingLibrary } from './batch.js';
 import { thumbnailProgressBar, type ProgressBar } from './progress.js';
 
 interface GenerateCacheOptions {
@@ -105,7 +105,7 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
         // What is there is checked on disk first, the mipmap cache (job board, LRU, decoders)
         // opened only at the first image that lacks a thumbnail: with nothing to make, that
         // check is the whole run. Temp files of killed writers go first, whatever is found.
-        const disk = new DiskCache(mipmapDir(libraryPath), { blockingReads: true });
+        const disk = new DiskCache(mipmapDir(libraryPath), BATCH_DISK);
         await disk.sweepStaleTemps().catch(() => 0);
         const wanted = wantedLevels(opts.minMip as Level, opts.maxMip as Level);
         // A new batch process holds nothing in memory: only the disk can have it.
@@ -129,7 +129,14 @@ export function registerGenerateCache(program: Command, ctx: CommandContext): vo
           const { MipmapCache } = await import('../cache/mipmap-cache.js');
           const { maker } = await recorder.get();
           // The saved memory cache belongs to the TUI: a batch run neither loads nor overwrites it.
-          cache = await MipmapCache.open({ libraryPath, prefs, loadCacheFile: false, saveCacheFile: false, makeThumbnails: maker });
+          cache = await MipmapCache.open({
+            libraryPath,
+            prefs,
+            loadCacheFile: false,
+            saveCacheFile: false,
+            makeThumbnails: maker,
+            diskOptions: BATCH_DISK,
+          });
           summary = await cache.generateMissing({
             subjects: prepend<ThumbSubject>(first.value, toMake),
             minLevel: opts.minMip as Level,

@@ -8,6 +8,13 @@ import { open } from 'node:fs/promises';
  */
 
 const HEAD_BYTES = 256 * 1024;
+/**
+ * What is read first: IFD0, its chain and SubIFDs sit in a raw's first few kB, and reading
+ * (and zero-filling) 256 kB for each of them was most of this step's time in an import of
+ * DNGs. The whole HEAD_BYTES is read only when the walk met an offset past the first read,
+ * and then walked again: the result is the one the full head gives.
+ */
+const FIRST_BYTES = 64 * 1024;
 const MAX_IFDS = 32;
 
 const TAG = {
@@ -24,11 +31,16 @@ interface Reader {
   ok(at: number, len: number): boolean;
 }
 
-function reader(buf: Buffer, little: boolean): Reader {
+/** `short` is set when something was looked for past the buffer's end (a longer head may hold it). */
+function reader(buf: Buffer, little: boolean, seen: { short: boolean }): Reader {
   return {
     u16: (at) => (little ? buf.readUInt16LE(at) : buf.readUInt16BE(at)),
     u32: (at) => (little ? buf.readUInt32LE(at) : buf.readUInt32BE(at)),
-    ok: (at, len) => at >= 0 && at + len <= buf.length,
+    ok: (at, len) => {
+      const inside = at >= 0 && at + len <= buf.length;
+      if (!inside && at >= 0) seen.short = true;
+      return inside;
+    },
   };
 }
 
@@ -53,10 +65,22 @@ function values(r: Reader, entry: number): number[] {
 }
 
 export function rawSizeFromTiff(buf: Buffer): { width: number; height: number } | null {
-  if (buf.length < 8) return null;
+  return walkTiff(buf).best;
+}
+
+function walkTiff(buf: Buffer): { best: { width: number; height: number } | null; short: boolean } {
+  const state = { short: false };
+  return { best: largestImage(buf, state), short: state.short };
+}
+
+function largestImage(buf: Buffer, state: { short: boolean }): { width: number; height: number } | null {
+  if (buf.length < 8) {
+    state.short = true;
+    return null;
+  }
   const order = buf.toString('latin1', 0, 2);
   if (order !== 'II' && order !== 'MM') return null;
-  const r = reader(buf, order === 'II');
+  const r = reader(buf, order === 'II', state);
   const queue = [r.u32(4)];
   const seen = new Set<number>();
   let best: { width: number; height: number } | null = null;
@@ -93,9 +117,13 @@ export function rawSizeFromTiff(buf: Buffer): { width: number; height: number } 
 export async function readRawSize(file: string): Promise<{ width: number; height: number } | null> {
   const fh = await open(file, 'r');
   try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return rawSizeFromTiff(buf.subarray(0, bytesRead));
+    for (let size = FIRST_BYTES; ; size = HEAD_BYTES) {
+      // Unfilled: only the bytes read are ever looked at.
+      const buf = Buffer.allocUnsafe(size);
+      const { bytesRead } = await fh.read(buf, 0, size, 0);
+      const walk = walkTiff(buf.subarray(0, bytesRead));
+      if (!walk.short || bytesRead < size || size >= HEAD_BYTES) return walk.best;
+    }
   } finally {
     await fh.close();
   }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import type Exifr from 'exifr';
+import { sharedOptions } from './exifr-options.js';
 
 // Loaded as CommonJS: an ES import of exifr's UMD file runs Node's CommonJS export scan over
 // its 75 kB first (require 6-7 ms against import 18-22 ms, three runs each), and this worker's
@@ -27,7 +28,7 @@ parentPort?.on('message', (msg: { id: number; input: Input | { ping: true } }) =
     return;
   }
   const data = typeof msg.input.data === 'string' ? msg.input.data : Buffer.from(msg.input.data);
-  exifr.parse(data, msg.input.options).then(
+  exifr.parse(data, sharedOptions(msg.input.options)).then(
     (out: unknown) => parentPort?.postMessage({ id: msg.id, result: out && typeof out === 'object' ? out : null }),
     (err: unknown) => parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
   );

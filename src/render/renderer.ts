@@ -7,6 +7,7 @@ import { createHalfBlockEncoder } from './encoders/half-block.js';
 import { createIterm2Encoder } from './encoders/iterm2.js';
 import { createKittyEncoder } from './encoders/kitty.js';
 import { createSixelEncoder } from './encoders/sixel.js';
+import { SIXEL_ENCODING } from './encoders/sixel-core.js';
 import { sixelWorkerCount } from './encoders/sixel-workers.js';
 import { EncodedDiskCache, STORABLE_PROTOCOLS } from './encoded-disk-cache.js';
 import { clampBox } from './geometry.js';
@@ -66,7 +67,8 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
  */
 export function encoderSettings(caps: TerminalCaps): string {
   const max = caps.sixelMaxPx ? `${caps.sixelMaxPx.width}x${caps.sixelMaxPx.height}` : 'none';
-  return `v1|${caps.protocol}|cell ${caps.cellPx.width}x${caps.cellPx.height}|colors ${caps.sixelColors}|max ${max}`;
+  const protocol = caps.protocol === 'sixel' ? `sixel ${SIXEL_ENCODING}` : caps.protocol;
+  return `v1|${protocol}|cell ${caps.cellPx.width}x${caps.cellPx.height}|colors ${caps.sixelColors}|max ${max}`;
 }
 
 export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}): Renderer {

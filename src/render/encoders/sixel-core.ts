@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import sharp from '../../util/sharp.js';
+import { SIXEL_BANDS_SOURCE } from './sixel-bands.js';
 
 /**
  * Sixel encoding in two halves. Quantising runs in libvips (libimagequant, through sharp's
- * palette PNG) on its own threads; only the band encoding runs in JavaScript.
+ * palette PNG) on its own threads; only the band encoding (sixel-bands.ts) runs in JavaScript.
  *
  * Why not the package's `image2sixel`: its quantiser runs in JavaScript (blocking a thread for
  * the whole encode) and its dithering "does not yet respect image width/height" (its own
@@ -37,23 +37,20 @@ export async function quantizeForSixel(
   return { rgba: copy, width: info.width, height: info.height };
 }
 
-const require = createRequire(import.meta.url);
-const sixelModulePath = require.resolve('sixel');
-
 /**
- * The band encoder as CommonJS source, for the worker (which runs the same way from dist/,
- * under tsx and under vitest) and, through `encodeQuantized`, for the calling thread.
+ * The band encoder as CommonJS source (sixel-bands.ts), for the worker (which runs the same way
+ * from dist/, under tsx and under vitest) and, through `encodeQuantized`, for the calling thread.
  * Palette = the distinct colours present; every pixel then hits the palette exactly.
  */
-export const ENCODE_SOURCE = `
-const { sixelEncode, introducer, FINALIZER } = require(${JSON.stringify(sixelModulePath)});
-function encodeQuantized(rgba, width, height) {
-  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4);
-  const palette = Array.from(new Set(px));
-  return introducer(1) + sixelEncode(rgba, width, height, palette) + FINALIZER;
-}`;
+export const ENCODE_SOURCE = SIXEL_BANDS_SOURCE;
 
-const local = new Function('require', `${ENCODE_SOURCE}\nreturn encodeQuantized;`)(require) as (
+/**
+ * Names the band encoder's output in the encoded-picture disk cache's key (renderer.ts): a
+ * picture kept by an older encoder is not the bytes this one writes.
+ */
+export const SIXEL_ENCODING = 'bands2';
+
+const local = new Function(`${ENCODE_SOURCE}\nreturn encodeQuantized;`)() as (
   rgba: Uint8Array,
   width: number,
   height: number,

@@ -63,6 +63,7 @@ const FIRST_BATCH = 2;
 interface Job {
   dir: string;
   filename: string;
+  listed: Listed;
 }
 
 /** A new image's sidecar as import read it, recorded once the image has an id. */
@@ -86,11 +87,23 @@ type Outcome =
       recheck?: number;
     };
 
+/**
+ * Whether a sidecar name is in its folder's listing (case-insensitively, as a file system may
+ * open it). A name not listed is taken as absent without a look: a failed stat or open
+ * through fs/promises costs about 70 us of CPU (its error object), two per image. One
+ * written after the walk is seen by the next import, as one written after this one would be.
+ */
+type Listed = (file: string) => boolean;
+
+function listedIn(sidecars: ReadonlySet<string> | undefined): Listed {
+  return (file) => sidecars === undefined || sidecars.has(path.basename(file).toLowerCase());
+}
+
 /** Whether any sidecar of a known image differs from what termtable last read or wrote. */
-async function sidecarsChanged(file: string, known: Map<string, SidecarStat> | undefined): Promise<boolean> {
+async function sidecarsChanged(file: string, known: Map<string, SidecarStat> | undefined, listed: Listed): Promise<boolean> {
   const { darktable, lightroom } = sidecarPaths(file);
   for (const f of darktable === lightroom ? [darktable] : [darktable, lightroom]) {
-    const st = await statSidecar(f).catch(() => null);
+    const st = listed(f) ? await statSidecar(f).catch(() => null) : null;
     const k = known?.get(path.basename(f));
     if (st && !(k && k.size === st.size && k.mtime === st.mtime)) return true;
   }
@@ -137,7 +150,8 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
   for (const folder of walk.folders) {
     known.set(folder.dir, lib.rollFacts(folder.dir));
     knownSidecars.set(folder.dir, knownSidecarsOfRoll(lib, path.resolve(folder.dir)));
-    for (const filename of folder.files) jobs.push({ dir: folder.dir, filename });
+    const listed = listedIn(folder.sidecars);
+    for (const filename of folder.files) jobs.push({ dir: folder.dir, filename, listed });
   }
 
   const total = jobs.length;
@@ -152,7 +166,7 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       const existing = known.get(job.dir)?.get(job.filename);
       // A known image's sidecar changed by another tool is merged in after the batch.
       const recheck =
-        existing && (await sidecarsChanged(file, knownSidecars.get(job.dir)?.get(existing.id))) ? existing.id : undefined;
+        existing && (await sidecarsChanged(file, knownSidecars.get(job.dir)?.get(existing.id), job.listed)) ? existing.id : undefined;
       if (existing && existing.fileSize === fileSize && existing.mtime === mtime) return { kind: 'unchanged', recheck };
       if (!reading) {
         reading = true;
@@ -163,11 +177,11 @@ export async function importFolders(lib: Library, dirs: readonly string[], optio
       // A metadata reader stopped at its deadline: the file still goes in, and the reason is listed.
       const problem = exif.problem === undefined ? undefined : { path: file, message: exif.problem };
       if (existing) return { kind: 'write', write: { kind: 'update', id: existing.id, facts }, problem, recheck };
-      const sidecar = await readSidecar(file);
+      const sidecar = await readSidecar(file, job.listed);
       const rotation = sidecar.orientation ? (rotationBetween(facts.orientation ?? 1, sidecar.orientation) ?? 0) : 0;
       const { darktable, lightroom } = sidecarPaths(file);
       const otherFile = sidecar.file === darktable && darktable !== lightroom ? lightroom : undefined;
-      const otherStat = otherFile ? await statSidecar(otherFile).catch(() => null) : null;
+      const otherStat = otherFile && job.listed(otherFile) ? await statSidecar(otherFile).catch(() => null) : null;
       return {
         kind: 'write',
         write: { kind: 'insert', folder: job.dir, filename: job.filename, facts, culling: sidecar.culling ?? undefined },

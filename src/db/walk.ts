@@ -7,8 +7,11 @@ import { extensionOf, isSupported } from './exif.js';
 const MIPMAP_CACHE_DIR = /^mipmaps-[0-9a-f]{8,64}\.d$/;
 
 export interface WalkResult {
-  /** Supported image files, grouped by folder in walk order, names sorted. */
-  folders: { dir: string; files: string[] }[];
+  /**
+   * Supported image files, grouped by folder in walk order, names sorted; with the folder's
+   * `.xmp` names, lower-cased (import looks for a sidecar only where the listing has one).
+   */
+  folders: { dir: string; files: string[]; sidecars: ReadonlySet<string> }[];
   /** Files seen but not imported: unsupported types and hidden files (sidecars are not counted). */
   skipped: number;
   errors: { path: string; message: string }[];
@@ -58,6 +61,7 @@ export async function walkFolders(roots: readonly string[], signal?: AbortSignal
     }
     const files: string[] = [];
     const subdirs: string[] = [];
+    const sidecars = new Set<string>();
     for (const entry of entries) {
       let name: string;
       try {
@@ -70,6 +74,8 @@ export async function walkFolders(roots: readonly string[], signal?: AbortSignal
         if (!entry.isDirectory()) result.skipped += 1;
         continue;
       }
+      // Whatever its type: the sidecar reader decides what it accepts, as when it probed every name.
+      if (extensionOf(name) === 'xmp') sidecars.add(name.toLowerCase());
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -97,7 +103,7 @@ export async function walkFolders(roots: readonly string[], signal?: AbortSignal
       }
     }
     const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    if (files.length) result.folders.push({ dir, files: files.sort(byName) });
+    if (files.length) result.folders.push({ dir, files: files.sort(byName), sidecars });
     for (const sub of subdirs.sort(byName)) await visit(path.join(dir, sub));
   }
 

@@ -75,10 +75,15 @@ export async function readSidecarAt(file: string): Promise<SidecarRead> {
   }
 }
 
-/** Reads `FILE.EXT.xmp`, else `FILE.xmp`. Never throws: a bad sidecar comes back as `error`. */
-export async function readSidecar(imagePath: string): Promise<SidecarRead> {
+/**
+ * Reads `FILE.EXT.xmp`, else `FILE.xmp`. Never throws: a bad sidecar comes back as `error`.
+ * `listed` (import, from its folder listing) says which names may be there: the others are
+ * not looked for, a failed open per absent name being most of a plain import's sidecar cost.
+ */
+export async function readSidecar(imagePath: string, listed?: (file: string) => boolean): Promise<SidecarRead> {
   const { darktable, lightroom } = sidecarPaths(imagePath);
   for (const file of darktable === lightroom ? [darktable] : [darktable, lightroom]) {
+    if (listed && !listed(file)) continue;
     const read = await readSidecarAt(file);
     if (read.file) return read;
   }

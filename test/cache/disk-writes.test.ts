@@ -52,6 +52,21 @@ describe.each([
     expect(statSync(path.join(e.diskDir, '0')).mode & 0o777).toBe(0o700);
   });
 
+  it('remember, read and forget a failure; none, absent or damaged, reads as none', async () => {
+    const e = tempEnv('tt-disk-writes-');
+    envs.push(e);
+    const disk = new DiskCache(e.diskDir, opts);
+    expect(await disk.readDead(9)).toBeUndefined();
+    await disk.removeDead(9);
+    const dead = { id: 9, cause: 'unsupported' as const, detail: 'bad', exists: true, fileSize: 1, mtime: 2, path: '/p/x.jpg' };
+    await disk.writeDead(dead);
+    expect(await disk.readDead(9)).toEqual(dead);
+    await disk.removeDead(9);
+    expect(await disk.readDead(9)).toBeUndefined();
+    writeFileSync(disk.deadPath(10), '{"cause":');
+    expect(await disk.readDead(10)).toBeUndefined();
+  });
+
   it('fail, leaving no temp file, when the file cannot be put in place', async () => {
     const e = tempEnv('tt-disk-writes-');
     envs.push(e);

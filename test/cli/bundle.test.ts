@@ -96,6 +96,17 @@ describe('the bundled binary', () => {
     expect(all.some((code) => code.includes('isInsideText'))).toBe(true);
   });
 
+  it("loads commander without node:child_process (only its executable subcommands use it), which the same run unbundled loads", async () => {
+    const lib = path.join(root, 'lazy.db');
+    for (const args of [['--help'], ['--library', lib, 'list', '--json']]) {
+      expect((await modulesLoaded(args)).includes('node:child_process'), args.join(' ')).toBe(false);
+    }
+    expect((await modulesLoaded(['--help'], { TERMTABLE_NO_BUNDLE: '1' })).includes('node:child_process')).toBe(true);
+    // Still there when a command needs it: the bundled commander spawns through it on first use.
+    const chunks = readdirSync(path.join(root, 'dist', 'bundle')).map((f) => readFileSync(path.join(root, 'dist', 'bundle', f), 'utf8'));
+    expect(chunks.some((code) => code.includes(`spawn: (...args) => __require("node:child_process").spawn(...args)`))).toBe(true);
+  });
+
   it('imports through the EXIF worker and lists the records', async () => {
     const lib = path.join(root, 'import.db');
     const imported = await run(process.execPath, [bin, '--library', lib, 'import', '--json', path.join(root, 'photos')], { env });

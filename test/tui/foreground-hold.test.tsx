@@ -50,6 +50,12 @@ describe('foreground gate', () => {
     vi.advanceTimersByTime(1);
     expect(ran).toEqual([1]);
     expect(foregroundBusy()).toBe(false);
+    // Frames while those pictures are still being written start no new hold; once written, they do.
+    foregroundBegin();
+    expect(foregroundBusy()).toBe(false);
+    foregroundEnd();
+    foregroundBegin();
+    expect(foregroundBusy()).toBe(true);
   });
 
   it('an encode queue starts visible work at once and work ahead after the hold', async () => {

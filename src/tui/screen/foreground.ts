@@ -17,6 +17,12 @@
 export const MAX_HOLD_MS = 150;
 
 let holding = false;
+/**
+ * The last hold ran out (MAX_HOLD_MS) before its pictures were written: frames that come while
+ * they still are (over a slow link, seconds) start no new hold, or the work ahead would wait
+ * for the whole write after all.
+ */
+let capped = false;
 let timer: NodeJS.Timeout | null = null;
 let waiters: (() => void)[] = [];
 
@@ -31,14 +37,18 @@ function release(): void {
 
 /** The graphics layer queued pictures a key asked for. */
 export function foregroundBegin(): void {
-  if (holding) return;
+  if (holding || capped) return;
   holding = true;
-  timer = setTimeout(release, MAX_HOLD_MS);
+  timer = setTimeout(() => {
+    capped = true;
+    release();
+  }, MAX_HOLD_MS);
   timer.unref?.();
 }
 
 /** Everything queued is written (or dropped). */
 export function foregroundEnd(): void {
+  capped = false;
   if (holding) release();
 }
 

@@ -111,23 +111,25 @@ export async function runJob(ctx: RunContext, job: Job): Promise<void> {
         mtime: facts.mtime,
       };
       made.set(t.level, entry);
-      ctx.lru().set(entryKey(subject.id, t.level), entry);
     }
     // Another process may have recorded a failure of this image: it is wrong now. Forgotten
     // while the files are written (both are done before anyone is answered): a file-system
     // round trip less between this job and its slot's next file.
     const forgotten = made.size > 0 ? ctx.failures.forget(subject.id) : undefined;
     // Write-through: with the disk backend on, nothing made in memory is lost at exit.
+    let onDisk = false;
     if (ctx.prefs().diskBackend) {
       const errors = await Promise.all([...made.values()].map((e) => ctx.disk.write(e).then(() => null, (err: unknown) => err)));
       const error = errors.find((e) => e !== null);
       if (error === undefined) {
+        onDisk = true;
         if (ctx.diskHealth.succeeded(subject.id)) ctx.notify();
       } else {
         if (ctx.diskHealth.failed(subject.id, error)) ctx.notify();
         ctx.warn(`cannot write the disk cache ${ctx.disk.dir}: ${ctx.diskHealth.problem?.message}`);
       }
     }
+    if (keepInMemory(job, onDisk)) for (const [level, entry] of made) ctx.lru().set(entryKey(subject.id, level), entry);
     await forgotten;
     ctx.board.done++;
   } else if (!result.ok) {
@@ -144,6 +146,18 @@ export async function runJob(ctx: RunContext, job: Job): Promise<void> {
     if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
     w.resolve(answers[i]!);
   });
+}
+
+/**
+ * Whether a made thumbnail goes into the memory LRU. What only a batch run (`g`,
+ * generateMissing) asked for and is safely on disk is not kept: a run over thousands of images
+ * would fill the LRU with thumbnails nobody is looking at, evicting the ones on screen, and
+ * the turnover of JPEG buffers made on libvips's threads (each with its own malloc arena) made
+ * the lighttable's RSS grow through the whole run (bench/generation.ts). A request from the
+ * grid joining the job keeps it, and so does a failed disk write (memory is then all there is).
+ */
+function keepInMemory(job: Job, onDisk: boolean): boolean {
+  return job.group === undefined || job.wanted === true || !onDisk;
 }
 
 /**

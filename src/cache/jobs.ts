@@ -25,6 +25,8 @@ export interface Job {
   waiters: Waiter[];
   /** The generateMissing run that queued it (one abort listener per run, not per job). */
   group?: Set<Job>;
+  /** A request from outside a batch run (the grid, a prefetch) waits for it too. */
+  wanted?: boolean;
 }
 
 function inflightKey(id: number, level: Level, force: boolean): string {
@@ -104,6 +106,7 @@ export class JobBoard {
         this.#inflight.set(inflightKey(subject.id, level, force), job);
       }
       jobs.add(job);
+      if (!group) job.wanted = true;
       if (group && !job.started && job.waiters.length === 0) {
         job.group = group;
         group.add(job);

@@ -8,7 +8,7 @@ import { createIterm2Encoder } from './encoders/iterm2.js';
 import { createKittyEncoder } from './encoders/kitty.js';
 import { createSixelEncoder } from './encoders/sixel.js';
 import { SIXEL_ENCODING } from './encoders/sixel-core.js';
-import { sixelWorkerCount } from './encoders/sixel-workers.js';
+import { SIXEL_WORKER_BYTES, sixelWorkerCount } from './encoders/sixel-workers.js';
 import { EncodedDiskCache, STORABLE_PROTOCOLS } from './encoded-disk-cache.js';
 import { clampBox } from './geometry.js';
 import { Painter } from './painter.js';
@@ -31,14 +31,22 @@ export interface Renderer {
   readonly caps: TerminalCaps;
   readonly encoder: Encoder;
   readonly painter: Painter;
-  /** Bytes and entries of encoded output held, and the bound. */
-  stats(): { entries: number; bytes: number; maxBytes: number };
+  /**
+   * Bytes and entries of encoded output held, and the bound; and the sixel encoder's worker
+   * threads, whose memory (about SIXEL_WORKER_BYTES each) is counted against the same bound.
+   */
+  stats(): { entries: number; bytes: number; maxBytes: number; workers: number; workerBytes: number };
   /** Changes the bound on encoded output (the preference changed); the most recent are kept. */
   setCacheBytes(bytes: number): void;
   /** Encodes a thumbnail for a box, or returns the cached encoding; concurrent calls are merged. */
   render(input: ImageInput, box: CellBox, options?: EncodeOptions): Promise<RenderedImage>;
   /** Stops the worker. */
   close(): Promise<void>;
+}
+
+/** Worker threads the encoder for these caps runs (sixel only; none when encoding in-thread). */
+export function encoderWorkers(caps: TerminalCaps, options: Pick<RendererOptions, 'worker' | 'cacheBytes'> = {}): number {
+  return caps.protocol === 'sixel' && (options.worker ?? true) ? sixelWorkerCount(options.cacheBytes) : 0;
 }
 
 export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions, 'worker' | 'cacheBytes'> = {}): Encoder {
@@ -52,7 +60,7 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
         maxPx: caps.sixelMaxPx,
         worker: options.worker ?? true,
         // The workers' own memory is counted against the encoded-picture share.
-        workers: sixelWorkerCount(options.cacheBytes),
+        workers: Math.max(1, encoderWorkers(caps, options)),
       });
     case 'iterm2':
       return createIterm2Encoder({ cellPx: caps.cellPx });
@@ -73,6 +81,7 @@ export function encoderSettings(caps: TerminalCaps): string {
 
 export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}): Renderer {
   const encoder = createEncoder(caps, options);
+  const workers = encoderWorkers(caps, options);
   // kitty placeholders carry the image id in their text cells: those are encoded each session.
   const storable = STORABLE_PROTOCOLS.includes(caps.protocol) && !(caps.protocol === 'kitty' && caps.kittyPlaceholders);
   const disk = options.diskCache && storable ? options.diskCache : null;
@@ -100,7 +109,7 @@ export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}
     caps,
     encoder,
     painter,
-    stats: () => ({ entries: done.size, bytes: done.calculatedSize, maxBytes: done.maxSize }),
+    stats: () => ({ entries: done.size, bytes: done.calculatedSize, maxBytes: done.maxSize, workers, workerBytes: workers * SIXEL_WORKER_BYTES }),
     setCacheBytes(bytes) {
       const next = newLru(bytes);
       // Oldest first, so the most recently used end up most recent (and survive a smaller bound).

@@ -34,3 +34,43 @@ export function memoryBudget(cacheSizeMB: number): MemoryBudget {
 export function thumbnailPrefs(prefs: Preferences): Preferences {
   return { ...prefs, cacheSizeMB: memoryBudget(prefs.cacheSizeMB).thumbnails / MiB };
 }
+
+/** What one share of the budget holds now. */
+export interface ShareUse {
+  bytes: number;
+  maxBytes: number;
+}
+
+/** What the picture caches and the sixel workers hold, for the preferences pane. */
+export interface BudgetUse {
+  thumbnails: ShareUse;
+  pictures: ShareUse;
+  /** The sixel encoder's worker threads and their estimated memory (sixel-workers.ts). */
+  workers: number;
+  workerBytes: number;
+  loupe: ShareUse;
+}
+
+const mb = (bytes: number) => (bytes / MiB).toFixed(1);
+
+/**
+ * The pane's lines for what is not a cache of its own: the sixel workers (their memory is
+ * counted in the encoded-picture share), and the sum of every part against cacheSizeMB, so
+ * the pane says where the preference goes and when a part is past its share. Pure.
+ */
+export function budgetLines(cacheSizeMB: number, use: BudgetUse): string[] {
+  const lines: string[] = [];
+  if (use.workers > 0) {
+    const share = use.pictures.bytes + use.workerBytes;
+    lines.push(
+      `sixel workers: ${use.workers}, about ${mb(use.workerBytes)} MB, counted with the encoded pictures: ${mb(share)} MB of ${mb(use.pictures.maxBytes)} MB` +
+        (share > use.pictures.maxBytes ? ' (one worker is the least sixel needs)' : ''),
+    );
+  }
+  const total = use.thumbnails.bytes + use.pictures.bytes + use.workerBytes + use.loupe.bytes;
+  const parts = [`thumbnails ${mb(use.thumbnails.bytes)}`, `pictures ${mb(use.pictures.bytes)}`];
+  if (use.workers > 0) parts.push(`sixel workers ${mb(use.workerBytes)}`);
+  parts.push(`loupe ${mb(use.loupe.bytes)}`);
+  lines.push(`counted against cacheSizeMB ${cacheSizeMB}: ${mb(total)} MB of ${mb(Math.max(1, cacheSizeMB) * MiB)} MB (${parts.join(' + ')})`);
+  return lines;
+}

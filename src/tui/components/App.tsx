@@ -162,7 +162,7 @@ export function App({ store }: AppProps) {
         selected={state.selection.all ? 'all' : state.selection.ids.size}
         columns={state.columns}
       />
-      <Box height={height} overflow="hidden">
+      <Box height={height} overflowY="hidden">
         <BadgeContext.Provider value={{ sharpness: snap.stacks.sharpnessBadges }}>{body}</BadgeContext.Provider>
       </Box>
       {status}

@@ -17,7 +17,7 @@ export function ImageView({ rect, view, skull }: ImageViewProps) {
   else if (view?.status === 'failed') body = <Text color={theme.skull}>{skull({ cause: view.cause, detail: view.detail }, rect).join('\n')}</Text>;
   else if (view?.status !== 'ready') body = <Text color={theme.dim}>loading…</Text>;
   return (
-    <Box width={rect.cols} height={rect.rows} alignItems="center" justifyContent="center" overflow="hidden">
+    <Box width={rect.cols} height={rect.rows} alignItems="center" justifyContent="center" overflowY="hidden">
       {body}
     </Box>
   );

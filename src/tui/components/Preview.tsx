@@ -19,7 +19,7 @@ export function Preview({ snapshot, skull, height }: PreviewProps) {
   const rec = snapshot.records.get(main.index);
   const stripHeight = strip[0] ? strip[0].slot.cell.rows : 0;
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <ImageView rect={main.slot.image} view={rec ? snapshot.thumbs.get(slotKey(rec.id, main)) : undefined} skull={skull} />
       {stripHeight > 0 && (
         <ThumbTable

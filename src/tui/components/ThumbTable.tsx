@@ -28,7 +28,7 @@ export function ThumbTable({ mode, slots, recordFor, thumbs, pairs, isCursor, is
     rows.set(s.slot.cell.row, row);
   }
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       {[...rows.entries()].map(([row, cells]) => (
         <Box key={`${mode}-${row}`} flexDirection="row">
           {cells.map((s) => {

@@ -17,7 +17,7 @@ import { rmSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { benchBuild } from './build.js';
-import { describeParts, EXTRA_ENV, peakSample, probeLaunch, probeSamples } from './memory-parts.js';
+import { cpuSeconds, describeParts, EXTRA_ENV, peakSample, probeLaunch, probeSamples } from './memory-parts.js';
 import { makePhotoLibrary } from './photo-set.js';
 import { Pane, shq, sleep, tmuxAvailable, TmuxServer } from './tmux-pane.js';
 
@@ -112,8 +112,9 @@ async function runOne(server: TmuxServer, protocol: string): Promise<string> {
   };
   const seconds = samples.length ? samples[samples.length - 1]!.at / 1000 : 0;
   const parts = probeSamples(probeOut);
+  const cpu = cpuSeconds(parts);
   return (
-    `${protocol.padEnd(6)} background generation of ${done}/${total} thumbnails in ${seconds.toFixed(0)} s, cacheSizeMB ${CACHE_MB}: ` +
+    `${protocol.padEnd(6)} background generation of ${done}/${total} thumbnails in ${seconds.toFixed(0)} s${cpu === null ? '' : ` (CPU ${cpu.toFixed(0)} s)`}, cacheSizeMB ${CACHE_MB}: ` +
     `peak RSS ${(peak / MiB).toFixed(0)} MiB (VmHWM ${(hwm / MiB).toFixed(0)}); at 0/25/50/75/100 %: ${[0, 1, 2, 3, 4].map(quarter).join(' → ')} MiB | ` +
     `goal <= preference + ${HEADROOM_MB} = ${CACHE_MB + HEADROOM_MB} MiB | ratio ${(peak / goal).toFixed(2)} ${ok ? 'ok' : 'OVER'}${note} | ` +
     `${describeParts(peakSample(parts))}; first sample: ${describeParts(parts[0] ?? null).replace('at peak: ', '')}`

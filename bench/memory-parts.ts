@@ -26,6 +26,15 @@ export interface ProbeSample {
   threads: number;
   /** V8's new space (young generation) then. */
   newSpace?: number;
+  /** CPU time of the whole process so far, µs. */
+  cpu?: number;
+}
+
+/** The process's CPU time from its first sample to its last, in seconds (null without samples). */
+export function cpuSeconds(samples: ProbeSample[]): number | null {
+  const first = samples.find((s) => s.cpu !== undefined);
+  const last = samples.findLast((s) => s.cpu !== undefined);
+  return first && last ? (last.cpu! - first.cpu!) / 1e6 : null;
 }
 
 /** MEMORY_ENV's NAME=value words. */

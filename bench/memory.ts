@@ -13,7 +13,8 @@
  *
  * Each line also says where the peak went (memory-parts.ts: V8 heap, external, array buffers,
  * anonymous RSS and threads at the sample with the highest RSS); MEMORY_ENV and
- * MEMORY_PROBE_SHARP try a setting without a rebuild.
+ * MEMORY_PROBE_SHARP try a setting without a rebuild; the CPU time the process used over the run
+ * says what a setting that saves memory costs in work.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBuild } from './build.js';
-import { describeParts, EXTRA_ENV, peakSample, probeLaunch, probeSamples, type ProbeSample } from './memory-parts.js';
+import { cpuSeconds, describeParts, EXTRA_ENV, peakSample, probeLaunch, probeSamples, type ProbeSample } from './memory-parts.js';
 import sharp from 'sharp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -106,6 +107,8 @@ async function until<T>(probe: () => T | null | undefined | false, timeoutMs: nu
 
 interface RunResult {
   parts: ProbeSample | null;
+  /** CPU seconds of the whole process over the run (memory-probe.mjs). */
+  cpu: number | null;
   peak: number;
   hwm: number;
   pages: number;
@@ -190,7 +193,8 @@ async function runOne(protocol: string, cacheSizeMB: number, cols: number, rows:
       spawnSync('tmux', ['-L', socket, 'kill-session', '-t', name]);
     }
   }
-  return { parts: peakSample(probeSamples(probeOut)), peak, hwm, pages, reached, ...(note ? { note } : {}) };
+  const samples = probeSamples(probeOut);
+  return { parts: peakSample(samples), cpu: cpuSeconds(samples), peak, hwm, pages, reached, ...(note ? { note } : {}) };
 }
 
 if (spawnSync('tmux', ['-V']).status !== 0) {
@@ -219,7 +223,7 @@ try {
         log(
           `${protocol.padEnd(6)} ${cols}x${rows} cacheSizeMB ${String(mb).padStart(3)}: peak RSS ${(peak / MiB).toFixed(0)} MiB ` +
             `(sampled ${(r.peak / MiB).toFixed(0)}, VmHWM ${(r.hwm / MiB).toFixed(0)}) | goal <= preference + ${HEADROOM_MB} = ${mb + HEADROOM_MB} MiB | ` +
-            `ratio ${(peak / goal).toFixed(2)} ${held ? 'ok' : 'OVER'} | ${r.pages} page turns, reached ${r.reached}/${IMAGES}${r.note ? ` (${r.note})` : ''} | ${describeParts(r.parts)}`,
+            `ratio ${(peak / goal).toFixed(2)} ${held ? 'ok' : 'OVER'} | ${r.pages} page turns, reached ${r.reached}/${IMAGES}${r.note ? ` (${r.note})` : ''}${r.cpu === null ? '' : `, CPU ${r.cpu.toFixed(1)} s`} | ${describeParts(r.parts)}`,
         );
       }
     }

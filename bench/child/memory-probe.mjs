@@ -1,7 +1,7 @@
 // Loaded into the lighttable by the memory benchmarks (`node --import` this file) when
 // MEMORY_PROBE_OUT names a file: every 100 ms the main thread appends one JSON line with
 // process.memoryUsage()'s parts, the kernel's anonymous/file split of the RSS
-// (/proc/self/smaps_rollup) and the thread count, so a report can say where the peak went
+// (/proc/self/smaps_rollup), the thread count and the CPU time used, so a report can say where the peak went
 // (JS heap, external buffers, native allocations, worker isolates). Nothing else changes,
 // unless MEMORY_PROBE_SHARP asks for a libvips setting to try without a rebuild:
 // `cache=0` (sharp.cache(false)), `concurrency=N` (sharp.concurrency(N)), comma-separated,
@@ -55,6 +55,9 @@ if (out && isMainThread) {
         file: kb(rollup, 'Rss') - kb(rollup, 'Anonymous'),
         threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0),
         newSpace: v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
+        // The whole process's CPU time so far (every thread), in microseconds: a setting that
+        // saves memory by working more (smaller heaps collect more often) shows here.
+        cpu: (({ user, system }) => user + system)(process.cpuUsage()),
       };
       appendFileSync(out, `${JSON.stringify(line)}\n`);
     } catch {

@@ -16,18 +16,23 @@ export const HEAP_GROWING_PERCENT = 20;
  * The young generation's size at most (V8's new space, two semi-spaces). V8 grows it to 32 MB
  * on 64-bit when much survives a scavenge, as a page of pictures does: in every protocol the
  * lighttable's heap was then 35-40 MB over what it used (bench/memory.ts, blocks at 80x24:
- * 65 MB heap, 27 used). `--max-semi-space-size` would say so, but V8 reads it only when the
+ * 65 MB heap, 27 used). 8 MB rather than 16: kitty at 240x66, paging 2,000 images side by
+ * side in one session (load 4-7), peaked at 175 / 208 MiB under cacheSizeMB 16 / 64 against
+ * 194 / 220 MiB with 16 MB (V8 heap 49 / 61 MB against 63 / 73), and the whole process used
+ * no more CPU for it (29.3 / 28.8 s against 30.8 / 29.2 s): fewer short-lived picture strings
+ * are promoted into the old generation, which then collects less. `--max-semi-space-size` would say so, but V8 reads it only when the
  * heap is made, before any of our code runs, and a launcher that re-executes node to pass it
  * costs a second start-up. `--semi-space-growth-factor` is read at each growth, so the new
  * space is held here by setting the factor to 1 once it has reached the cap (and back to 2
- * should V8 shrink it below). A 16 MB new space scavenged as fast as V8's 32 MB one in a
- * micro-benchmark of short-lived strings (8 MB was up to 3x slower). V8 puts the factor back
+ * should V8 shrink it below). In a micro-benchmark of short-lived strings alone a 16 MB new
+ * space scavenged as fast as V8's 32 MB one and 8 MB was up to 3x slower; in the lighttable,
+ * where pictures are what is allocated, the process's CPU time did not grow. V8 puts the factor back
  * to 2 whenever it sets up another isolate's heap (a worker thread starting), so the hold is
  * set again after every collection while the new space is at the cap; a collection that
  * comes between a worker's start and that can still double it once (seen in about half the
  * runs of a test that starts a sixel worker mid-way, and in the sixel rows of the bench).
  */
-export const NEW_SPACE_CAP_BYTES = 16 * 1024 * 1024;
+export const NEW_SPACE_CAP_BYTES = 8 * 1024 * 1024;
 
 let applied = false;
 

@@ -10,9 +10,12 @@
  *    a plain script that finds each preview and makes the three sizes with sharp.
  * Run: npm run bench -- startup. TERMTABLE_BENCH_BIN=path/to/termtable.js measures another
  * build (for before/after figures) and skips the rebuild. STARTUP_ONLY=dng runs only the DNG
- * import line (no JPEG set, no warm library), STARTUP_RUNS=N sets its number of pairs (default 7).
+ * import line (no JPEG set, no warm library), STARTUP_ONLY=generate-cache only the
+ * generate-cache line; STARTUP_RUNS=N sets the DNG line's number of pairs (default 7).
+ * STARTUP_HOG=1 runs a CPU-bound process (a busy loop) beside every line, as another job on
+ * the machine would be: command and floor share the cores with it alike.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +30,10 @@ const WORK = path.join(os.tmpdir(), 'termtable-bench-startup');
 const NODE = process.execPath;
 const JPEGS = 100;
 const DNGS = 40;
-const ONLY_DNG = process.env.STARTUP_ONLY === 'dng';
+const ONLY = process.env.STARTUP_ONLY;
+const ONLY_DNG = ONLY === 'dng';
+/** The JPEG set and its warm library are needed by every line but the DNG import. */
+const NEED_JPEGS = !ONLY_DNG;
 const DNG_RUNS = Number(process.env.STARTUP_RUNS ?? 7);
 
 function log(line: string): void {
@@ -63,7 +69,7 @@ log(`binary: ${BIN}`);
 
 const scale = path.join(WORK, 'scale');
 const jpegDir = path.join(scale, 'large');
-ensure(ONLY_DNG || count(jpegDir, '.jpg') >= JPEGS, `${JPEGS} 24 MP JPEGs in ${scale}`, () =>
+ensure(!NEED_JPEGS || count(jpegDir, '.jpg') >= JPEGS, `${JPEGS} 24 MP JPEGs in ${scale}`, () =>
   spawnSync('bash', [path.join(SHARED, 'tools/make-scale-set.sh'), scale, String(JPEGS), '0', path.join(SHARED, 'corpus/photos')], { stdio: 'inherit' }),
 );
 const dngDir = path.join(WORK, 'dng');
@@ -73,7 +79,7 @@ ensure(count(dngDir, '.dng') >= DNGS, `${DNGS} DNGs with 1616-px previews in ${d
     cwd: REPO,
   }),
 );
-const jpegs = ONLY_DNG ? [] : readdirSync(jpegDir).filter((n) => n.endsWith('.jpg')).sort().slice(0, JPEGS).map((n) => path.join(jpegDir, n));
+const jpegs = !NEED_JPEGS ? [] : readdirSync(jpegDir).filter((n) => n.endsWith('.jpg')).sort().slice(0, JPEGS).map((n) => path.join(jpegDir, n));
 const dngs = readdirSync(dngDir).filter((n) => n.endsWith('.dng')).sort().slice(0, DNGS).map((n) => path.join(dngDir, n));
 
 // One library of the JPEG set with its thumbnails made, for list and generate-cache; this
@@ -86,15 +92,25 @@ const warmLib = path.join(WORK, warmName, 'library.db');
 process.on('exit', () => {
   for (const name of [warmName, importName]) rmSync(path.join(WORK, name), { recursive: true, force: true });
 });
-if (!ONLY_DNG) {
+if (NEED_JPEGS) {
   mkdirSync(path.join(WORK, warmName), { recursive: true });
   runOnce({ label: 'setup import', env: warm, argv: [NODE, BIN, '--library', warmLib, 'import', '--json', jpegDir] });
+}
+
+if (process.env.STARTUP_HOG) {
+  // Ended with this process (and by its own timeout should this one be killed).
+  const hog = spawn(NODE, ['-e', 'setTimeout(() => process.exit(0), 900_000); for (;;) {}'], { stdio: 'ignore' });
+  // Unreferenced: it must not keep this process alive once the lines are done.
+  hog.unref();
+  process.on('exit', () => hog.kill());
+  log(`(a CPU-bound process, pid ${hog.pid}, runs beside every line)`);
 }
 
 let held = 0;
 let total = 0;
 const line = (a: Cmd, b: Cmd, goal: number, runs?: number) => {
   if (ONLY_DNG && !a.label.includes('DNGs')) return;
+  if (ONLY === 'generate-cache' && !a.label.includes('generate-cache')) return;
   total++;
   if (report(a, b, goal, runs)) held++;
 };

@@ -28,7 +28,8 @@ function encodeQuantized(rgba, width, height) {
   const keys = new Uint32Array(SLOTS);
   const vals = new Int32Array(SLOTS).fill(-1);
   const colours = [];
-  const idx = new Int32Array(n);
+  // Palette index per pixel (-1: transparent); at most SLOTS / 2 colours, so 16 bits each.
+  const idx = new Int16Array(n);
   let prev = -1;
   let prevK = -1;
   for (let i = 0; i < n; i++) {

@@ -56,7 +56,7 @@ async function runOne(server: TmuxServer, protocol: string): Promise<string> {
   const probeOut = path.join(WORK, `probe-${protocol}.jsonl`);
   const probe = probeLaunch(probeOut);
   const words = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'NODE_ENV=production', ...probe.env];
-  const command = `env ${words.map(shq).join(' ')} ${[NODE, ...probe.nodeArgs, BIN].map(shq).join(' ')} --library ${shq(LIBRARY)} --no-import --protocol ${protocol}`;
+  const command = `env ${words.map(shq).join(' ')} ${COMMAND.map(shq).join(' ')} --library ${shq(LIBRARY)} --no-import --protocol ${protocol}`;
   const pane = new Pane(server, { name: `g-${protocol}`, cols: 120, rows: 40, command, outFile: path.join(WORK, `out-${protocol}.bin`) });
   const samples: { at: number; rss: number; done: number }[] = [];
   let done = 0;
@@ -125,8 +125,8 @@ if (!tmuxAvailable()) {
   log('tmux not found: generation benchmark skipped');
   process.exit(0);
 }
-const BIN = benchBuild().bin;
-log(`binary: ${BIN}${EXTRA_ENV.length ? `, environment ${EXTRA_ENV.join(' ')}` : ''}`);
+const { bin: BIN, command: COMMAND } = benchBuild();
+log(`binary: ${COMMAND.join(' ')}${EXTRA_ENV.length ? `, environment ${EXTRA_ENV.join(' ')}` : ''}`);
 await makePhotoLibrary({ work: WORK, library: LIBRARY, count: IMAGES, bin: BIN, env, log });
 mkdirSync(path.join(env.XDG_CONFIG_HOME, 'termtable'), { recursive: true });
 writeFileSync(path.join(env.XDG_CONFIG_HOME, 'termtable', 'config.json'), JSON.stringify({ cacheSizeMB: CACHE_MB }));

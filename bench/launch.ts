@@ -118,13 +118,13 @@ if (!existsSync(path.join(TOOLS, 'term-shot')) || !existsSync(path.join(TOOLS, '
   log(`../shared/tools (term-shot, tty-bytes) not found: launch benchmark skipped`);
   process.exit(0);
 }
-const BIN = benchBuild().bin;
-log(`binary: ${BIN}`);
+const { bin: BIN, command: COMMAND } = benchBuild();
+log(`binary: ${COMMAND.join(' ')}`);
 await makePhotoLibrary({ work: WORK, library: LIBRARY, count: IMAGES, bin: BIN, env, log });
 mkdirSync(path.join(env.XDG_CONFIG_HOME, 'termtable'), { recursive: true });
 writeFileSync(path.join(env.XDG_CONFIG_HOME, 'termtable', 'config.json'), '{}');
 
-const app = (protocol: string) => [NODE, BIN, '--library', LIBRARY, '--no-import', '--protocol', protocol];
+const app = (protocol: string) => [...COMMAND, '--library', LIBRARY, '--no-import', '--protocol', protocol];
 let held = 0;
 // Warm-up, not counted: each protocol's first run makes the first page's thumbnails at its
 // level into the disk cache (and fills the page cache), as an earlier session would have.

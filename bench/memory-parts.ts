@@ -44,11 +44,13 @@ export const EXTRA_ENV = (process.env.MEMORY_ENV ?? '').split(/\s+/).filter((kv)
  * The environment words (NAME=value, unquoted) and the node arguments that load the probe
  * writing to `outFile` (removed first).
  */
-export function probeLaunch(outFile: string): { env: string[]; nodeArgs: string[] } {
+export function probeLaunch(outFile: string): { env: string[] } {
   rmSync(outFile, { force: true });
   const env = [`MEMORY_PROBE_OUT=${outFile}`, ...EXTRA_ENV];
   for (const key of ['MEMORY_PROBE_SHARP', 'MEMORY_PROBE_PIN_NEW_SPACE_MB', 'MEMORY_PROBE_SNAPSHOT', 'MEMORY_PROBE_SNAPSHOT_AFTER_S']) if (process.env[key]) env.push(`${key}=${process.env[key]}`);
-  return { env, nodeArgs: ['--import', pathToFileURL(PROBE).href] };
+  // Through NODE_OPTIONS, so the launcher (bin/termtable) that the benchmarks start passes it on.
+  env.push(`NODE_OPTIONS=--import=${pathToFileURL(PROBE).href}`);
+  return { env };
 }
 
 /** Every sample the probe wrote, in order. */

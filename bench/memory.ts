@@ -133,7 +133,7 @@ async function runOne(protocol: string, cacheSizeMB: number, cols: number, rows:
   // exec twice over: the pane's process is termtable itself, so its pid is the pane's.
   tmux(
     'new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows),
-    `exec env ${vars.join(' ')} ${[NODE, ...probe.nodeArgs, BIN].map((a) => JSON.stringify(a)).join(' ')} --no-import --protocol ${protocol}`,
+    `exec env ${vars.join(' ')} ${COMMAND.map((a) => JSON.stringify(a)).join(' ')} --no-import --protocol ${protocol}`,
   );
   const pid = Number(tmux('display', '-p', '-t', name, '#{pane_pid}').trim());
   const capture = () => {
@@ -201,14 +201,14 @@ if (spawnSync('tmux', ['-V']).status !== 0) {
   log('tmux not found: memory benchmark skipped');
   process.exit(0);
 }
-const BIN = benchBuild().bin;
+const { bin: BIN, command: COMMAND } = benchBuild();
 await makeLibrary();
 // A session that holds the server up, so allow-passthrough is set before any run starts.
 tmux('new-session', '-d', '-s', 'keep', 'sleep 86400');
 tmux('set', '-g', 'allow-passthrough', 'on');
 // A pane whose program died stays, so its last screen can be reported.
 tmux('set', '-g', 'remain-on-exit', 'on');
-log(`binary: ${BIN}${EXTRA_ENV.length ? `, environment ${EXTRA_ENV.join(' ')}` : ''}`);
+log(`binary: ${COMMAND.join(' ')}${EXTRA_ENV.length ? `, environment ${EXTRA_ENV.join(' ')}` : ''}`);
 log(`\n## lighttable RSS paging through ${IMAGES} images in tmux (peak of VmRSS sampled every 20 ms, and VmHWM)`);
 let over = 0;
 try {

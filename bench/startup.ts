@@ -64,8 +64,8 @@ function fresh(label: string, dirs: string[], argv: string[], env?: NodeJS.Proce
   return { label, env, argv: ['sh', '-c', `rm -rf ${dirs.map(quoted).join(' ')} && exec ${argv.map(quoted).join(' ')}`] };
 }
 
-const BIN = benchBuild().bin;
-log(`binary: ${BIN}`);
+const { bin: BIN, command: COMMAND } = benchBuild();
+log(`binary: ${COMMAND.join(' ')}`);
 
 const scale = path.join(WORK, 'scale');
 const jpegDir = path.join(scale, 'large');
@@ -120,7 +120,7 @@ const line = (a: Cmd, b: Cmd, goal: number, runs?: number) => {
 const STARTUP_PAIRS = 11;
 log(`\n## start-up (whole processes, medians of ${STARTUP_PAIRS} interleaved runs)`);
 line(
-  { label: 'termtable --help', argv: [NODE, BIN, '--help'], env: warm },
+  { label: 'termtable --help', argv: [...COMMAND, '--help'], env: warm },
   { label: "node + commander", argv: [NODE, '--input-type=module', '-e', "await import('commander')"] },
   1.5,
   STARTUP_PAIRS,
@@ -133,13 +133,13 @@ const listFloor = [
   "for (const r of db.prepare('SELECT * FROM images ORDER BY taken_at, id LIMIT 1000').all()) process.stdout.write(`${r.id} ${r.filename}\\n`);",
 ].join('\n');
 line(
-  { label: `termtable list (${JPEGS} images)`, argv: [NODE, BIN, '--library', warmLib, 'list'], env: warm },
+  { label: `termtable list (${JPEGS} images)`, argv: [...COMMAND, '--library', warmLib, 'list'], env: warm },
   { label: 'node + commander + better-sqlite3 query', argv: [NODE, '--input-type=module', '-e', listFloor] },
   1.5,
   STARTUP_PAIRS,
 );
 line(
-  { label: `termtable generate-cache, nothing to make (${JPEGS} images)`, argv: [NODE, BIN, '--library', warmLib, 'generate-cache', '--json'], env: warm },
+  { label: `termtable generate-cache, nothing to make (${JPEGS} images)`, argv: [...COMMAND, '--library', warmLib, 'generate-cache', '--json'], env: warm },
   { label: `node -e "require('sharp')"`, argv: [NODE, '-e', "require('sharp')"] },
   1.5,
   STARTUP_PAIRS,
@@ -148,7 +148,7 @@ line(
 log('\n## import (whole processes, each run into an empty library and cache)');
 const imp = home(importName);
 line(
-  fresh(`termtable import --no-thumbnails, ${JPEGS} 24 MP JPEGs`, [path.join(WORK, importName)], [NODE, BIN, 'import', '--json', '--no-thumbnails', jpegDir], imp),
+  fresh(`termtable import --no-thumbnails, ${JPEGS} 24 MP JPEGs`, [path.join(WORK, importName)], [...COMMAND, 'import', '--json', '--no-thumbnails', jpegDir], imp),
   { label: 'exiftool -fast -json', argv: ['exiftool', '-fast', '-json', ...jpegs] },
   1.5,
   // As many pairs as the start-up lines: each run is now about 0.2 s, as short as theirs.
@@ -162,7 +162,7 @@ process.on('exit', () => {
 });
 const raw = home(rawName);
 line(
-  fresh(`termtable import (mip0-2), ${DNGS} DNGs with 1616-px previews`, [path.join(WORK, rawName)], [NODE, BIN, 'import', '--json', dngDir], raw),
+  fresh(`termtable import (mip0-2), ${DNGS} DNGs with 1616-px previews`, [path.join(WORK, rawName)], [...COMMAND, 'import', '--json', dngDir], raw),
   fresh('plain preview-finding script + sharp', [floorOut], [NODE, path.join(here, 'floor', 'dng-previews.mjs'), floorOut, ...dngs]),
   1.3,
   DNG_RUNS,

@@ -20,10 +20,11 @@ export const HEAP_GROWING_PERCENT = 20;
  * side in one session (load 4-7), peaked at 175 / 208 MiB under cacheSizeMB 16 / 64 against
  * 194 / 220 MiB with 16 MB (V8 heap 49 / 61 MB against 63 / 73), and the whole process used
  * no more CPU for it (29.3 / 28.8 s against 30.8 / 29.2 s): fewer short-lived picture strings
- * are promoted into the old generation, which then collects less. `--max-semi-space-size` would say so, but V8 reads it only when the
- * heap is made, before any of our code runs, and a launcher that re-executes node to pass it
- * costs a second start-up. `--semi-space-growth-factor` is read at each growth, so the new
- * space is held here by setting the factor to 1 once it has reached the cap (and back to 2
+ * are promoted into the old generation, which then collects less. `--max-semi-space-size=4` says
+ * so, and bin/termtable (the shell launcher npm links) passes it to node; V8 reads it only when
+ * the heap is made, before any of our code runs, so for node started otherwise (`node
+ * bin/termtable.js`, the tests) the new space is held here: `--semi-space-growth-factor` is
+ * read at each growth, and is set to 1 once the new space has reached the cap (and back to 2
  * should V8 shrink it below). In a micro-benchmark of short-lived strings alone a 16 MB new
  * space scavenged as fast as V8's 32 MB one and 8 MB was up to 3x slower; in the lighttable,
  * where pictures are what is allocated, the process's CPU time did not grow. V8 puts the factor back

@@ -6,6 +6,8 @@ import { getCurrentTest } from 'vitest/suite';
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BIN = path.join(REPO_ROOT, 'bin', 'termtable.js');
+/** What npm links as `termtable`: the shell launcher that execs node on BIN. */
+export const LAUNCHER = path.join(REPO_ROOT, 'bin', 'termtable');
 
 /**
  * ../shared beside the repository (as in CI): the sample corpus and the test tools, read in

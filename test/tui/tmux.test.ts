@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/corpus.js';
+import { BIN, LAUNCHER } from '../helpers/corpus.js';
 
 /**
  * The real binary in a real terminal (tmux): import a folder, rate, reject, label, quit;
@@ -162,7 +162,8 @@ describe.skipIf(!hasTmux)('Ctrl-Z and fg in a real shell', () => {
     await until(() => pane().includes('tt-shell$'), 'the shell prompt');
     const vars = ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME'].map((k) => `${k}=${JSON.stringify(env[k])}`);
     // kitty pictures go through tmux's passthrough: what fg must send again is more than text.
-    typed(`env ${vars.join(' ')} TERMTABLE_PROTOCOL=kitty ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --no-import`);
+    // Started as the user starts it, through the launcher npm links (bin/termtable execs node).
+    typed(`env ${vars.join(' ')} TERMTABLE_PROTOCOL=kitty ${JSON.stringify(LAUNCHER)} --no-import`);
     enter();
     await until(() => pane().includes('termtable · grid') && flags().startsWith('1'), 'the grid');
     await until(() => /1\/5/.test(pane()), 'the collection counted');

@@ -129,7 +129,7 @@ interface MainThread {
 }
 
 /** The recording's keys, and per key (Enter, then each Right) the main thread's CPU time until the last write. */
-async function runOnce(bin: string, set: PhotoSet, protocol: string, mode: 'warm' | 'cold', run: number): Promise<{ rows: KeyRow[]; cpu: MainThread[] }> {
+async function runOnce(bin: string, command: string[], set: PhotoSet, protocol: string, mode: 'warm' | 'cold', run: number): Promise<{ rows: KeyRow[]; cpu: MainThread[] }> {
   const cpu: MainThread[] = [];
   const rec = path.join(WORK, 'runs', `${set.name}-${protocol}-${mode}-${run}`);
   rmSync(rec, { recursive: true, force: true });
@@ -138,7 +138,7 @@ async function runOnce(bin: string, set: PhotoSet, protocol: string, mode: 'warm
   const name = `n-${set.name}-${protocol}-${mode}-${run}`;
   tmux('new-session', '-d', '-s', name, '-x', String(COLS), '-y', String(ROWS),
     `cd ${JSON.stringify(set.dir)} && exec ${JSON.stringify(TTY_BYTES)} record -o ${JSON.stringify(rec)} -- env ${vars.join(' ')} ` +
-      `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} --no-import --protocol ${protocol}`);
+      `${command.map((w) => JSON.stringify(w)).join(' ')} --no-import --protocol ${protocol}`);
   const pane = () => tmux('capture-pane', '-p', '-t', name);
   const key = (k: string) => tmux('send-keys', '-t', name, k);
   try {
@@ -190,11 +190,12 @@ async function main(): Promise<void> {
     log(`skipped: needs tmux, ${TTY_BYTES} and ${SHARED}/corpus/photos`);
     return;
   }
-  const { bin } = benchBuild();
+  // What the user starts (the launcher); bin for the imports and cache runs that set the scene.
+  const { bin, command } = benchBuild();
   const sets = (await prepareSets(WORK, bin, FILES, SHARED, log)).filter((s) => SETS.includes(s.name));
   const p = computePreview({ columns: COLS, rows: ROWS, cellPx: DEFAULT_CELL_PX });
   const box = { width: p.image.cols * DEFAULT_CELL_PX.width, height: p.image.rows * DEFAULT_CELL_PX.height };
-  log(`binary: ${bin}; ${COLS}x${ROWS} in tmux, cell ${DEFAULT_CELL_PX.width}x${DEFAULT_CELL_PX.height} px (assumed: tmux reports none), preview box ${box.width}x${box.height} px; ` +
+  log(`binary: ${command.join(' ')}; ${COLS}x${ROWS} in tmux, cell ${DEFAULT_CELL_PX.width}x${DEFAULT_CELL_PX.height} px (assumed: tmux reports none), preview box ${box.width}x${box.height} px; ` +
     `${RUNS} runs x ${NEXTS} Right per cell; load ${os.loadavg()[0]!.toFixed(1)}`);
   tmux('new-session', '-d', '-s', 'keep', 'sleep 86400');
   tmux('set', '-g', 'allow-passthrough', 'on');
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
             const s = results.get(id) ?? { next: [], runMs: [], waitMs: [], open: [], imageKb: [], writeMs: [], notes: [] };
             results.set(id, s);
             try {
-              const { rows, cpu } = await runOnce(bin, set, protocol, mode, run);
+              const { rows, cpu } = await runOnce(bin, command, set, protocol, mode, run);
               s.writeMs.push(...(await writeFloor(rows.filter((r) => r.key === 'Right').map((r) => r.shownOutput), `${set.name}-${protocol}-${mode}-${run}`)));
               for (const c of cpu.slice(1)) {
                 s.runMs.push(c.runMs);

@@ -7,8 +7,8 @@
 // and `list` still load only their own chunk.
 //
 // Each module's `import.meta.url` is replaced by the URL of the file it came from (relative to
-// the chunk), so what is found relative to a module (the worker files, package.json, the sixel
-// package) is found where the unbundled dist/ finds it. Native and worker-loaded packages stay
+// the chunk), so what is found relative to a module (the worker files, package.json) is found
+// where the unbundled dist/ finds it. Native and worker-loaded packages stay
 // external.
 //
 // Usage: node scripts/bundle.mjs [DIST]   (default: dist/ beside this script's folder)
@@ -91,7 +91,7 @@ await esbuild.build({
   platform: 'node',
   target: 'node20',
   // Native addons, and packages that load files or workers by path at run time.
-  external: ['sharp', 'better-sqlite3', 'heic-decode', 'libheif-js', 'exifr', 'sixel'],
+  external: ['sharp', 'better-sqlite3', 'heic-decode', 'libheif-js', 'exifr'],
   // Ink loads react-devtools-core only under DEV=true; bundled, its import would be static.
   alias: { 'react-devtools-core': path.join(here, 'bundle-devtools-stub.mjs') },
   plugins: [keepModuleUrl, reactProduction, lazyCommanderChildProcess],

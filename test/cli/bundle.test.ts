@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../helpers/corpus.js';
  * dist/bundle (scripts/bundle.mjs) is what bin/termtable.js runs after `npm run build`: the same
  * commands from a few dozen files. Made here from a copy of the dist/ the test setup built (so
  * the repo's own dist/ is left alone), it must run every path the unbundled one does (workers,
- * package.json and the sixel package found relative to their modules), keep the commands lazy,
+ * package.json found relative to their modules), keep the commands lazy,
  * and be passed over once stale.
  */
 const run = promisify(execFile);

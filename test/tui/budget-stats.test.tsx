@@ -34,18 +34,24 @@ describe('cache statistics against the preference', () => {
       .jpeg()
       .toBuffer();
     const img = await h.store.services.graphics.encode({ key: 'grain', data: jpeg, width: 320, height: 240 }, { cols: 20, rows: 8 });
+    // The store may encode the collection's own thumbnails too (how many had been when the
+    // pane is read depended on the machine's load): once it is idle, the pictures' bytes are
+    // the renderer's count, read at the same moment as the lines.
+    await h.store.idle();
     const lines = h.store.services.cache.describeStats();
+    const pictureBytes = h.renderers.at(-1)!.stats().bytes;
     const share = memoryBudget(16).pictures;
+    expect(pictureBytes).toBeGreaterThanOrEqual(img.byteLength);
     expect(lines).toContain(
-      `sixel workers: 1, about ${(SIXEL_WORKER_BYTES / MiB).toFixed(1)} MB, counted with the encoded pictures: ${((img.byteLength + SIXEL_WORKER_BYTES) / MiB).toFixed(1)} MB of ${(share / MiB).toFixed(1)} MB (one worker is the least sixel needs)`,
+      `sixel workers: 1, about ${(SIXEL_WORKER_BYTES / MiB).toFixed(1)} MB, counted with the encoded pictures: ${((pictureBytes + SIXEL_WORKER_BYTES) / MiB).toFixed(1)} MB of ${(share / MiB).toFixed(1)} MB (one worker is the least sixel needs)`,
     );
     const total = lines.find((l) => l.startsWith('counted against cacheSizeMB 16: '));
     expect(total).toBeDefined();
     expect(total).toContain('of 16.0 MB');
-    expect(total).toContain(`pictures ${(img.byteLength / MiB).toFixed(1)} + sixel workers ${(SIXEL_WORKER_BYTES / MiB).toFixed(1)} + loupe 0.0`);
+    expect(total).toContain(`pictures ${(pictureBytes / MiB).toFixed(1)} + sixel workers ${(SIXEL_WORKER_BYTES / MiB).toFixed(1)} + loupe 0.0`);
     // Each share still has its own line, in the order the pane always showed them.
     expect(lines[0]).toMatch(/^memory: \d+ thumbnails/);
-    expect(lines[1]).toMatch(/^encoded pictures: 1, /);
+    expect(lines[1]).toMatch(/^encoded pictures: [1-9]\d*, /);
     expect(lines[2]).toMatch(/^loupe full-size sources: 0/);
   });
 

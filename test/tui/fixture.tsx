@@ -10,6 +10,7 @@ import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 import { testCaps, type Protocol } from '../../src/render/index.js';
 import { realServices } from '../../src/tui/adapters.js';
+import type { Renderer } from '../../src/render/renderer.js';
 import { App } from '../../src/tui/components/App.js';
 import { KeypressProvider } from '../../src/tui/hooks/use-keypress.js';
 import { LighttableStore } from '../../src/tui/store.js';
@@ -44,6 +45,8 @@ export interface Harness {
   store: LighttableStore;
   cache: MipmapCache;
   prefsFile: string;
+  /** The services' renderers (the last is current), for what they count. */
+  renderers: readonly Renderer[];
   close(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ export async function makeStore(
     store,
     cache,
     prefsFile,
+    renderers,
     async close() {
       await store.close();
       await Promise.all(renderers.map((r) => r.close()));

@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-
 /**
  * Page keys closer together than this are a burst: the pages passed are not encoded nor
  * written. A single page turn, or one after the keys settle, starts at once.
@@ -19,8 +17,9 @@ const PAGE_JUMP_SLOTS = 8;
 export class PageBurst {
   readonly #hold: (ms: number) => void;
   #lastVisible = new Set<string>();
-  /** The event loop's idle time (ms, eventLoopUtilization) when the last page turn came. */
-  #idleAtLastJump = -Infinity;
+  #lastJump = -Infinity;
+  /** When the turn that handled the last page turn ended (its frame drawn). */
+  #lastJumpDone = -Infinity;
 
   constructor(hold: (ms: number) => void) {
     this.#hold = hold;
@@ -31,13 +30,13 @@ export class PageBurst {
     const fresh = visible.filter((k) => !this.#lastVisible.has(k)).length;
     this.#lastVisible = new Set(visible);
     if (fresh < PAGE_JUMP_SLOTS || fresh * 2 < visible.length) return;
-    // Time the event loop spent idle since the last page turn, not the wall clock: a key can be
-    // read only while the loop is idle. Under load a page turn took 200-300 ms to handle (its
-    // frame drawn), so keys typed 80 ms apart, read back to back afterwards, reached want()
-    // over 150 ms apart and held nothing (a test at load 10 wrote 2.5 pages for 5 x PgDn).
-    // Idle time is never more than the wall time, so this is never less of a burst than that.
-    const idle = performance.eventLoopUtilization().idle;
-    if (idle - this.#idleAtLastJump < BURST_WINDOW_MS) this.#hold(BURST_HOLD_MS);
-    this.#idleAtLastJump = idle;
+    const now = Date.now();
+    // From the last turn's end as well as its start: under load a page turn took 200-300 ms to
+    // handle, so keys typed 80 ms apart reached want() over 150 ms apart and held nothing.
+    if (now - Math.max(this.#lastJump, this.#lastJumpDone) < BURST_WINDOW_MS) this.#hold(BURST_HOLD_MS);
+    this.#lastJump = now;
+    setImmediate(() => {
+      this.#lastJumpDone = Date.now();
+    });
   }
 }

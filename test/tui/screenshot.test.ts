@@ -32,7 +32,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  // The app in the emulator may still be storing an encoded picture as its window closes
+  // (ENOTEMPTY once, in a run at load 9): rm tries again.
+  await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 async function meanColour(png: string, left: number, top: number, width: number, height: number) {

@@ -73,7 +73,9 @@ describe.skipIf(!hasScript)('lighttable start-up', () => {
       }
     };
     try {
-      await waitFor(() => existsSync(holdLog), 'the load of dist/tui/run.js to be held');
+      // Its line, not only the file: appendFileSync creates the file before it writes the line
+      // (read empty once in CI at load 6).
+      await waitFor(() => existsSync(holdLog) && readFileSync(holdLog, 'utf8').includes('\n'), 'the load of dist/tui/run.js to be held');
       // XTVERSION and DA1, the first and last of the queries, written while run.js is held.
       await waitFor(() => out.includes('\x1b[>q') && out.includes('\x1b[c'), 'the probe queries while run.js loads');
       expect(readFileSync(holdLog, 'utf8')).toMatch(/held file:.*\/dist\/tui\/run\.js/);

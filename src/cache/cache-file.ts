@@ -3,6 +3,7 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { ChunkReader } from './chunk-reader.js';
 import type { CachedThumb } from './entry.js';
 import type { Level } from './types.js';
 
@@ -202,8 +203,9 @@ export async function readCacheFile(file: string, opts: CacheFileReadOptions = {
   }
   const entries: CachedThumb[] = [];
   let bytes = 0;
+  let reader: ChunkReader | undefined;
   try {
-    const reader = new ChunkReader(fh);
+    reader = new ChunkReader(fh, CHUNK_BYTES);
     // Magic and version first, so a foreign or future file is named as such even if short.
     const ident = await reader.take(12);
     if (!ident) return { entries, warning: `cache file ${file} is empty or cut short; starting empty` };
@@ -228,7 +230,8 @@ export async function readCacheFile(file: string, opts: CacheFileReadOptions = {
       savedAt: head.readDoubleLE(48),
     };
     for (;;) {
-      const frame = await reader.take(FRAME_BYTES);
+      // Without an await while the chunk holds the frame: a promise per frame was garbage too.
+      const frame = reader.has(FRAME_BYTES) ? reader.takeNow(FRAME_BYTES) : await reader.take(FRAME_BYTES);
       if (!frame) return { entries, meta, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
       const length = frame.readUInt32LE(0);
       const crc = frame.readUInt32LE(4);
@@ -236,7 +239,7 @@ export async function readCacheFile(file: string, opts: CacheFileReadOptions = {
       if (length < FIXED_BODY_BYTES || length > MAX_BODY_BYTES) {
         return { entries, meta, warning: `cache file ${file} is corrupt (bad frame length); kept ${entries.length} thumbnails before it` };
       }
-      const body = await reader.take(length);
+      const body = reader.has(length) ? reader.takeNow(length) : await reader.take(length);
       if (!body) return { entries, meta, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
       if (crc32(body) !== crc) {
         return { entries, meta, warning: `cache file ${file} is corrupt (checksum mismatch); kept ${entries.length} thumbnails before it` };
@@ -252,6 +255,7 @@ export async function readCacheFile(file: string, opts: CacheFileReadOptions = {
   } catch (err) {
     return { entries, warning: `cache file ${file} unreadable (${(err as Error).message}); kept ${entries.length} thumbnails` };
   } finally {
+    await reader?.settle();
     await fh.close().catch(() => undefined);
   }
 }
@@ -274,43 +278,6 @@ function parseBody(body: Buffer): CachedThumb | undefined {
     // Copied out so the big read chunk can be freed; the LRU then owns exactly its bytes.
     jpeg: Buffer.from(body.subarray(FIXED_BODY_BYTES)),
   };
-}
-
-/** Sequential reads in big chunks, handing out exact-length slices. */
-class ChunkReader {
-  /** The unread part of #store. */
-  #buf: Buffer = Buffer.alloc(0);
-  #store: Buffer = Buffer.alloc(0);
-  /**
-   * The buffer before #store, filled again at the next refill: two chunk buffers serve the
-   * whole file, where a fresh 8 MB one per refill kept the garbage collector busy.
-   */
-  #spare: Buffer | null = null;
-  #pos = 0;
-  #eof = false;
-
-  constructor(private readonly fh: import('node:fs/promises').FileHandle) {}
-
-  /** Exactly n bytes (valid until the next call), or undefined at end of file. */
-  async take(n: number): Promise<Buffer | undefined> {
-    while (this.#buf.length - this.#pos < n && !this.#eof) {
-      const rest = this.#buf.subarray(this.#pos);
-      const want = Math.max(CHUNK_BYTES, n - rest.length);
-      const size = rest.length + want;
-      const next = this.#spare && this.#spare.length >= size ? this.#spare : Buffer.allocUnsafeSlow(size);
-      rest.copy(next, 0);
-      this.#spare = this.#store;
-      this.#store = next;
-      const { bytesRead } = await this.fh.read(next, rest.length, want, null);
-      if (bytesRead === 0) this.#eof = true;
-      this.#buf = next.subarray(0, rest.length + bytesRead);
-      this.#pos = 0;
-    }
-    if (this.#buf.length - this.#pos < n) return undefined;
-    const out = this.#buf.subarray(this.#pos, this.#pos + n);
-    this.#pos += n;
-    return out;
-  }
 }
 
 /** Writes the cache file at exit; a failure is a warning for the user, never a crash at exit. */

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writ
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { ChunkReader } from './chunk-reader.js';
 import type { CachedThumb } from './entry.js';
 import type { Level } from './types.js';

@@ -3,18 +3,24 @@
  * of its own (bench/child/load-cache.mjs over dist/), wall time and peak RSS.
  *  - a 500 MB file under cacheSizeMB 64 against a 64 MB file under cacheSizeMB 64: the bigger
  *    file must cost what 64 MB costs (reading stops at the bound), in time and memory;
- *  - the 500 MB file under cacheSizeMB 512 against `fs.readFile` of it, for scale.
+ *  - the 500 MB file under cacheSizeMB 512 against `fs.readFile` of it, for scale, and against
+ *    bench/child/check-floor.mjs: the reads, CRC checks and copies every checked load must do
+ *    and nothing else (what is above it is our entries, the LRU, the modules and their GC);
+ *  - the CRC-32's throughput on the file's bytes, native (src/cache/crc32.ts) and node:zlib's.
  * Run: npm run bench -- cacheload. TERMTABLE_BENCH_BIN=path/to/bin/termtable.js measures another
- * build (its dist/ beside bin/).
+ * build (its dist/ beside bin/); CACHELOAD_BASE=path/to/dist adds a line of that build's load of
+ * the 500 MB file under 512 against this one's, run in turn (before and after, in one run).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBuild } from './build.js';
 import sharp from 'sharp';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { CACHE_FILE_VERSION, writeCacheFile } from '../src/cache/cache-file.js';
+import { crc32, crc32Implementation } from '../src/cache/crc32.js';
 import type { CachedThumb } from '../src/cache/entry.js';
 import { report, runOnce } from './proc.js';
 
@@ -25,6 +31,7 @@ const WORK = path.join(os.tmpdir(), 'termtable-bench-cacheload');
 const MB = 1024 * 1024;
 const NODE = process.execPath;
 const CHILD = path.join(here, 'child', 'load-cache.mjs');
+const FLOOR = path.join(here, 'child', 'check-floor.mjs');
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -66,6 +73,23 @@ async function ensureFile(mb: number, pool: Omit<CachedThumb, 'id'>[]): Promise<
   return file;
 }
 
+/** Seconds of CRC over the whole file, in 64 MB pieces read first (only the CRC is timed). */
+function crcSeconds(file: string, crc: (b: Buffer) => number): number {
+  const piece = Buffer.allocUnsafeSlow(64 * MB);
+  const fd = openSync(file, 'r');
+  let spent = 0;
+  try {
+    for (let n; (n = readSync(fd, piece, 0, piece.length, null)) > 0; ) {
+      const t0 = performance.now();
+      crc(piece.subarray(0, n));
+      spent += performance.now() - t0;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return spent / 1000;
+}
+
 const DIST = benchBuild().dist;
 const pool = await samples();
 const big = await ensureFile(500, pool);
@@ -91,3 +115,25 @@ report(
   2.5,
   5,
 );
+report(
+  { label: 'load 500 MB file, cacheSizeMB 512', argv: [NODE, CHILD, DIST, big, '512'] },
+  { label: 'reads, CRC checks and copies alone (check-floor.mjs)', argv: [NODE, FLOOR, DIST, big] },
+  1.5,
+  5,
+);
+const base = process.env.CACHELOAD_BASE;
+if (base) {
+  // Goal 1: this build no slower than the one it is compared with.
+  report(
+    { label: 'load 500 MB file, cacheSizeMB 512, this build', argv: [NODE, CHILD, DIST, big, '512'] },
+    { label: `the same by ${base}`, argv: [NODE, CHILD, path.resolve(base), big, '512'] },
+    1,
+    5,
+  );
+}
+
+const fileMB = statSync(big).size / MB;
+const rate = (sec: number) => `${sec.toFixed(3)} s (${(fileMB / 1024 / sec).toFixed(2)} GB/s)`;
+const ours = Math.min(...[0, 1, 2].map(() => crcSeconds(big, (b) => crc32(b))));
+const zlibs = Math.min(...[0, 1, 2].map(() => crcSeconds(big, (b) => zlibCrc32(b))));
+log(`\nCRC-32 of the ${fileMB.toFixed(0)} MB file (best of 3, CPU-bound): ${crc32Implementation()} ${rate(ours)}; node:zlib ${rate(zlibs)}`);

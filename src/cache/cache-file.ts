@@ -205,6 +205,9 @@ export async function readCacheFile(file: string, opts: CacheFileReadOptions = {
   let bytes = 0;
   let reader: ChunkReader | undefined;
   try {
+    // A frame longer than what is left is a cut, found before a buffer is made for it.
+    const fileSize = (await fh.stat()).size;
+    let at = HEADER_BYTES;
     reader = new ChunkReader(fh, CHUNK_BYTES);
     // Magic and version first, so a foreign or future file is named as such even if short.
     const ident = await reader.take(12);
@@ -239,7 +242,8 @@ export async function readCacheFile(file: string, opts: CacheFileReadOptions = {
       if (length < FIXED_BODY_BYTES || length > MAX_BODY_BYTES) {
         return { entries, meta, warning: `cache file ${file} is corrupt (bad frame length); kept ${entries.length} thumbnails before it` };
       }
-      const body = reader.has(length) ? reader.takeNow(length) : await reader.take(length);
+      at += FRAME_BYTES + length;
+      const body = at > fileSize ? undefined : reader.has(length) ? reader.takeNow(length) : await reader.take(length);
       if (!body) return { entries, meta, warning: `cache file ${file} is cut short; kept ${entries.length} thumbnails before the cut` };
       if (crc32(body) !== crc) {
         return { entries, meta, warning: `cache file ${file} is corrupt (checksum mismatch); kept ${entries.length} thumbnails before it` };

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readCacheFile, writeCacheFile } from '../../src/cache/cache-file.js';
 import { ChunkReader } from '../../src/cache/chunk-reader.js';
+import type { CachedThumb } from '../../src/cache/entry.js';
 import { tempEnv, type TempEnv } from './helpers.js';
 
 let t: TempEnv;
@@ -105,5 +107,67 @@ describe('ChunkReader (the cache file reader)', () => {
     } finally {
       await real.close();
     }
+  });
+});
+
+describe('a cache file of several 8 MB chunks, damaged where the read ahead is', () => {
+  const MiB = 1024 * 1024;
+  const entries: CachedThumb[] = Array.from({ length: 20 }, (_, i) => ({
+    id: i + 1,
+    level: 4,
+    jpeg: randomBytes(1_300_021 + i * 7919),
+    width: 2048,
+    height: 1365,
+    source: 'processed',
+    rotation: 0,
+    processedAsked: false,
+    colorKey: 3,
+    fileSize: 99,
+    mtime: 1_700_000_000_000,
+  }));
+  /** Where frame i starts, and where the file's frames end. */
+  const starts: number[] = [];
+  let end = 56;
+  for (const e of entries) {
+    starts.push(end);
+    end += 8 + 32 + e.jpeg.length;
+  }
+  /** The frame that holds byte `at`. */
+  const frameAt = (at: number) => starts.findLastIndex((s) => s <= at);
+
+  it('cut short just past a chunk end: the frames wholly before the cut, a warning', async () => {
+    await writeCacheFile(t.cacheFile, entries);
+    const cut = 8 * MiB + 10;
+    truncateSync(t.cacheFile, cut);
+    const loaded = await readCacheFile(t.cacheFile);
+    expect(loaded.warning).toMatch(/cut short; kept \d+ thumbnails before the cut/);
+    expect(loaded.entries.length).toBe(frameAt(cut));
+    for (const [i, e] of loaded.entries.entries()) expect(e.jpeg.equals(entries[i]!.jpeg), `entry ${i + 1}`).toBe(true);
+  });
+
+  it('a flipped byte in a frame across the second chunk end: the frames before it, a checksum warning', async () => {
+    await writeCacheFile(t.cacheFile, entries);
+    const bytes = readFileSync(t.cacheFile);
+    const at = 16 * MiB + 5;
+    const k = frameAt(at);
+    // Inside the body (past the frame's 8 + 32 fixed bytes) and the frame really spans the chunk end.
+    expect(at).toBeGreaterThan(starts[k]! + 40);
+    expect(starts[k]!).toBeLessThan(16 * MiB);
+    bytes[at] = bytes[at]! ^ 0x10;
+    writeFileSync(t.cacheFile, bytes);
+    const loaded = await readCacheFile(t.cacheFile);
+    expect(loaded.warning).toMatch(new RegExp(`checksum mismatch\\); kept ${k} thumbnails`));
+    expect(loaded.entries.map((e) => e.id)).toEqual(entries.slice(0, k).map((e) => e.id));
+  });
+
+  it('a frame length past the end of the file is a cut, not a read past it', async () => {
+    await writeCacheFile(t.cacheFile, entries);
+    const bytes = readFileSync(t.cacheFile);
+    const k = frameAt(12 * MiB);
+    bytes.writeUInt32LE(60 * MiB, starts[k]!);
+    writeFileSync(t.cacheFile, bytes);
+    const loaded = await readCacheFile(t.cacheFile);
+    expect(loaded.warning).toMatch(/cut short/);
+    expect(loaded.entries.length).toBe(k);
   });
 });

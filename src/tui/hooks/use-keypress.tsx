@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useRef, type ReactNode } from 'react';
 import { useStdin } from 'ink';
 import { createReplyFilter, parseKeys, takeReports, type KeyPress, type TerminalReports } from '../parse-key.js';
+import { trace, tracing } from '../screen/trace.js';
 
 /**
  * The one input entry point. Handlers register with a priority; each key goes to the
@@ -51,6 +52,7 @@ export function KeypressProvider({ children, onReports, onInput: onRaw }: Keypre
     if (isRawModeSupported) setRawMode(true);
     const notAReply = createReplyFilter();
     const onInput = (event: string) => {
+      if (tracing) trace('input', JSON.stringify(event));
       rawRef.current?.(event);
       const { keys, reports } = takeReports(event);
       if (reports.dsr || reports.focusIn) reportsRef.current?.(reports);

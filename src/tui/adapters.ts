@@ -15,6 +15,7 @@ import { sanitizeText } from '../util/sanitize.js';
 import { withStackExpansion } from './store/stack-expansion.js';
 import { FullSizeSources } from './loupe/sources.js';
 import { budgetLines, memoryBudget, thumbnailPrefs } from './memory-budget.js';
+import { pictureThreadBytes } from './screen/picture-thread.js';
 import { TextPainter } from './text-painter.js';
 import { filesPort } from './files-port.js';
 import type { CachePort, GraphicsPort, LibraryPort, LighttableServices } from './services.js';
@@ -186,9 +187,9 @@ export function realServices(opts: RealServicesOptions): { services: LighttableS
         const lines = cache.describeStats();
         const st = fullSize.stats();
         lines.splice(2, 0, `loupe full-size sources: ${st.entries}, ${mb(st.bytes)} of ${mb(st.maxBytes)}${st.decoding ? `, ${st.decoding} decoding` : ''}`);
-        // Every part against the preference, the sixel workers' memory included.
+        // Every part against the preference, the sixel workers' and the picture thread's memory included.
         const pictures = current().stats();
-        lines.splice(3, 0, ...budgetLines(services.prefs.cacheSizeMB, { thumbnails: opts.cache.memoryStats(), pictures, workers: pictures.workers, workerBytes: pictures.workerBytes, loupe: st }));
+        lines.splice(3, 0, ...budgetLines(services.prefs.cacheSizeMB, { thumbnails: opts.cache.memoryStats(), pictures, workers: pictures.workers, workerBytes: pictures.workerBytes, writerBytes: pictureThreadBytes(), loupe: st }));
         return lines;
       },
     },

@@ -2,6 +2,7 @@ import type { PaintUnit } from '../render/painter.js';
 import type { CellRect, Placement } from '../render/types.js';
 import { AckWindow } from './screen/ack-window.js';
 import { foregroundBegin, foregroundEnd } from './screen/foreground.js';
+import { PictureThread } from './screen/picture-thread.js';
 import { TerminalWriter } from './screen/terminal-writer.js';
 import { TextScreen } from './screen/text-screen.js';
 import { trace, tracing } from './screen/trace.js';
@@ -31,6 +32,8 @@ export interface GraphicsLayerOptions {
   idleRttMs?: number | null;
   /** Paint after a store update that no Ink frame followed (a picture arriving). @default 10 */
   idlePaintMs?: number;
+  /** Write big pictures from a thread of their own (screen/picture-thread.ts) when stdout is a TTY. @default true */
+  pictureThread?: boolean;
 }
 
 export interface GraphicsLayer {
@@ -82,6 +85,9 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   let foreground = false;
   let aheadDue = false;
   let idleWaiters: (() => void)[] = [];
+  /** The state of the last snapshot whose pictures were written ahead of its frame (see subscribe). */
+  let ledState: unknown = null;
+  const thread = opts.pictureThread === false ? null : PictureThread.open(real);
   const settled = () => !flushQueued && !idleTimer && !writer.busy;
   const painted = () => {
     foreground = false;
@@ -118,6 +124,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     sink: { write: (d) => realWrite(d), once: (e, l) => real.once(e, l) },
     sync: Boolean(real.isTTY),
     ...(opts.ackPacing ? { flow: new AckWindow(opts.idleRttMs ? { idleRttMs: opts.idleRttMs } : {}) } : {}),
+    thread,
     wanted(unit: PaintUnit) {
       const { bySlot, ids, aheadIds } = current();
       if (unit.kind === 'transmit') {
@@ -139,8 +146,13 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     onIdle: () => painted(),
   });
 
-  const flush = () => {
-    flushQueued = false;
+  /**
+   * `picturesFirst`: a key changed the view and its frame is still to be rendered: the pictures
+   * it brings are written now (from the picture thread, while Ink renders), the text diff with
+   * the frame. The picture rects are known from the store's layout, not from the frame.
+   */
+  const flush = (picturesFirst = false) => {
+    if (!picturesFirst) flushQueued = false;
     if (disposed) return;
     const placements = store.placements();
     const masks = new Map<string, CellRect>();
@@ -157,15 +169,16 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     // queue behind them.
     const work = store.pictureWork();
     const paused = held || work.held;
-    const ahead = paused || writer.busy ? [] : work.ahead;
-    if (!paused && writer.busy && work.ahead.length > 0) aheadDue = true;
+    // Ahead of a frame only its own pictures: the neighbours follow with the frame.
+    const ahead = paused || writer.busy || picturesFirst ? [] : work.ahead;
+    if (!paused && (writer.busy || picturesFirst) && work.ahead.length > 0) aheadDue = true;
     const { before, units } = paused ? { before: '', units: [] } : store.graphics.frameUnits(placements, ahead);
     if (units.some((u) => !u.ahead)) foreground = true;
     // Work ahead waits only while a frame's own pictures are written (screen/foreground.ts).
     if (!foreground) foregroundEnd();
-    const text = screen.diff(frameLines, [...masks.values()]);
-    if (tracing) trace('flush', `placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : work.held ? ' (burst hold)' : ''}`);
-    writer.submit(store.takePendingBytes() + before, text, units);
+    const text = picturesFirst ? '' : screen.diff(frameLines, [...masks.values()]);
+    if (tracing) trace('flush', `${picturesFirst ? 'pictures first ' : ''}placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : work.held ? ' (burst hold)' : ''}`);
+    writer.submit(store.takePendingBytes() + before, text, units, picturesFirst);
     if (!writer.busy) painted();
   };
 
@@ -213,7 +226,17 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   // A store update that changes only pixels (a thumbnail arrived) produces no Ink frame.
   const unsubscribe = store.subscribe(() => {
     wantedCache = null;
-    if (disposed || idleTimer) return;
+    if (disposed) return;
+    // A new state (a key): this listener runs before React's, which renders the frame at once
+    // (a legacy root renders an external store's update synchronously), so the pictures it
+    // brings go first and drain while the frame is rendered.
+    const state = (store.getSnapshot() as { state?: unknown }).state;
+    if (state !== ledState) {
+      ledState = state;
+      foregroundBegin();
+      flush(true);
+    }
+    if (idleTimer) return;
     idleTimer = setTimeout(() => {
       idleTimer = null;
       queueFlush();
@@ -248,6 +271,8 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     clearAll: () => writer.close() + store.takePendingBytes() + store.graphics.clearAll(),
     dispose() {
       disposed = true;
+      writer.dropPictures();
+      thread?.close();
       foregroundEnd();
       cancelIdle();
       real.off('resize', onResize);

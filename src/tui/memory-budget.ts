@@ -48,6 +48,8 @@ export interface BudgetUse {
   /** The sixel encoder's worker threads and their estimated memory (sixel-workers.ts). */
   workers: number;
   workerBytes: number;
+  /** The thread that writes big pictures (screen/picture-thread.ts), once started. @default 0 */
+  writerBytes?: number;
   loupe: ShareUse;
 }
 
@@ -67,9 +69,11 @@ export function budgetLines(cacheSizeMB: number, use: BudgetUse): string[] {
         (share > use.pictures.maxBytes ? ' (one worker is the least sixel needs)' : ''),
     );
   }
-  const total = use.thumbnails.bytes + use.pictures.bytes + use.workerBytes + use.loupe.bytes;
+  const writer = use.writerBytes ?? 0;
+  const total = use.thumbnails.bytes + use.pictures.bytes + use.workerBytes + writer + use.loupe.bytes;
   const parts = [`thumbnails ${mb(use.thumbnails.bytes)}`, `pictures ${mb(use.pictures.bytes)}`];
   if (use.workers > 0) parts.push(`sixel workers ${mb(use.workerBytes)}`);
+  if (writer > 0) parts.push(`picture writer thread ${mb(writer)}`);
   parts.push(`loupe ${mb(use.loupe.bytes)}`);
   lines.push(`counted against cacheSizeMB ${cacheSizeMB}: ${mb(total)} MB of ${mb(Math.max(1, cacheSizeMB) * MiB)} MB (${parts.join(' + ')})`);
   return lines;

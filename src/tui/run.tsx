@@ -125,6 +125,9 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
   let suspended = false;
   services.suspend = () => {
     suspended = true;
+    // The picture being written stops cleanly first (the picture thread writes no more after
+    // the terminal is handed back); SIGCONT draws everything again (watchReattach).
+    layer.holdPictures();
     setBlockingWrites(stdout, true);
     stdout.write(LEAVE_TERMINAL);
     if (stdin.isTTY) stdin.setRawMode(false);

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createRenderer, testCaps } from '../../src/render/index.js';
-import { memoryBudget } from '../../src/tui/memory-budget.js';
+import { budgetLines, memoryBudget } from '../../src/tui/memory-budget.js';
 
 describe('memory budget', () => {
   it('shares cacheSizeMB between thumbnails, encoded pictures and the loupe, never more than the preference', () => {
@@ -45,5 +45,15 @@ describe('memory budget', () => {
     expect(await r.render(inputs[11]!, { cols: 30, rows: 12 })).toBe(images[11]);
     expect(await r.render(inputs[0]!, { cols: 30, rows: 12 })).not.toBe(images[0]);
     await r.close();
+  });
+
+  it('the picture writer thread, once started, is a part of the sum against cacheSizeMB', () => {
+    const MiB = 1024 * 1024;
+    const share = (bytes: number, maxBytes: number) => ({ bytes, maxBytes });
+    const use = { thumbnails: share(4 * MiB, 8 * MiB), pictures: share(2 * MiB, 16 * MiB), workers: 1, workerBytes: 16 * MiB, loupe: share(0, 4 * MiB) };
+    expect(budgetLines(64, use).at(-1)).toBe('counted against cacheSizeMB 64: 22.0 MB of 64.0 MB (thumbnails 4.0 + pictures 2.0 + sixel workers 16.0 + loupe 0.0)');
+    expect(budgetLines(64, { ...use, writerBytes: 10 * MiB }).at(-1)).toBe(
+      'counted against cacheSizeMB 64: 32.0 MB of 64.0 MB (thumbnails 4.0 + pictures 2.0 + sixel workers 16.0 + picture writer thread 10.0 + loupe 0.0)',
+    );
   });
 });

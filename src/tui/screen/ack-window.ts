@@ -194,6 +194,13 @@ export class AckWindow {
     return this.#drain(now) < this.window;
   }
 
+  /** Whether the link is known to carry `bytes` within `ms` (its rate measured), or pacing is off. */
+  carries(bytes: number, ms: number): boolean {
+    if (this.#disabled) return true;
+    const rate = this.rate;
+    return rate !== null && (bytes / rate) * 1000 <= ms;
+  }
+
   /** How long an unanswered mark may hold the window shut. */
   get stallMs(): number {
     return Math.max(this.#giveUpMs / 2, Number.isFinite(this.#minRtt) ? 8 * this.#minRtt : 0);

@@ -10,6 +10,7 @@
  */
 import type { PaintUnit } from '../../render/painter.js';
 import { DSR_QUERY, type AckWindow } from './ack-window.js';
+import type { PictureJobResult } from './picture-thread.js';
 import { trace, tracing } from './trace.js';
 
 /**
@@ -20,6 +21,19 @@ import { trace, tracing } from './trace.js';
  */
 const TURN_BYTES = 16 * 1024;
 
+/**
+ * Pictures at least this big are written by the picture thread when there is one (a preview,
+ * a loupe crop: 0.3-1.5 MB of sixel), so the main thread renders meanwhile. Thumbnails (50-100
+ * kB) stay here: each job's answer needs the event loop, which a page's worth of them would
+ * wait for one by one.
+ */
+const THREAD_MIN_BYTES = 256 * 1024;
+/**
+ * A picture of several pieces goes to the thread whole only over a link known to take it in
+ * about this long: over a slow one it is paced piece by piece by the terminal's answers.
+ */
+const THREAD_MAX_MS = 100;
+
 const BSU = '\x1b[?2026h';
 const ESU = '\x1b[?2026l';
 
@@ -27,6 +41,16 @@ const ESU = '\x1b[?2026l';
 export interface OutputSink {
   write(data: string): boolean;
   once(event: 'drain', listener: () => void): unknown;
+}
+
+/** A thread writing to the same terminal (picture-thread.ts). */
+export interface PictureOffload {
+  readonly ready: boolean;
+  /** Asked for by the first picture big enough: the thread is ready for a later one. */
+  start(): void;
+  write(pieces: readonly string[], abort: string, done: (r: PictureJobResult) => void): void;
+  cancel(): void;
+  settle(timeoutMs?: number): boolean;
 }
 
 export interface TerminalWriterOptions {
@@ -39,6 +63,8 @@ export interface TerminalWriterOptions {
   sync?: boolean;
   /** Pace pictures by the terminal's DSR answers. @default undefined (stdout's drain only) */
   flow?: AckWindow;
+  /** Big pictures are written from here, the rest of the bytes wait for it. @default none */
+  thread?: PictureOffload | null;
   /** Called after bytes were written (benchmarks, tests). */
   onWrite?(bytes: number): void;
   /** Called when everything queued is written. */
@@ -59,6 +85,8 @@ export class TerminalWriter {
   #queue: PaintUnit[] = [];
   #current: Current | null = null;
   #waitingDrain = false;
+  /** The current unit is being written by the picture thread: nothing else is written meanwhile. */
+  #inThread = false;
   #scheduled = false;
   #closed = false;
   #recheck: NodeJS.Timeout | null = null;
@@ -76,13 +104,20 @@ export class TerminalWriter {
     return this.#text !== '' || this.#control !== '' || this.#current !== null || this.#queue.length > 0;
   }
 
-  /** Queues a frame: graphics commands, the text diff, then the pictures it needs. */
-  submit(control: string, text: string, units: readonly PaintUnit[]): void {
+  /**
+   * Queues a frame: graphics commands, the text diff, then the pictures it needs. `now` starts
+   * writing before returning (a key's picture, ahead of the frame's rendering) instead of on the
+   * next turn of the event loop.
+   */
+  submit(control: string, text: string, units: readonly PaintUnit[], now = false): void {
     if (this.#closed) return;
     this.#control += control;
     this.#text += text;
     this.#queue.push(...units);
-    this.#pump();
+    // A picture in the thread that the new frame no longer shows stops after its piece under way.
+    if (this.#inThread && this.#current && !this.#opts.wanted(this.#current.unit)) this.#opts.thread?.cancel();
+    if (now && !this.#scheduled) this.#turn();
+    else this.#pump();
   }
 
   /** The terminal answered a DSR mark. */
@@ -97,6 +132,12 @@ export class TerminalWriter {
    * ended cleanly and reported as abandoned. Text already queued is kept.
    */
   dropPictures(): void {
+    // The thread's job ends (cut after its piece under way) before anything else is written.
+    if (this.#inThread && this.#opts.thread?.settle() === false) {
+      this.#inThread = false;
+      this.#opts.abandoned(this.#current!.unit);
+      this.#current = null;
+    }
     if (this.#current) {
       this.#write(this.#current.unit.abort);
       this.#opts.abandoned(this.#current.unit);
@@ -117,7 +158,7 @@ export class TerminalWriter {
   }
 
   #pump(): void {
-    if (this.#scheduled || this.#waitingDrain || this.#closed) return;
+    if (this.#scheduled || this.#waitingDrain || this.#inThread || this.#closed) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -131,14 +172,14 @@ export class TerminalWriter {
     for (;;) {
       this.#more = false;
       this.#step();
-      // Nothing left, or waiting (for the window, for 'drain': those pump again).
-      if (!this.#more || this.#waitingDrain || this.#closed) return;
+      // Nothing left, or waiting (for the window, for 'drain', for the thread: those pump again).
+      if (!this.#more || this.#waitingDrain || this.#inThread || this.#closed) return;
       if (this.#written - start >= TURN_BYTES) return this.#pump();
     }
   }
 
   #step(): void {
-    if (this.#closed || this.#waitingDrain) return;
+    if (this.#closed || this.#waitingDrain || this.#inThread) return;
     const cur = this.#current;
     const midSequence = cur !== null && cur.unit.kind !== 'transmit';
     // Text goes first, except inside a picture's escape sequence (sixel DCS, one passthrough);
@@ -198,6 +239,7 @@ export class TerminalWriter {
       this.#recheckSoon();
       return;
     }
+    if (this.#toThread(c)) return;
     const piece = c.unit.chunks[c.next++] ?? '';
     this.#write(piece, true);
     if (c.next >= c.unit.chunks.length) {
@@ -209,6 +251,38 @@ export class TerminalWriter {
       this.#mark();
     }
     this.#continue();
+  }
+
+  /** Hands the rest of a big picture to the thread, when there is one and the link is fast. */
+  #toThread(c: Current): boolean {
+    const thread = this.#opts.thread;
+    if (!thread || c.unit.kind !== 'place') return false;
+    const pieces = c.unit.chunks.slice(c.next);
+    const bytes = pieces.reduce((n, p) => n + p.length, 0);
+    if (bytes < THREAD_MIN_BYTES) return false;
+    if (!thread.ready) {
+      thread.start();
+      return false;
+    }
+    const flow = this.#opts.flow;
+    if (pieces.length > 1 && flow && !flow.carries(bytes, THREAD_MAX_MS)) return false;
+    if (tracing) trace('thread', `${c.unit.slot} ${bytes} in ${pieces.length}`);
+    this.#inThread = true;
+    flow?.sent(bytes);
+    thread.write(pieces, c.unit.abort, (r) => {
+      this.#inThread = false;
+      const written = pieces.slice(0, r.pieces).reduce((n, p) => n + p.length, 0);
+      this.#written += written;
+      this.#opts.onWrite?.(written);
+      if (tracing) trace('thread-done', `${c.unit.slot} ${r.pieces}/${pieces.length}${r.cut ? ' cut' : ''}${r.failed ? ' failed' : ''}`);
+      if (this.#current !== c) return this.#pump();
+      this.#current = null;
+      if (r.pieces < pieces.length) this.#opts.abandoned(c.unit);
+      else this.#mark();
+      if (this.busy) this.#pump();
+      else this.#opts.onIdle?.();
+    });
+    return true;
   }
 
   #recheckSoon(): void {

@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, NEEDS_SHARED, sharedTool } from '../helpers/corpus.js';
+import { run as runAsync } from '../helpers/run.js';
+
+/**
+ * Next image in xterm's sixel (term-shot, Xvfb): four grainy photos, red, green, yellow and blue,
+ * whose previews are big sixels (the grain defeats run-length coding), opened with Enter and
+ * stepped through with Right, Right, Right (1 s apart, held 0.5 s, under X's autorepeat delay: the neighbours are encoded ahead, and
+ * the thread, started by the first big picture, is up). The key's picture is written ahead of the frame and from the
+ * picture thread (screen/picture-thread.ts), the frame's text after it: the screenshot must
+ * show the blue photo in the preview and nothing of the other two left in it; the trace must show the thread writing the pictures whole,
+ * each started before that key's frame was rendered.
+ */
+const TERM_SHOT = sharedTool('term-shot');
+const have = (bin: string) => spawnSync('which', [bin]).status === 0;
+let root: string;
+
+async function grainy(file: string, rgb: [number, number, number]): Promise<void> {
+  const width = 1500, height = 1000;
+  const data = Buffer.alloc(width * height * 3);
+  let seed = rgb[0] * 7 + rgb[1] * 3 + rgb[2] + 1;
+  for (let i = 0; i < data.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    data[i] = Math.max(0, Math.min(255, rgb[i % 3]! + ((seed >> 16) % 81) - 40));
+  }
+  await sharp(data, { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toFile(file);
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'termtable-next-shot-'));
+  const photos = path.join(root, 'photos');
+  await mkdir(photos, { recursive: true });
+  await grainy(path.join(photos, 'a-red.jpg'), [200, 50, 50]);
+  await grainy(path.join(photos, 'b-green.jpg'), [50, 190, 50]);
+  await grainy(path.join(photos, 'c-yellow.jpg'), [200, 190, 40]);
+  await grainy(path.join(photos, 'd-blue.jpg'), [50, 60, 210]);
+  const env = { XDG_DATA_HOME: `${root}/data`, XDG_CACHE_HOME: `${root}/cache`, XDG_CONFIG_HOME: `${root}/config` };
+  const imported = await runAsync(process.execPath, [BIN, 'import', photos], { timeout: 120_000, env: { ...process.env, ...env } });
+  if (imported.status !== 0) throw new Error(`import failed: ${imported.stderr}`);
+  const vars = Object.entries({ ...env, TERMTABLE_TRACE: `${root}/trace.txt` })
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  await writeFile(path.join(root, 'run.sh'), `#!/bin/sh\n${vars} exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${JSON.stringify(photos)}\n`);
+  await chmod(path.join(root, 'run.sh'), 0o755);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true, maxRetries: 5 });
+});
+
+/** Pixels of a region by which channel dominates (by 60 or more). */
+async function dominant(png: string, region: { left: number; top: number; width: number; height: number }) {
+  const { data, info } = await sharp(png).removeAlpha().extract(region).raw().toBuffer({ resolveWithObject: true });
+  const n = { red: 0, green: 0, blue: 0, other: 0 };
+  for (let i = 0; i < info.width * info.height * 3; i += 3) {
+    const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+    if (r > g + 60 && r > b + 60) n.red++;
+    else if (g > r + 60 && g > b + 60) n.green++;
+    else if (b > r + 60 && b > g + 60) n.blue++;
+    else n.other++;
+  }
+  return n;
+}
+
+describe.skipIf(TERM_SHOT !== undefined && !have('xterm'))('next image in xterm (sixel)', () => {
+  beforeEach((ctx) => {
+    if (TERM_SHOT === undefined) ctx.skip(NEEDS_SHARED);
+  });
+
+  it('Enter, Right, Right, Right: the blue photo fills the preview, written ahead of its frame by the picture thread', async () => {
+    const out = path.join(root, 'next.png');
+    const run = await runAsync(
+      TERM_SHOT!,
+      ['--term', 'xterm-sixel', '--cols', '100', '--rows', '30', '--wait', '8', '--key-delay', '1000', '--keys', 'Return Right Right Right', '--settle', '6', '-o', out, '--', path.join(root, 'run.sh')],
+      { timeout: 150_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const meta = await sharp(out).metadata();
+    const w = meta.width!, h = meta.height!;
+    // The preview's middle: the picture box is centred above the filmstrip.
+    const middle = await dominant(out, { left: Math.round(w * 0.3), top: Math.round(h * 0.15), width: Math.round(w * 0.4), height: Math.round(h * 0.35) });
+    const total = middle.red + middle.green + middle.blue + middle.other;
+    expect(middle.blue / total, JSON.stringify(middle)).toBeGreaterThan(0.9);
+    expect(middle.red + middle.green, JSON.stringify(middle)).toBe(0);
+
+    const trace = (await readFile(path.join(root, 'trace.txt'), 'utf8')).split('\n');
+    const jobs = trace.filter((l) => / thread main:/.test(l));
+    const done = trace.filter((l) => / thread-done main:/.test(l));
+    // The first preview goes out while the thread starts; later ones go through it, whole.
+    expect(jobs.length, trace.join('\n')).toBeGreaterThanOrEqual(2);
+    expect(done.length).toBe(jobs.length);
+    for (const d of done) expect(d, d).toMatch(/ (\d+)\/\1$/);
+    // The last two Rights' pictures are handed to the thread before their frames are rendered.
+    const rights = trace.flatMap((l, i) => (l.includes('input "\\u001b[C"') ? [i] : []));
+    expect(rights.length).toBe(3);
+    for (const at of rights.slice(1)) {
+      const after = trace.slice(at + 1);
+      const job = after.findIndex((l) => / thread main:/.test(l));
+      const frame = after.findIndex((l) => / frame /.test(l));
+      expect(job, after.slice(0, 12).join('\n')).toBeGreaterThanOrEqual(0);
+      expect(job, after.slice(0, 12).join('\n')).toBeLessThan(frame);
+    }
+  }, 240_000);
+});

@@ -9,19 +9,11 @@
  *
  * Pure: no I/O; the caller writes the returned bytes.
  */
-import { ansiCodesToString, reduceAnsiCodesIncremental, tokenize, type AnsiCode } from '@alcalzone/ansi-tokenize';
 import type { CellRect } from '../../render/types.js';
-
-interface Cell {
-  /** The grapheme drawn here; '' for the right half of a wide character. */
-  ch: string;
-  /** SGR codes in force for it ('' = default). */
-  style: string;
-}
+import { BLANK, lineCells, type Cell } from './line-cells.js';
 
 /** A cell whose content on the terminal is not known (after a clear, a re-attach, a picture leaving). */
 const UNKNOWN: Cell = { ch: '\u0000', style: '' };
-const BLANK: Cell = { ch: ' ', style: '' };
 /** Unchanged cells between two changes that are cheaper to rewrite than to jump over. */
 const MAX_GAP = 4;
 const RESET = '\x1b[0m';
@@ -30,37 +22,6 @@ const cup = (col: number, row: number) => `\x1b[${row + 1};${col + 1}H`;
 
 function sameCell(a: Cell, b: Cell): boolean {
   return a.ch === b.ch && a.style === b.style;
-}
-
-/**
- * One frame line as exactly `columns` cells (Ink trims trailing blanks; wide characters take two).
- * The library's styledCharsFromTokens gives each character its own copy of the codes in force,
- * and each then had to be turned into a string: 40 % of a page turn's diff (16 ms of CPU at
- * 160x48). The style string is made once per escape sequence here instead, from the same codes.
- */
-export function lineCells(line: string, columns: number): Cell[] {
-  const cells: Cell[] = [];
-  if (line.length > 0) {
-    let codes: AnsiCode[] = [];
-    let style = '';
-    for (const token of tokenize(line)) {
-      if (token.type === 'ansi') {
-        codes = reduceAnsiCodesIncremental(codes, [token]);
-        style = codes.length ? ansiCodesToString(codes) : '';
-        continue;
-      }
-      if (cells.length >= columns) break;
-      if (token.fullWidth) {
-        // A wide character that would straddle the right edge is not drawn (the terminal would wrap it).
-        if (cells.length + 2 > columns) break;
-        cells.push({ ch: token.value, style }, { ch: '', style });
-      } else {
-        cells.push({ ch: token.value, style });
-      }
-    }
-  }
-  while (cells.length < columns) cells.push(BLANK);
-  return cells;
 }
 
 const maskKey = (masks: readonly CellRect[]) => masks.map((m) => `${m.col},${m.row},${m.cols},${m.rows}`).join(';');

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { PaintUnit } from '../../src/render/painter.js';
 import { AckWindow } from '../../src/tui/screen/ack-window.js';
 import { TerminalWriter } from '../../src/tui/screen/terminal-writer.js';
-import { lineCells, TextScreen } from '../../src/tui/screen/text-screen.js';
+import { lineCells } from '../../src/tui/screen/line-cells.js';
+import { TextScreen } from '../../src/tui/screen/text-screen.js';
 
 describe('TextScreen: only the cells that changed', () => {
   it('writes the non-blank cells of a first frame, nothing for the same frame again', () => {

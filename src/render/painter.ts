@@ -7,7 +7,7 @@
  * because Ink erases its lines on each frame.
  */
 import { kittyCommand, kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
-import { wrapEachSequence, wrapPassthrough } from './tmux.js';
+import { wrapEachSequence, wrapPassthroughParts } from './tmux.js';
 import type { CellRect, Placement, Protocol, RenderedImage, TerminalCaps } from './types.js';
 
 const SAVE_CURSOR = '\x1b7';
@@ -183,7 +183,7 @@ export class Painter {
     if (!this.passthrough) return SAVE_CURSOR + cursorTo(col, row) + bytes + RESTORE_CURSOR;
     // One wrapper for the lot: tmux 3.3 (measured in kitty) dropped the cursor moves when they
     // travelled in a passthrough of their own, and the picture landed at the outer cursor.
-    return wrapPassthrough(SAVE_CURSOR + cursorTo(col + this.pane.col, row + this.pane.row) + bytes + RESTORE_CURSOR);
+    return wrapPassthroughParts([SAVE_CURSOR + cursorTo(col + this.pane.col, row + this.pane.row), bytes, RESTORE_CURSOR]);
   }
 
   /** Bytes for one frame. Placements whose image is in-tree text only get their kitty pixels sent. */

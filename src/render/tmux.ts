@@ -3,8 +3,31 @@
  * the outer terminal only with `allow-passthrough on`.
  */
 export function wrapPassthrough(data: string): string {
-  if (data === '') return '';
-  return `\x1bPtmux;${data.replaceAll('\x1b', '\x1b\x1b')}\x1b\\`;
+  return wrapPassthroughParts([data]);
+}
+
+/** One passthrough of the parts' concatenation (see doubleEscapes: a big part is not copied). */
+export function wrapPassthroughParts(parts: readonly string[]): string {
+  if (parts.every((p) => p === '')) return '';
+  let out = '\x1bPtmux;';
+  for (const part of parts) out += doubleEscapes(part);
+  return `${out}\x1b\\`;
+}
+
+/**
+ * A picture has an ESC only at its few sequence boundaries: the runs between them are sliced
+ * (V8 shares a slice's characters), not copied, so a 1.3 MB sixel passed as a part of its own is
+ * copied once, when it is written, instead of twice more here (replaceAll, and flattening the
+ * caller's concatenation first).
+ */
+function doubleEscapes(data: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = data.indexOf('\x1b'); at >= 0; at = data.indexOf('\x1b', at + 1)) {
+    out += `${data.slice(from, at + 1)}\x1b`;
+    from = at + 1;
+  }
+  return from === 0 ? data : out + data.slice(from);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { padCells, rowCaptions, rowLines, rowOverlay, rowTransmit, type SheetSlot } from '../../src/render/contact-sheet.js';
-import { wrapEachSequence, wrapPassthrough } from '../../src/render/tmux.js';
+import { wrapEachSequence, wrapPassthrough, wrapPassthroughParts } from '../../src/render/tmux.js';
 import type { RenderedImage } from '../../src/render/types.js';
 
 const sixel: RenderedImage = {
@@ -52,5 +52,13 @@ describe('tmux passthrough', () => {
       `${wrapPassthrough('\x1b_Ga\x1b\\')}${wrapPassthrough('\x1b_Gb\x1b\\')}`,
     );
     expect(wrapPassthrough('')).toBe('');
+  });
+
+  it('wraps parts as one passthrough of their concatenation, whatever the ESCs in them', () => {
+    const parts = ['\x1b7\x1b[3;4H', '\x1bP0;1;q"1;1;8;8#0;2;0;0;0#0~~\x1b\\', '', 'no escape at all', '\x1b\x1b', '\x1b8'];
+    const whole = parts.join('');
+    expect(wrapPassthroughParts(parts)).toBe(`\x1bPtmux;${whole.replaceAll('\x1b', '\x1b\x1b')}\x1b\\`);
+    expect(wrapPassthroughParts(['', ''])).toBe('');
+    expect(wrapPassthroughParts(['a', '\x1b'])).toBe('\x1bPtmux;a\x1b\x1b\x1b\\');
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PaintUnit } from '../../src/render/painter.js';
+import { AckWindow } from '../../src/tui/screen/ack-window.js';
 import { PictureThread, pictureThreadBytes, type PictureJobResult } from '../../src/tui/screen/picture-thread.js';
 import { TerminalWriter } from '../../src/tui/screen/terminal-writer.js';
 
@@ -175,5 +176,34 @@ describe.skipIf(process.platform !== 'linux')('terminal writer with the picture 
     expect(cutAt % (16 * 1024)).toBe(0);
     expect(cutAt).toBeLessThan(40 * 16 * 1024);
     sink.destroy();
+  });
+
+  /** A link whose rate the window has measured: `bytesPerS`, from three marks answered. */
+  const measured = (bytesPerS: number) => {
+    let now = 0;
+    const flow = new AckWindow({ idleRttMs: 5, now: () => now });
+    for (let i = 0; i < 3; i++) {
+      flow.sent(bytesPerS / 2);
+      flow.marked();
+      now += 500;
+      flow.answered();
+    }
+    return flow;
+  };
+
+  it('over a slow link the picture stays with the main thread, paced piece by piece; over a fast one it goes to the thread', async () => {
+    const t = await startedThread();
+    const big = () => unit('main', pieces(20, 16 * 1024, 's'));
+    for (const [rate, threaded] of [[250_000, false], [50_000_000, true]] as const) {
+      const sink = mainStream();
+      const writer = new TerminalWriter({ sink, wanted: () => true, abandoned: () => {}, flow: measured(rate), thread: t });
+      const u = big();
+      writer.submit('', '', [u]);
+      await new Promise((r) => setImmediate(r));
+      expect(t.busy, `${rate} B/s`).toBe(threaded);
+      const got = await readUntil((x) => x.length >= u.chunks.join('').length);
+      expect(got.startsWith(u.chunks.join(''))).toBe(true);
+      sink.destroy();
+    }
   });
 });

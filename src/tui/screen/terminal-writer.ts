@@ -28,10 +28,7 @@ const TURN_BYTES = 16 * 1024;
  * wait for one by one.
  */
 const THREAD_MIN_BYTES = 256 * 1024;
-/**
- * A picture of several pieces goes to the thread whole only over a link known to take it in
- * about this long: over a slow one it is paced piece by piece by the terminal's answers.
- */
+/** A picture goes to the thread only over a link known to take it in about this long. */
 const THREAD_MAX_MS = 100;
 
 const BSU = '\x1b[?2026h';
@@ -264,8 +261,11 @@ export class TerminalWriter {
       thread.start();
       return false;
     }
+    // Over a slow link (or one not measured yet) pieces are paced by the terminal's answers; and a
+    // picture the thread held for seconds would hold up a resize or Ctrl-Z (settle() waits for
+    // its piece under way: a tmux passthrough is one piece).
     const flow = this.#opts.flow;
-    if (pieces.length > 1 && flow && !flow.carries(bytes, THREAD_MAX_MS)) return false;
+    if (flow && !flow.carries(bytes, THREAD_MAX_MS)) return false;
     if (tracing) trace('thread', `${c.unit.slot} ${bytes} in ${pieces.length}`);
     this.#inThread = true;
     flow?.sent(bytes);

@@ -48,6 +48,11 @@ export interface GraphicsLayer {
    * is being asked what it is, and pictures in the wrong protocol would be bytes for nothing.
    */
   holdPictures(): void;
+  /**
+   * Waits (blocking, at most 2 s) until the picture thread has stopped writing, so that the
+   * terminal can be written to directly (Ctrl-Z). Use after holdPictures().
+   */
+  settle(): void;
   /** Bytes for the terminal itself (queries), written between pictures. */
   writeControl(bytes: string): void;
   /** The terminal answered a DSR mark (see ack-window.ts). */
@@ -227,10 +232,10 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   const unsubscribe = store.subscribe(() => {
     wantedCache = null;
     if (disposed) return;
-    // A new state (a key): this listener runs before React's, which renders the frame at once
-    // (a legacy root renders an external store's update synchronously), so the pictures it
-    // brings go first and drain while the frame is rendered.
-    const state = (store.getSnapshot() as { state?: unknown }).state;
+    // A new state (a key): this listener runs before React's (the layer subscribes before Ink
+    // mounts the App), which renders the frame at once (a legacy root renders an external
+    // store's update synchronously), so the pictures it brings go first and drain meanwhile.
+    const { state } = store.getSnapshot();
     if (state !== ledState) {
       ledState = state;
       foregroundBegin();
@@ -251,6 +256,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
       held = true;
       writer.dropPictures();
     },
+    settle: () => writer.settle(),
     writeControl: (bytes) => writer.submit(bytes, '', []),
     redrawAll() {
       held = false;
@@ -271,6 +277,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     clearAll: () => writer.close() + store.takePendingBytes() + store.graphics.clearAll(),
     dispose() {
       disposed = true;
+      writer.settle();
       writer.dropPictures();
       thread?.close();
       foregroundEnd();

@@ -128,6 +128,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     // The picture being written stops cleanly first (the picture thread writes no more after
     // the terminal is handed back); SIGCONT draws everything again (watchReattach).
     layer.holdPictures();
+    layer.settle();
     setBlockingWrites(stdout, true);
     stdout.write(LEAVE_TERMINAL);
     if (stdin.isTTY) stdin.setRawMode(false);

@@ -178,10 +178,10 @@ describe.skipIf(process.platform !== 'linux')('terminal writer with the picture 
     sink.destroy();
   });
 
-  /** A link whose rate the window has measured: `bytesPerS`, from three marks answered. */
-  const measured = (bytesPerS: number) => {
+  /** A link of `rttMs` whose rate the window has measured: `bytesPerS`, from three marks answered. */
+  const measured = (bytesPerS: number, rttMs: number) => {
     let now = 0;
-    const flow = new AckWindow({ idleRttMs: 5, now: () => now });
+    const flow = new AckWindow({ idleRttMs: rttMs, now: () => now });
     for (let i = 0; i < 3; i++) {
       flow.sent(bytesPerS / 2);
       flow.marked();
@@ -191,19 +191,31 @@ describe.skipIf(process.platform !== 'linux')('terminal writer with the picture 
     return flow;
   };
 
-  it('over a slow link the picture stays with the main thread, paced piece by piece; over a fast one it goes to the thread', async () => {
+  it('over a slow link the picture stays with the main thread, paced piece by piece; over a fast or near one it goes to the thread', async () => {
     const t = await startedThread();
     const big = () => unit('main', pieces(20, 16 * 1024, 's'));
-    for (const [rate, threaded] of [[250_000, false], [50_000_000, true]] as const) {
+    const links = [
+      [250_000, 100, false],
+      [50_000_000, 100, true],
+      // A local terminal whose rate was learned from a grid's small thumbnails only.
+      [360_000, 2, true],
+    ] as const;
+    const seen: string[] = [];
+    for (const [rate, rtt] of links) {
       const sink = mainStream();
-      const writer = new TerminalWriter({ sink, wanted: () => true, abandoned: () => {}, flow: measured(rate), thread: t });
+      const writer = new TerminalWriter({ sink, wanted: () => true, abandoned: () => {}, flow: measured(rate, rtt), thread: t });
       const u = big();
       writer.submit('', '', [u]);
       await new Promise((r) => setImmediate(r));
-      expect(t.busy, `${rate} B/s`).toBe(threaded);
+      seen.push(`${rate} B/s, ${rtt} ms: ${t.busy ? 'thread' : 'main'}`);
       const got = await readUntil((x) => x.length >= u.chunks.join('').length);
       expect(got.startsWith(u.chunks.join(''))).toBe(true);
+      await expect.poll(() => t.busy).toBe(false);
+      // The status-report mark after the picture, not to be read as the next one's bytes.
+      await new Promise((r) => setTimeout(r, 20));
+      readAvailable();
       sink.destroy();
     }
+    expect(seen).toEqual(links.map(([rate, rtt, threaded]) => `${rate} B/s, ${rtt} ms: ${threaded ? 'thread' : 'main'}`));
   });
 });

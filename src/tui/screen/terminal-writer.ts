@@ -28,8 +28,10 @@ const TURN_BYTES = 16 * 1024;
  * wait for one by one.
  */
 const THREAD_MIN_BYTES = 256 * 1024;
-/** A picture goes to the thread only over a link known to take it in about this long. */
+/** A picture goes to the thread only over a link known to take it in about this long, */
 const THREAD_MAX_MS = 100;
+/** or whose round trip is at most this (a local terminal: 0-3 ms measured; over SSH on a LAN about 1). */
+const LOCAL_RTT_MS = 5;
 
 const BSU = '\x1b[?2026h';
 const ESU = '\x1b[?2026l';
@@ -129,13 +131,11 @@ export class TerminalWriter {
    * ended cleanly and reported as abandoned. Text already queued is kept.
    */
   dropPictures(): void {
-    // The thread's job ends (cut after its piece under way) before anything else is written.
-    if (this.#inThread && this.#opts.thread?.settle() === false) {
-      this.#inThread = false;
-      this.#opts.abandoned(this.#current!.unit);
-      this.#current = null;
-    }
-    if (this.#current) {
+    if (this.#inThread) {
+      // The thread stops after its piece under way; its answer abandons the picture, and what is
+      // queued meanwhile waits for it. Not waited for here: a resize must not wait for a link.
+      this.#opts.thread?.cancel();
+    } else if (this.#current) {
       this.#write(this.#current.unit.abort);
       this.#opts.abandoned(this.#current.unit);
       this.#current = null;
@@ -144,8 +144,23 @@ export class TerminalWriter {
     this.#queue = [];
   }
 
+  /**
+   * Stops the picture thread's job and waits for it (blocking, at most 2 s), so that the
+   * terminal can be written to directly (exit, Ctrl-Z).
+   */
+  settle(): void {
+    if (!this.#inThread) return;
+    // settle() true: the job's answer has run (it cleared #inThread); false: given up on.
+    if (this.#opts.thread?.settle() === false && this.#inThread) {
+      this.#inThread = false;
+      if (this.#current) this.#opts.abandoned(this.#current.unit);
+      this.#current = null;
+    }
+  }
+
   /** Writes whatever text is queued right away and stops (exit path; pictures are dropped). */
   close(): string {
+    this.settle();
     this.dropPictures();
     this.#closed = true;
     const rest = this.#control + this.#text;
@@ -261,11 +276,12 @@ export class TerminalWriter {
       thread.start();
       return false;
     }
-    // Over a slow link (or one not measured yet) pieces are paced by the terminal's answers; and a
-    // picture the thread held for seconds would hold up a resize or Ctrl-Z (settle() waits for
-    // its piece under way: a tmux passthrough is one piece).
+    // Over a slow link pieces are paced by the terminal's answers (the thread would push each
+    // picture into sshd's buffers whole, where a page turn can no longer stop it). Fast: the
+    // measured rate carries it in THREAD_MAX_MS, or the terminal is a LAN's round trip away (the
+    // rate is learned from the pictures sent, and a grid's thumbnails say little about it).
     const flow = this.#opts.flow;
-    if (flow && !flow.carries(bytes, THREAD_MAX_MS)) return false;
+    if (flow && !flow.carries(bytes, THREAD_MAX_MS) && !(flow.rttMs <= LOCAL_RTT_MS)) return false;
     if (tracing) trace('thread', `${c.unit.slot} ${bytes} in ${pieces.length}`);
     this.#inThread = true;
     flow?.sent(bytes);

@@ -142,7 +142,7 @@ describe.skipIf(process.platform !== 'linux')('terminal writer with the picture 
     const sink = mainStream();
     const picked: string[] = [];
     const writer = new TerminalWriter({ sink, wanted: () => true, abandoned: (u) => picked.push(`abandoned ${u.slot}`), thread: t });
-    const big = unit('main', pieces(20, 16 * 1024, 'm'));
+    const big = unit('main', pieces(40, 16 * 1024, 'm'));
     const small = unit('thumb', ['<small picture>']);
     writer.submit('', '[text 1]', [big]);
     await new Promise((r) => setImmediate(r));
@@ -193,7 +193,7 @@ describe.skipIf(process.platform !== 'linux')('terminal writer with the picture 
 
   it('over a slow link the picture stays with the main thread, paced piece by piece; over a fast or near one it goes to the thread', async () => {
     const t = await startedThread();
-    const big = () => unit('main', pieces(20, 16 * 1024, 's'));
+    const big = () => unit('main', pieces(40, 16 * 1024, 's'));
     const links = [
       [250_000, 100, false],
       [50_000_000, 100, true],

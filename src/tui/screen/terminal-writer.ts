@@ -22,12 +22,12 @@ import { trace, tracing } from './trace.js';
 const TURN_BYTES = 16 * 1024;
 
 /**
- * Pictures at least this big are written by the picture thread when there is one (a preview,
- * a loupe crop: 0.3-1.5 MB of sixel), so the main thread renders meanwhile. Thumbnails (50-100
- * kB) stay here: each job's answer needs the event loop, which a page's worth of them would
- * wait for one by one.
+ * Pictures at least this big are written by the picture thread when there is one (a sixel
+ * preview or loupe crop: 1-1.3 MB at 160x48), so the main thread renders meanwhile. Thumbnails
+ * (50-100 kB at 160x48, 200 kB and more at 240x66) stay here: each job's answer needs the event
+ * loop, which a page's worth of them would wait for one by one, and a grid never starts the thread.
  */
-const THREAD_MIN_BYTES = 256 * 1024;
+const THREAD_MIN_BYTES = 512 * 1024;
 /** A picture goes to the thread only over a link known to take it in about this long, */
 const THREAD_MAX_MS = 100;
 /** or whose round trip is at most this (a local terminal: 0-3 ms measured; over SSH on a LAN about 1). */

@@ -93,7 +93,8 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   /** The state of the last snapshot whose pictures were written ahead of its frame (see subscribe). */
   let ledState: unknown = null;
   const thread = opts.pictureThread === false ? null : PictureThread.open(real);
-  const settled = () => !flushQueued && !idleTimer && !writer.busy;
+  // Pictures a burst of page turns holds back are still wanted: not settled until they are written.
+  const settled = () => !flushQueued && !idleTimer && !writer.busy && !store.pictureWork().held;
   const painted = () => {
     foreground = false;
     // Handed to the stream is not written yet: a whole sixel is one write through tmux.

@@ -181,4 +181,41 @@ describe('next image in the preview, sixel', () => {
       await h.close();
     }
   }, 120_000);
+
+  it("the key's picture is written before its frame's text, while Ink is still to render it (pictures first)", async () => {
+    const h = await makeStore(col.library, col.root, { protocol: 'sixel', columns: 120, rows: 40 });
+    const pty = new SlowPty(120, 40);
+    const layer = createGraphicsLayer({ stdout: pty as never, store: h.store, idlePaintMs: 5 });
+    const ink = render(
+      <KeypressProvider>
+        <App store={h.store} />
+      </KeypressProvider>,
+      { stdout: layer.stdout as never, stdin: new FakeTtyStdin() as never, debug: true, exitOnCtrlC: false, patchConsole: false },
+    );
+    try {
+      await h.store.run('collection.sort');
+      await h.store.run('view.preview');
+      // The neighbours encoded ahead: the next image's picture is ready when the key comes.
+      for (let i = 0; i < 3; i++) {
+        await h.store.idle();
+        await layer.whenIdle();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      pty.chunks = [];
+      await h.store.run('grid.right');
+      // Written before run() returned: in the store's publish, ahead of React's render of the frame.
+      // The key's first bytes are its picture; the frame's text diff (the filmstrip's cursor, the
+      // counter) comes after it.
+      const shown = () => pty.chunks.map((c) => JSON.stringify(c.slice(0, 30))).join(' | ');
+      expect(pty.chunks.length, shown()).toBeGreaterThan(0);
+      expect(pty.chunks[0], shown()).toContain('\x1bP0;1;q');
+      await layer.whenIdle();
+      const text = pty.chunks.findIndex((c) => !c.includes('\x1bP') && c.includes('\x1b[') && /[╭─┏━]/.test(c));
+      expect(text, shown()).toBeGreaterThan(0);
+    } finally {
+      ink.unmount();
+      layer.dispose();
+      await h.close();
+    }
+  }, 120_000);
 });

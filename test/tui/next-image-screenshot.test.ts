@@ -91,15 +91,17 @@ describe.skipIf(TERM_SHOT !== undefined && !have('xterm'))('next image in xterm 
     const trace = (await readFile(path.join(root, 'trace.txt'), 'utf8')).split('\n');
     const jobs = trace.filter((l) => / thread main:/.test(l));
     const done = trace.filter((l) => / thread-done main:/.test(l));
-    // The first preview goes out while the thread starts; later ones go through it, whole.
-    expect(jobs.length, trace.join('\n')).toBeGreaterThanOrEqual(1);
+    // The first big picture starts the thread and goes out without it; later ones go through it,
+    // whole. On a loaded machine an encode ahead may miss the second between keys, so fewer big
+    // pictures are written (one, in a CI run at load 10): the thread is asked for from the third.
+    const big = trace.filter((l) => / start place main:\d+ (\d+)/.test(l) && Number(/ start place main:\d+ (\d+)/.exec(l)![1]) >= 512 * 1024);
+    if (big.length >= 3) expect(jobs.length, trace.join('\n')).toBeGreaterThanOrEqual(1);
     expect(done.length).toBe(jobs.length);
     for (const d of done) expect(d, d).toMatch(/ (\d+)\/\1$/);
     // A Right whose picture was ready (encoded ahead) queues it before its frame is rendered: the
     // writer starts it then, in the thread when it is idle (the bench times that; on a loaded
-    // machine it may still be writing the picture before). An encode ahead may also miss the
-    // second between keys (that key's picture follows when it is done): at least one Right
-    // must have been ready.
+    // machine it may still be writing the picture before). foreground-hold.test.tsx checks the
+    // order without timing; here it is checked for the Rights the run had ready.
     const rights = trace.flatMap((l, i) => (l.includes('input "\\u001b[C"') ? [i] : []));
     expect(rights.length).toBe(3);
     let ready = 0;
@@ -111,6 +113,6 @@ describe.skipIf(TERM_SHOT !== undefined && !have('xterm'))('next image in xterm 
       const frame = after.findIndex((l) => / frame /.test(l));
       expect(first, after.slice(0, 12).join('\n')).toBeLessThan(frame);
     }
-    expect(ready, trace.join('\n')).toBeGreaterThanOrEqual(1);
+    if (big.length >= 3) expect(ready, trace.join('\n')).toBeGreaterThanOrEqual(1);
   }, 240_000);
 });

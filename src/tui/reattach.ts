@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import type { TerminalCaps } from '../render/types.js';
+import { tmuxClientQuery } from './tmux-clients.js';
 
 /**
  * Notices when the terminal may have lost what it showed, so everything on screen is sent again:
@@ -32,33 +32,13 @@ export interface ReattachOptions {
 export interface ReattachWatch {
   focusIn(): void;
   /**
-   * Input arrived (a key, a terminal's answer). The poll waits for a quiet spell: starting a
-   * process forks this one, which stalls its event loop for 50-120 ms at a lighttable's RSS
-   * (profiled inside tmux), and a key typed meanwhile would wait for it. A re-attach is quiet
-   * (nobody types while attaching) and also sends a focus-in where tmux has focus-events.
+   * Input arrived (a key, a terminal's answer). The poll waits for a quiet spell: each poll
+   * starts a tmux process (from the shell of tmux-clients.ts, not by forking the lighttable),
+   * which costs the tmux server and a core some work while keys may be coming. A re-attach is
+   * quiet (nobody types while attaching) and also sends a focus-in where tmux has focus-events.
    */
   input(): void;
   stop(): void;
-}
-
-/**
- * The pid of the session's most recently active client; null: none attached (`display -p`
- * fails then, like any error, so a session started detached never saw its first client);
- * undefined: tmux did not answer (ignored).
- */
-function tmuxClientPid(env: NodeJS.ProcessEnv): Promise<string | null | undefined> {
-  const target = env.TMUX_PANE ? ['-t', env.TMUX_PANE] : [];
-  return new Promise((resolve) => {
-    execFile('tmux', ['list-clients', ...target, '-F', '#{client_activity} #{client_pid}'], { timeout: 1000, env }, (err, out) => {
-      if (err) return resolve(undefined);
-      const clients = String(out)
-        .split('\n')
-        .map((l) => l.trim().split(' '))
-        .filter((c) => c.length === 2)
-        .sort((x, y) => Number(y[0]) - Number(x[0]));
-      resolve(clients[0]?.[1] ?? null);
-    });
-  });
 }
 
 export function watchReattach(opts: ReattachOptions): ReattachWatch {
@@ -70,6 +50,8 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   let lostAt = -Infinity;
   let inputAt = -Infinity;
   const pollMs = opts.pollMs ?? 2000;
+  const query = opts.caps.inTmux ? tmuxClientQuery(env) : null;
+  const tmuxClientPid = () => query?.activeClient() ?? Promise.resolve(undefined);
   // A focus-in and the poll seeing the new client are one re-attach: send everything once.
   const lost = (reattached = false) => {
     const now = Date.now();
@@ -87,10 +69,10 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
   process.on('SIGCONT', onCont);
 
   if (opts.caps.inTmux) {
-    void tmuxClientPid(env).then((pid) => (client = pid));
+    void tmuxClientPid().then((pid) => (client = pid));
     timer = setInterval(() => {
       if (Date.now() - inputAt < pollMs) return;
-      void tmuxClientPid(env).then((pid) => {
+      void tmuxClientPid().then((pid) => {
         if (stopped || pid === undefined) return;
         if (pid !== null && client !== undefined && pid !== client) lost(true);
         client = pid;
@@ -104,13 +86,13 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
       if (stopped || !opts.caps.inTmux) return;
       if (!opts.onReattach) {
         lost();
-        void tmuxClientPid(env).then((pid) => {
+        void tmuxClientPid().then((pid) => {
           if (pid != null) client = pid;
         });
         return;
       }
       // Which client gained focus decides: a new one may be another terminal, to be asked first.
-      void tmuxClientPid(env).then((pid) => {
+      void tmuxClientPid().then((pid) => {
         if (stopped) return;
         lost(pid != null && client !== undefined && pid !== client);
         if (pid !== undefined) client = pid;
@@ -123,6 +105,7 @@ export function watchReattach(opts: ReattachOptions): ReattachWatch {
       stopped = true;
       process.off('SIGCONT', onCont);
       if (timer) clearInterval(timer);
+      query?.stop();
     },
   };
 }

@@ -24,7 +24,7 @@ export interface BatchFailure {
 }
 
 export interface BatchOptions {
-  /** Longest wait for the child's next finished file (its start-up included); then it is killed as hung. */
+  /** Longest wait for the child's next finished file once it is ready; then it is killed as hung. */
   budgetMs: number;
   /** Peak resident memory of the child and its subprocesses (dcraw_emu). */
   rssLimitBytes: number;
@@ -54,6 +54,7 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const REPO = path.resolve(path.dirname(CHILD), '../..');
 const STDERR_TAIL = 4000;
 const POLL_MS = 200;
+const STARTUP_BUDGET_MS = 60_000;
 
 interface ChildRun {
   events: ChildEvent[];
@@ -108,10 +109,18 @@ function runChild(dir: string, root: string, opts: BatchOptions): Promise<ChildR
       }
     };
     // The budget is the longest wait for the next finished file, not for the whole batch: a
-    // batch of big HEICs may take a while, a file that never finishes is the hang.
-    const timer = setTimeout(() => kill('hang'), opts.budgetMs);
+    // batch of big HEICs may take a while, a file that never finishes is the hang. Start-up
+    // (node, tsx, sharp) has a budget of its own until the child says it is ready: at load 11 a
+    // child given one file that is not an image took over 5 s, and was pinned as that file's hang.
+    let timer = setTimeout(() => kill('hang'), Math.max(opts.budgetMs, STARTUP_BUDGET_MS));
+    let started = false;
     child.stdout.on('data', (d: Buffer) => {
-      timer.refresh();
+      if (started) timer.refresh();
+      else {
+        started = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => kill('hang'), opts.budgetMs);
+      }
       out += d.toString('utf8');
       let nl: number;
       while ((nl = out.indexOf('\n')) !== -1) {
@@ -138,7 +147,10 @@ function runChild(dir: string, root: string, opts: BatchOptions): Promise<ChildR
       const done = events.find((e) => e.ev === 'done');
       if (done?.ev === 'done') peak = Math.max(peak, done.hwmBytes);
       const tail = err.trim().split('\n').slice(-12).join('\n');
-      if (killedFor === 'hang') resolve({ events, outcome: 'hang', detail: `no file finished within ${opts.budgetMs} ms`, peakRssBytes: peak });
+      if (killedFor === 'hang') {
+        const detail = started ? `no file finished within ${opts.budgetMs} ms` : `not started within ${Math.max(opts.budgetMs, STARTUP_BUDGET_MS)} ms`;
+        resolve({ events, outcome: 'hang', detail, peakRssBytes: peak });
+      }
       else if (killedFor === 'memory')
         resolve({ events, outcome: 'memory', detail: `resident memory above ${opts.rssLimitBytes} bytes`, peakRssBytes: peak });
       else if (done && code === 0) resolve({ events, outcome: 'ok', detail: '', peakRssBytes: peak });

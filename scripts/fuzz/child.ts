@@ -18,6 +18,8 @@ import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 
 export type ChildEvent =
+  /** Modules loaded: the parent's budget per file starts now (start-up under load takes seconds). */
+  | { ev: 'ready' }
   | { ev: 'imported'; file: string }
   | { ev: 'import-done'; ids: [number, string][]; errors: { file: string; message: string }[] }
   | { ev: 'thumb'; file: string; failed?: string }
@@ -50,6 +52,7 @@ function selfTest(dir: string): { corrupt?: string } {
 }
 
 async function main(dir: string, libraryPath: string): Promise<void> {
+  emit({ ev: 'ready' });
   const test = selfTest(dir);
   const lib = Library.open(libraryPath);
   const summary = await importFolders(lib, [dir], {

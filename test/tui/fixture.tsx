@@ -127,8 +127,9 @@ export function renderApp(store: LighttableStore, columns = 120, rows = 40) {
     { stdout: inkOut as never, stdin: stdin as never, debug: true, exitOnCtrlC: false, patchConsole: false },
   );
   const lastFrame = () => frames.at(-1) ?? '';
-  // Generous: a loaded 2-core machine (CI beside other work) can take seconds per frame.
-  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 60_000): Promise<string> => {
+  // Generous: a loaded 2-core machine (CI beside other work) can take seconds per frame. Under
+  // the test timeout (60 s), so that a failure shows the last frame.
+  const waitFor = async (pred: (frame: string) => boolean, what = 'frame', timeoutMs = 45_000): Promise<string> => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const f = lastFrame();

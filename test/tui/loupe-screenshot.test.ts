@@ -43,7 +43,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  // The app in the emulator may still be saving its cache as its window closes (ENOTEMPTY in a
+  // CI run at load 11): rm tries again.
+  await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 /** The bounding box of the screenshot's green pixels. */

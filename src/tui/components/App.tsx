@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { describeFilter } from '../state/filter.js';
 import { useKeypress, PRIORITY } from '../hooks/use-keypress.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { KeyOrder, neverWaits, writesInOrder } from '../key-order.js';
 import { matchAction, type InputMode } from '../keymap.js';
 import { bodyHeight } from '../layout.js';
 import type { KeyPress } from '../parse-key.js';
@@ -39,20 +40,37 @@ export function inputMode(state: LighttableState): InputMode {
 
 /**
  * Each layer's handler checks the store's live mode (not the last render's): keys typed
- * faster than React renders, like "/>=3⏎", must reach the prompt the first key opened.
+ * faster than React renders, like "/>=3⏎", must reach the prompt the first key opened. While a
+ * key's write is unfinished, later keys wait behind it (key-order.ts), and the first layer
+ * asked takes them: when their turn comes they are read against the mode of that moment.
  */
 function useKeys(store: LighttableStore) {
-  const dispatch = (key: KeyPress, accepts: (m: InputMode) => boolean): boolean => {
+  const order = useMemo(() => new KeyOrder(), [store]);
+  const act = (key: KeyPress, accepts: (m: InputMode) => boolean): { taken: boolean; write?: Promise<void> } => {
     const st = store.getSnapshot().state;
     const m = inputMode(st);
-    if (!accepts(m)) return false;
+    if (!accepts(m)) return { taken: false };
     const action = matchAction(key, m, undefined, st.loupe.zoom !== 'fit');
     if (action) {
-      store.run(action).catch((err: unknown) => store.report(err));
-    } else if (m === 'prompt' && !key.ctrl && !key.meta && (key.name.length === 1 || key.name === 'space')) {
+      const done = store.run(action).catch((err: unknown) => store.report(err));
+      return { taken: true, write: writesInOrder(action) ? done : undefined };
+    }
+    if (m === 'prompt' && !key.ctrl && !key.meta && (key.name.length === 1 || key.name === 'space')) {
       store.typeText(key.name === 'space' ? ' ' : key.name);
     }
-    return true;
+    return { taken: true };
+  };
+  const dispatch = (key: KeyPress, accepts: (m: InputMode) => boolean): boolean => {
+    if (order.waiting) {
+      const st = store.getSnapshot().state;
+      if (!neverWaits(matchAction(key, inputMode(st), undefined, st.loupe.zoom !== 'fit'))) {
+        order.after(() => act(key, () => true).write);
+        return true;
+      }
+    }
+    const r = act(key, accepts);
+    if (r.write) order.hold(r.write);
+    return r.taken;
   };
   useKeypress((key) => dispatch(key, (m) => m === 'prompt' || m === 'confirm'), { priority: PRIORITY.dialog });
   useKeypress((key) => dispatch(key, (m) => m === 'pane' || m === 'help'), { priority: PRIORITY.pane });

@@ -7,7 +7,7 @@ import { createHalfBlockEncoder } from './encoders/half-block.js';
 import { createIterm2Encoder } from './encoders/iterm2.js';
 import { createKittyEncoder } from './encoders/kitty.js';
 import { createSixelEncoder } from './encoders/sixel.js';
-import { SIXEL_ENCODING } from './encoders/sixel-core.js';
+import { paletteSize, paletteUnchanged, SIXEL_ENCODING } from './encoders/sixel-core.js';
 import { SIXEL_WORKER_BYTES, sixelWorkerCount } from './encoders/sixel-workers.js';
 import { EncodedDiskCache, STORABLE_PROTOCOLS } from './encoded-disk-cache.js';
 import { clampBox } from './geometry.js';
@@ -76,7 +76,9 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
 export function encoderSettings(caps: TerminalCaps): string {
   const max = caps.sixelMaxPx ? `${caps.sixelMaxPx.width}x${caps.sixelMaxPx.height}` : 'none';
   const protocol = caps.protocol === 'sixel' ? `sixel ${SIXEL_ENCODING}` : caps.protocol;
-  return `v1|${protocol}|cell ${caps.cellPx.width}x${caps.cellPx.height}|colors ${caps.sixelColors}|max ${max}`;
+  // Pictures kept for registers whose palette paletteSize() changed were made with too many colours.
+  const colors = paletteUnchanged(caps.sixelColors) ? `${caps.sixelColors}` : `${caps.sixelColors} palette ${paletteSize(caps.sixelColors)}`;
+  return `v1|${protocol}|cell ${caps.cellPx.width}x${caps.cellPx.height}|colors ${colors}|max ${max}`;
 }
 
 export function createRenderer(caps: TerminalCaps, options: RendererOptions = {}): Renderer {

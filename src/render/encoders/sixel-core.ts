@@ -18,18 +18,36 @@ export interface QuantizedImage {
   height: number;
 }
 
+/**
+ * How many colours a picture for a terminal with `registers` colour registers may have: the
+ * largest of 2, 4, 16 and 256 within them. sharp makes `colours` a PNG bit depth (1, 2, 4 or 8
+ * bits), rounding up: 64 registers got 256 colours and 8 got 16, and a terminal with fewer
+ * registers than the picture has colours reuses registers while it paints (wrong colours). GIF
+ * (any bit depth) does not help: libvips 8.18 gave 255 colours for 64 and 128 there. Terminals
+ * report 256 or more, or 16 (a VT340); the sizes between get 16 colours, never wrong ones.
+ */
+export function paletteSize(registers: number): number {
+  const n = Math.floor(registers) || 0;
+  return n >= 256 ? 256 : n >= 16 ? 16 : n >= 4 ? 4 : 2;
+}
+
+/** Whether the palette for `registers` is the one the encoder made before paletteSize (the disk cache keeps those). */
+export function paletteUnchanged(registers: number): boolean {
+  return registers >= 256 || registers === 2 || registers === 4 || registers === 16;
+}
+
 export async function quantizeForSixel(
   rgba: Buffer,
   width: number,
   height: number,
   colors: number,
 ): Promise<QuantizedImage> {
-  const palettePng = await sharp(rgba, { raw: { width, height, channels: 4 } })
+  const palette = await sharp(rgba, { raw: { width, height, channels: 4 } })
     // Sixel has no alpha: flatten onto black as the terminal's background select (P2=1) does.
     .flatten({ background: '#000000' })
-    .png({ palette: true, colours: Math.max(2, Math.min(256, Math.floor(colors))), dither: 1, effort: 1, compressionLevel: 0 })
+    .png({ palette: true, colours: paletteSize(colors), dither: 1, effort: 1, compressionLevel: 0 })
     .toBuffer();
-  const { data, info } = await sharp(palettePng).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(palette).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   // A private, aligned copy: transferable to a worker, never a pooled Buffer view (which the
   // sixel package would scramble).
   const copy = new Uint8Array(data.length);

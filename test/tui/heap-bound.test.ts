@@ -54,8 +54,13 @@ describe('boundHeapGrowth', () => {
     const bounded = await peakHeap('bound');
     // About 56 MB live (40 MB kept, eight 2 MB pages); V8 alone lets the heap grow well past that.
     expect(bounded.peak, `bounded ${bounded.peak >> 20} MB, default ${unbounded.peak >> 20} MB`).toBeLessThan(unbounded.peak * 0.75);
-    // The young generation stops at its cap, where V8 alone doubles it once more.
-    expect(unbounded.peakNew, 'V8 alone grows the new space past the cap').toBeGreaterThan(NEW_SPACE_CAP_BYTES);
-    expect(bounded.peakNew).toBeLessThanOrEqual(NEW_SPACE_CAP_BYTES);
+    // The young generation stops at its cap, where V8 alone doubles it twice more. The hold is
+    // set after a collection is reported, which comes a turn of the event loop later: a second
+    // collection before it can double the space once more (16 MB in a CI run at load 7, beside
+    // a CPU hog), never to V8's own size. bin/termtable's --max-semi-space-size is the hard cap.
+    const sizes = `bounded ${bounded.peakNew >> 20} MB, default ${unbounded.peakNew >> 20} MB`;
+    expect(unbounded.peakNew, `V8 alone grows the new space past the cap: ${sizes}`).toBeGreaterThan(2 * NEW_SPACE_CAP_BYTES);
+    expect(bounded.peakNew, sizes).toBeLessThanOrEqual(2 * NEW_SPACE_CAP_BYTES);
+    expect(bounded.peakNew, sizes).toBeLessThan(unbounded.peakNew);
   }, 120_000);
 });

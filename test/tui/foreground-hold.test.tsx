@@ -114,17 +114,28 @@ afterAll(async () => {
   await removeDir(col.root);
 });
 
+/** The app in sixel at 120x40 on the shared collection, writing into a SlowPty through a real graphics layer. */
+async function mountSixelApp() {
+  const h = await makeStore(col.library, col.root, { protocol: 'sixel', columns: 120, rows: 40 });
+  const pty = new SlowPty(120, 40);
+  const layer = createGraphicsLayer({ stdout: pty as never, store: h.store, idlePaintMs: 5 });
+  const ink = render(
+    <KeypressProvider>
+      <App store={h.store} />
+    </KeypressProvider>,
+    { stdout: layer.stdout as never, stdin: new FakeTtyStdin() as never, debug: true, exitOnCtrlC: false, patchConsole: false },
+  );
+  const close = async () => {
+    ink.unmount();
+    layer.dispose();
+    await h.close();
+  };
+  return { h, pty, layer, close };
+}
+
 describe('next image in the preview, sixel', () => {
   it("the new neighbour's encode starts once the key's picture has drained, not during its write", async () => {
-    const h = await makeStore(col.library, col.root, { protocol: 'sixel', columns: 120, rows: 40 });
-    const pty = new SlowPty(120, 40);
-    const layer = createGraphicsLayer({ stdout: pty as never, store: h.store, idlePaintMs: 5 });
-    const ink = render(
-      <KeypressProvider>
-        <App store={h.store} />
-      </KeypressProvider>,
-      { stdout: layer.stdout as never, stdin: new FakeTtyStdin() as never, debug: true, exitOnCtrlC: false, patchConsole: false },
-    );
+    const { h, pty, layer, close } = await mountSixelApp();
     // Main-box encodes (the preview's picture and its neighbours), and whether a hold was on.
     const graphics = h.store.services.graphics;
     const encode = graphics.encode.bind(graphics);
@@ -176,22 +187,12 @@ describe('next image in the preview, sixel', () => {
       expect(mainEncodes.length).toBeGreaterThan(0);
       expect(mainEncodes.every((busy) => !busy)).toBe(true);
     } finally {
-      ink.unmount();
-      layer.dispose();
-      await h.close();
+      await close();
     }
   }, 120_000);
 
   it("the key's picture is written before its frame's text, while Ink is still to render it (pictures first)", async () => {
-    const h = await makeStore(col.library, col.root, { protocol: 'sixel', columns: 120, rows: 40 });
-    const pty = new SlowPty(120, 40);
-    const layer = createGraphicsLayer({ stdout: pty as never, store: h.store, idlePaintMs: 5 });
-    const ink = render(
-      <KeypressProvider>
-        <App store={h.store} />
-      </KeypressProvider>,
-      { stdout: layer.stdout as never, stdin: new FakeTtyStdin() as never, debug: true, exitOnCtrlC: false, patchConsole: false },
-    );
+    const { h, pty, layer, close } = await mountSixelApp();
     try {
       await h.store.run('collection.sort');
       await h.store.run('view.preview');
@@ -213,9 +214,7 @@ describe('next image in the preview, sixel', () => {
       const text = pty.chunks.findIndex((c) => !c.includes('\x1bP') && c.includes('\x1b[') && /[╭─┏━]/.test(c));
       expect(text, shown()).toBeGreaterThan(0);
     } finally {
-      ink.unmount();
-      layer.dispose();
-      await h.close();
+      await close();
     }
   }, 120_000);
 });

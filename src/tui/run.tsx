@@ -21,7 +21,7 @@ import { boundHeapGrowth } from './heap-bound.js';
 import { BackgroundScoring } from './background-scoring.js';
 import { holdProcessWarnings } from './held-warnings.js';
 import type { LighttableStart } from './start.js';
-import { trace, tracing } from './screen/trace.js';
+import { trace, traceCollections, tracing } from './screen/trace.js';
 
 export interface RunLighttableOptions {
   library: Library;
@@ -69,6 +69,7 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
       ...(opts.protocol ? { flag: opts.protocol } : {}),
       preference: prefs.protocol,
     }));
+  traceCollections();
   if (tracing) trace('run', `prefs and probe ready ${performance.now().toFixed(0)} ms after the process started`);
   // The cache's share of the memory bound; encoded pictures get the rest (memory-budget.ts).
   // Focus scores for images without one: every thumbnail job measures, the rest are walked at low priority.
@@ -174,7 +175,15 @@ export async function runLighttable(opts: RunLighttableOptions): Promise<Lightta
     >
       <App store={store} />
     </KeypressProvider>,
-    { stdout: layer.stdout, stdin, exitOnCtrlC: false, patchConsole: false, debug: true },
+    {
+      stdout: layer.stdout,
+      stdin,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      debug: true,
+      // Ink's own time for a frame (React's commit to the frame's text) in the timeline.
+      ...(tracing ? { onRender: ({ renderTime }: { renderTime: number }) => trace('ink-frame', `${renderTime.toFixed(1)} ms`) } : {}),
+    },
   );
   if (tracing) trace('run', `first frame rendered ${performance.now().toFixed(0)} ms after the process started`);
 

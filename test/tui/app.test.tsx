@@ -200,8 +200,13 @@ describe('grid: every key on a real library, real cache, half-blocks', () => {
     await app.press(KEY.right, '2');
     await app.waitFor(() => byName('img-001.jpg').rating === 2, 'culling rated the second');
     expect(byName('img-000.jpg').rating).toBe(5);
+    // Rating the pair's last image moves on to the next pair (auto-advance), img-002 focused.
+    // Waited for, not raced: the header already said 2/32 (the focused img-001) before x, and
+    // an x that came after the advance left on img-002.
+    const on = (view: string, position: string) => (f: string) => plain(f).includes(`· ${view}`) && plain(f).includes(` ${position} `);
+    await app.waitFor(on('culling', '3/32'), 'the next pair');
     await app.press('x');
-    await waitText('2/32');
+    await app.waitFor(on('grid', '3/32'), 'the grid on the image culling was on');
     await app.press(KEY.home);
   });
 

@@ -5,7 +5,7 @@
  * appends: a diagnostic, never on by default.
  */
 import { appendFileSync } from 'node:fs';
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 const file = process.env.TERMTABLE_TRACE;
 const t0 = performance.now();
@@ -21,7 +21,12 @@ export function trace(event: string, details = ''): void {
   }
 }
 
-const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak-callbacks' };
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+};
 
 /**
  * Garbage collections in the timeline, on its clock, with their pause: a next image's frame

@@ -1,4 +1,4 @@
-import type { CellBox, CellPx, Protocol, RenderedImage } from './types.js';
+import type { CellBox, CellPx, CellRect, Placement, Protocol, RenderedImage } from './types.js';
 
 /** Hard ceiling on any box: no header, reply or flag sizes a terminal write beyond this. */
 export const MAX_BOX_CELLS = 400;
@@ -53,6 +53,34 @@ export function fitImage(imageWidth: number, imageHeight: number, rawBox: CellBo
     widthPx,
     heightPx,
   };
+}
+
+/**
+ * The cells a placed picture covers: its fit inside the slot's box (half-block text covers the
+ * box's width, one row per line). What the cell diff must not write over, and what must be
+ * written again when the slot shows a picture that covers less (zoomed out, rotated): sixel and
+ * iTerm2 pixels stay until text is written over them.
+ */
+export function coveredRect(p: Placement): CellRect {
+  const img = p.image;
+  if (img.lines !== null) return { ...p.rect, rows: Math.min(img.lines.length, p.rect.rows) };
+  return { col: p.rect.col + img.offsetCol, row: p.rect.row + img.offsetRow, cols: img.cols, rows: img.rows };
+}
+
+/**
+ * A fit whose pixels were scaled down to fit `max` (xterm draws no sixel beyond its
+ * maxGraphicSize, 1000×1000 by default): the cells it covers then and its place, centred in the
+ * box as any fit is. Unchanged when it fits.
+ */
+export function fitWithin(fit: Fit, box: CellBox, cellPx: CellPx, max: { width: number; height: number } | null | undefined): Fit {
+  if (!max || max.width <= 0 || max.height <= 0 || (fit.widthPx <= max.width && fit.heightPx <= max.height)) return fit;
+  const s = Math.min(max.width / fit.widthPx, max.height / fit.heightPx);
+  const widthPx = Math.max(1, Math.floor(fit.widthPx * s));
+  const heightPx = Math.max(1, Math.floor(fit.heightPx * s));
+  const b = clampBox(box);
+  const cols = clampInt(Math.ceil(widthPx / clampInt(cellPx.width, 1, 200) - 0.01), 1, b.cols);
+  const rows = clampInt(Math.ceil(heightPx / clampInt(cellPx.height, 1, 400) - 0.01), 1, b.rows);
+  return { cols, rows, offsetCol: Math.floor((b.cols - cols) / 2), offsetRow: Math.floor((b.rows - rows) / 2), widthPx, heightPx };
 }
 
 /**

@@ -7,6 +7,7 @@
  * because Ink erases its lines on each frame.
  */
 import { kittyCommand, kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
+import { coveredRect } from './geometry.js';
 import { wrapEachSequence, wrapPassthroughParts } from './tmux.js';
 import type { CellRect, Placement, Protocol, RenderedImage, TerminalCaps } from './types.js';
 
@@ -210,12 +211,7 @@ export class Painter {
         this.keep(known);
       }
       if (img.lines !== null || img.place === null) continue;
-      const rect: CellRect = {
-        col: p.rect.col + img.offsetCol,
-        row: p.rect.row + img.offsetRow,
-        cols: img.cols,
-        rows: img.rows,
-      };
+      const rect = coveredRect(p);
       let placementId = 1;
       if (img.imageId !== null) {
         placementId = (placementsPerImage.get(img.imageId) ?? 0) + 1;

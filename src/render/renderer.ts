@@ -74,7 +74,8 @@ export function createEncoder(caps: TerminalCaps, options: Pick<RendererOptions,
  * cache's key. `v1` names the encoders' output format: bump it when an encoder's bytes change.
  */
 export function encoderSettings(caps: TerminalCaps): string {
-  const max = caps.sixelMaxPx ? `${caps.sixelMaxPx.width}x${caps.sixelMaxPx.height}` : 'none';
+  // `centred`: pictures scaled to the limit kept the unscaled fit's cells before (drawn in the corner, their rect too big).
+  const max = caps.sixelMaxPx ? `${caps.sixelMaxPx.width}x${caps.sixelMaxPx.height} centred` : 'none';
   const protocol = caps.protocol === 'sixel' ? `sixel ${SIXEL_ENCODING}` : caps.protocol;
   // Pictures kept for registers whose palette paletteSize() changed were made with too many colours.
   const colors = paletteUnchanged(caps.sixelColors) ? `${caps.sixelColors}` : `${caps.sixelColors} palette ${paletteSize(caps.sixelColors)}`;

@@ -2,6 +2,7 @@ import type { PaintUnit } from '../render/painter.js';
 import type { CellRect, Placement } from '../render/types.js';
 import { AckWindow } from './screen/ack-window.js';
 import { foregroundBegin, foregroundEnd } from './screen/foreground.js';
+import { blankBeneath, pictureMasks, type PictureMask } from './screen/picture-masks.js';
 import { PictureThread } from './screen/picture-thread.js';
 import { TerminalWriter } from './screen/terminal-writer.js';
 import { TextScreen } from './screen/text-screen.js';
@@ -66,10 +67,6 @@ export interface GraphicsLayer {
   dispose(): void;
 }
 
-function sameRect(a: CellRect, b: CellRect): boolean {
-  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
-}
-
 export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   const real = opts.stdout;
   const realWrite = real.write.bind(real) as (chunk: string | Uint8Array) => boolean;
@@ -77,7 +74,12 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
   const idlePaintMs = opts.idlePaintMs ?? 10;
   const screen = new TextScreen(real.columns || 80, real.rows || 24);
   let frameLines: string[] = [];
-  let shownMasks = new Map<string, CellRect>();
+  /** Per slot, the picture last handed over and the cells it covers. */
+  let shownMasks = new Map<string, PictureMask>();
+  /** Cells of pictures wiped that no new picture was drawn over yet (picture-masks.ts). */
+  let wiped: CellRect[] = [];
+  // Whatever the terminal shows after a resize or a resume, each picture starts on blank cells.
+  const wholeScreen = (): CellRect => ({ col: 0, row: 0, cols: screen.columns, rows: screen.rows });
   let disposed = false;
   let held = false;
   let flushQueued = false;
@@ -161,13 +163,9 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     if (!picturesFirst) flushQueued = false;
     if (disposed) return;
     const placements = store.placements();
-    const masks = new Map<string, CellRect>();
-    for (const p of placements) masks.set(p.key, p.rect);
-    // Pictures that left (or moved): their cells show the frame's text again.
-    for (const [key, rect] of shownMasks) {
-      const now = masks.get(key);
-      if (!now || !sameRect(now, rect)) screen.forget(rect);
-    }
+    // Pictures that left, moved or were replaced: their cells show the frame's text again.
+    const { masks, rewrite } = pictureMasks(shownMasks, placements);
+    for (const rect of rewrite) screen.forget(rect);
     shownMasks = masks;
     // In a burst of page turns no picture is written until the keys settle (the pipeline's hold,
     // which asks for a flush when it ends): the text goes at once, the old pictures stay
@@ -179,10 +177,13 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     const ahead = paused || writer.busy || picturesFirst ? [] : work.ahead;
     if (!paused && (writer.busy || picturesFirst) && work.ahead.length > 0) aheadDue = true;
     const { before, units } = paused ? { before: '', units: [] } : store.graphics.frameUnits(placements, ahead);
+    // Sixel and iTerm2 pixels stay until something is written over them (a re-attach may change the protocol).
+    const { protocol } = store.graphics.caps;
+    wiped = protocol === 'sixel' || protocol === 'iterm2' ? blankBeneath(units, [...wiped, ...rewrite]) : [];
     if (units.some((u) => !u.ahead)) foreground = true;
     // Work ahead waits only while a frame's own pictures are written (screen/foreground.ts).
     if (!foreground) foregroundEnd();
-    const text = picturesFirst ? '' : screen.diff(frameLines, [...masks.values()]);
+    const text = picturesFirst ? '' : screen.diff(frameLines, [...masks.values()].map((m) => m.rect));
     if (tracing) trace('flush', `${picturesFirst ? 'pictures first ' : ''}placements ${placements.length} units ${units.length} text ${text.length}${held ? ' (pictures held)' : work.held ? ' (burst hold)' : ''}`);
     writer.submit(store.takePendingBytes() + before, text, units, picturesFirst);
     if (!writer.busy) painted();
@@ -223,6 +224,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
     // Everything moved: every cell is written again and every picture placed again.
     screen.invalidate(real.columns || screen.columns, real.rows || screen.rows);
     shownMasks.clear();
+    wiped = [wholeScreen()];
     writer.dropPictures();
     store.graphics.replaceAll();
     queueFlush();
@@ -263,6 +265,7 @@ export function createGraphicsLayer(opts: GraphicsLayerOptions): GraphicsLayer {
       held = false;
       screen.invalidate(real.columns || screen.columns, real.rows || screen.rows);
       shownMasks.clear();
+      wiped = [wholeScreen()];
       writer.dropPictures();
       store.graphics.invalidate();
       queueFlush();

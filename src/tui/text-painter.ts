@@ -1,4 +1,5 @@
 import type { PaintUnit } from '../render/painter.js';
+import { coveredRect } from '../render/geometry.js';
 import type { CellRect, Placement } from '../render/types.js';
 
 /**
@@ -34,8 +35,8 @@ export class TextPainter {
     for (const p of placements) {
       const lines = p.image.lines;
       if (!lines) continue;
-      const rows = Math.min(lines.length, p.rect.rows);
-      const rect = { ...p.rect, rows };
+      const rect = coveredRect(p);
+      const rows = rect.rows;
       next.set(p.key, { rect, imageKey: p.image.key });
       const prev = this.#shown.get(p.key);
       if (prev && prev.imageKey === p.image.key && sameRect(prev.rect, rect)) continue;

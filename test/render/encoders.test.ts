@@ -186,6 +186,19 @@ describe('sixel', () => {
     expect(pic.width).toBeLessThanOrEqual(90);
     expect(pic.height).toBeLessThanOrEqual(42); // sixel bands are 6 px tall
   });
+
+  it('a picture shrunk to the terminal maximum says the cells it covers, centred in the box', async () => {
+    // xterm's 1000×1000 under a 1600×720 box: drawn 1000×450, i.e. 100×23 cells of 10×20 in the
+    // middle; it said 160×36 from the corner, so the cells around it were never written again.
+    const cell = { width: 10, height: 20 };
+    const enc = createSixelEncoder({ cellPx: cell, maxPx: { width: 1000, height: 1000 }, worker: false });
+    const data = await sharp({ create: { width: 1600, height: 720, channels: 3, background: '#808080' } }).png().toBuffer();
+    const img = await enc.encode({ key: 'wide', data, width: 1600, height: 720 }, { cols: 160, rows: 36 });
+    const pic = decode(sixelData(img.place!));
+    expect(pic.width).toBe(1000);
+    expect({ cols: img.cols, rows: img.rows }).toEqual({ cols: Math.ceil(pic.width / cell.width), rows: Math.ceil(450 / cell.height) });
+    expect({ offsetCol: img.offsetCol, offsetRow: img.offsetRow }).toEqual({ offsetCol: (160 - img.cols) / 2, offsetRow: Math.floor((36 - img.rows) / 2) });
+  });
 });
 
 /** Reads half-block lines back into pixels (upper = fg, lower = bg). */

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import sharp from '../../util/sharp.js';
-import { clampBox, fitImage, outOfBandImage } from '../geometry.js';
+import { clampBox, fitImage, fitWithin, outOfBandImage } from '../geometry.js';
 import type { CellBox, CellPx, EncodeOptions, Encoder, ImageInput, RenderedImage } from '../types.js';
 import { ENCODE_SOURCE, encodeQuantized, quantizeForSixel, type QuantizedImage } from './sixel-core.js';
 import { SIXEL_WORKER_LIMITS, sixelWorkerCount } from './sixel-workers.js';
@@ -144,14 +144,9 @@ export function createSixelEncoder(options: SixelEncoderOptions): Encoder {
     inTree: false,
     async encode(input: ImageInput, rawBox: CellBox, opts?: EncodeOptions): Promise<RenderedImage> {
       const box = clampBox(rawBox);
-      const fit = fitImage(input.width, input.height, box, options.cellPx);
-      let { widthPx, heightPx } = fit;
-      const max = options.maxPx;
-      if (max && max.width > 0 && max.height > 0 && (widthPx > max.width || heightPx > max.height)) {
-        const s = Math.min(max.width / widthPx, max.height / heightPx);
-        widthPx = Math.max(1, Math.floor(widthPx * s));
-        heightPx = Math.max(1, Math.floor(heightPx * s));
-      }
+      // Scaled down to what the terminal draws, the picture says the cells it really covers.
+      const fit = fitWithin(fitImage(input.width, input.height, box, options.cellPx), box, options.cellPx, options.maxPx);
+      const { widthPx, heightPx } = fit;
       const { data, info } = await sharp(input.data, { failOn: 'none' })
         .resize(widthPx, heightPx, { fit: 'fill' })
         .ensureAlpha()

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, NEEDS_SHARED, sharedTool } from '../helpers/corpus.js';
+import { NEEDS_SHARED, sharedTool } from '../helpers/corpus.js';
 import { run as runAsync } from '../helpers/run.js';
+import { shotLibrary } from '../helpers/shot-library.js';
 
 /**
  * The loupe in real terminals under Xvfb (term-shot): a 12 MP photo, grey with a 40×40-pixel
@@ -32,14 +33,7 @@ beforeAll(async () => {
     .toFile(path.join(photos, 'target.jpg'));
   // xdotool holds each key half the key delay: over X's autorepeat delay (660 ms) a key repeats,
   // and a doubled z zooms in and straight out again. Hence a short --key-delay below.
-  const env = { XDG_DATA_HOME: `${root}/data`, XDG_CACHE_HOME: `${root}/cache`, XDG_CONFIG_HOME: `${root}/config` };
-  const imported = await runAsync(process.execPath, [BIN, 'import', photos], { timeout: 120_000, env: { ...process.env, ...env } });
-  if (imported.status !== 0) throw new Error(`import failed: ${imported.stderr}`);
-  const vars = Object.entries(env)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
-  await writeFile(path.join(root, 'run.sh'), `#!/bin/sh\n${vars} exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${JSON.stringify(photos)}\n`);
-  await chmod(path.join(root, 'run.sh'), 0o755);
+  await shotLibrary(root, photos);
 });
 
 afterAll(async () => {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, NEEDS_SHARED, sharedTool } from '../helpers/corpus.js';
+import { NEEDS_SHARED, sharedTool } from '../helpers/corpus.js';
 import { run as runAsync } from '../helpers/run.js';
+import { shotLibrary } from '../helpers/shot-library.js';
 
 /**
  * Next image in xterm's sixel (term-shot, Xvfb): four grainy photos, red, green, yellow and
@@ -39,14 +40,7 @@ beforeAll(async () => {
   await grainy(path.join(photos, 'b-green.jpg'), [50, 190, 50]);
   await grainy(path.join(photos, 'c-yellow.jpg'), [200, 190, 40]);
   await grainy(path.join(photos, 'd-blue.jpg'), [50, 60, 210]);
-  const env = { XDG_DATA_HOME: `${root}/data`, XDG_CACHE_HOME: `${root}/cache`, XDG_CONFIG_HOME: `${root}/config` };
-  const imported = await runAsync(process.execPath, [BIN, 'import', photos], { timeout: 120_000, env: { ...process.env, ...env } });
-  if (imported.status !== 0) throw new Error(`import failed: ${imported.stderr}`);
-  const vars = Object.entries({ ...env, TERMTABLE_TRACE: `${root}/trace.txt` })
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
-  await writeFile(path.join(root, 'run.sh'), `#!/bin/sh\n${vars} exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${JSON.stringify(photos)}\n`);
-  await chmod(path.join(root, 'run.sh'), 0o755);
+  await shotLibrary(root, photos, { TERMTABLE_TRACE: `${root}/trace.txt` });
 });
 
 afterAll(async () => {

@@ -68,10 +68,12 @@ describe('blankBeneath', () => {
     abort: '',
   });
 
-  it('a picture drawn over wiped cells blanks its own cells first (ECH per row), so no sliver of the old one stays at its edge', () => {
-    const u = unit({ col: 49, row: 1, cols: 41, rows: 2 });
+  it('a picture drawn over wiped cells first blanks its last column and row (ECH), so no sliver of the old one stays at its edge', () => {
+    const u = unit({ col: 49, row: 1, cols: 41, rows: 3 });
     const left = blankBeneath([u], [{ col: 0, row: 1, cols: 140, rows: 29 }]);
-    expect(u.chunks[0]).toBe('\x1b7\x1b[2;50H\x1b[41X\x1b[3;50H\x1b[41X\x1b8\x1b7\x1b[2;25H\x1bPq…');
+    const lastColumn = '\x1b[2;90H\x1b[1X\x1b[3;90H\x1b[1X\x1b[4;90H\x1b[1X';
+    const lastRow = '\x1b[4;50H\x1b[41X';
+    expect(u.chunks[0]).toBe(`\x1b7${lastColumn}${lastRow}\x1b8\x1b7\x1b[2;25H\x1bPq…`);
     expect(u.chunks[1]).toBe('…\x1b\\\x1b8');
     expect(left).toEqual([]);
   });

@@ -38,13 +38,15 @@ export function pictureMasks(shown: ReadonlyMap<string, PictureMask>, placements
 const MAX_PENDING = 512;
 
 /**
- * Pictures drawn where an old one was wiped start by blanking their own cells. The text
- * written around a new picture cannot reach inside its cells, and a picture seldom fills its
- * last column and row to the pixel (367 pixels in 41 cells of 9): without this a sliver of the
- * old picture stayed at its edge. For sixel and iTerm2 pictures only (the caller's to know):
- * kitty's are deleted by id, and half-block text writes every cell of its rect. Units are new
- * each frame: changed in place. Returns the wiped rects no unit was drawn over yet (a burst holds
- * the pictures back): they wait for the units of a later frame.
+ * Pictures drawn where an old one was wiped start by blanking their last column and row. The
+ * text written around a new picture cannot reach inside its cells, and a picture seldom fills
+ * its last column and row to the pixel (367 pixels in 41 cells of 9): without this a sliver of
+ * the old picture stayed at its edge. Only those cells: the rest the new picture paints over
+ * whole, and blanking them would show an empty box while it is drawn (seconds over a slow link).
+ * For sixel and iTerm2 pictures only (the caller's to know): kitty's are deleted by id, and
+ * half-block text writes every cell of its rect. Units are new each frame: changed in place.
+ * Returns the wiped rects no unit was drawn over yet (a burst holds the pictures back): they
+ * wait for the units of a later frame.
  */
 export function blankBeneath(units: PaintUnit[], wiped: readonly CellRect[]): CellRect[] {
   if (wiped.length === 0) return [];
@@ -54,7 +56,9 @@ export function blankBeneath(units: PaintUnit[], wiped: readonly CellRect[]): Ce
     const under = wiped.filter((r) => overlap(r, u.rect));
     if (under.length === 0) continue;
     for (const r of under) used.add(r);
-    u.chunks[0] = `\x1b7${blankRect(u.rect)}\x1b8${u.chunks[0]}`;
+    const { col, row, cols, rows } = u.rect;
+    const edges = blankRect({ col: col + cols - 1, row, cols: 1, rows }) + blankRect({ col, row: row + rows - 1, cols, rows: 1 });
+    u.chunks[0] = `\x1b7${edges}\x1b8${u.chunks[0]}`;
   }
   return wiped.filter((r) => !used.has(r)).slice(-MAX_PENDING);
 }

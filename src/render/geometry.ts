@@ -55,6 +55,11 @@ export function fitImage(imageWidth: number, imageHeight: number, rawBox: CellBo
   };
 }
 
+/** Whether two cell rects are the same cells. */
+export function sameRect(a: CellRect, b: CellRect): boolean {
+  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
+}
+
 /**
  * The cells a placed picture covers: its fit inside the slot's box (half-block text covers the
  * box's width, one row per line). What the cell diff must not write over, and what must be

@@ -7,7 +7,7 @@
  * because Ink erases its lines on each frame.
  */
 import { kittyCommand, kittyDeleteAll, kittyDeleteImage, kittyDeletePlacement, kittyPlace } from './encoders/kitty.js';
-import { coveredRect } from './geometry.js';
+import { coveredRect, sameRect } from './geometry.js';
 import { wrapEachSequence, wrapPassthroughParts } from './tmux.js';
 import type { CellRect, Placement, Protocol, RenderedImage, TerminalCaps } from './types.js';
 
@@ -114,10 +114,6 @@ interface Shown {
   imageKey: string;
   imageId: number | null;
   placementId: number;
-}
-
-function sameRect(a: CellRect, b: CellRect): boolean {
-  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
 }
 
 export class Painter {

@@ -1,5 +1,5 @@
 import type { PaintUnit } from '../render/painter.js';
-import { coveredRect } from '../render/geometry.js';
+import { coveredRect, sameRect } from '../render/geometry.js';
 import type { CellRect, Placement } from '../render/types.js';
 
 /**
@@ -19,10 +19,6 @@ const cup = (col: number, row: number) => `\x1b[${row + 1};${col + 1}H`;
 interface Shown {
   rect: CellRect;
   imageKey: string;
-}
-
-function sameRect(a: CellRect, b: CellRect): boolean {
-  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
 }
 
 export class TextPainter {

@@ -1,4 +1,4 @@
-import { coveredRect } from '../../render/geometry.js';
+import { coveredRect, sameRect } from '../../render/geometry.js';
 import { blankRect, type PaintUnit } from '../../render/painter.js';
 import type { CellRect, Placement } from '../../render/types.js';
 
@@ -6,10 +6,6 @@ import type { CellRect, Placement } from '../../render/types.js';
 export interface PictureMask {
   imageKey: string;
   rect: CellRect;
-}
-
-function sameRect(a: CellRect, b: CellRect): boolean {
-  return a.col === b.col && a.row === b.row && a.cols === b.cols && a.rows === b.rows;
 }
 
 function overlap(a: CellRect, b: CellRect): boolean {

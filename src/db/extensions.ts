@@ -6,9 +6,10 @@
 export const RAW_EXTENSIONS: ReadonlySet<string> = new Set([
   'dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'raf', 'rw2', 'pef', 'srw', 'x3f', '3fr',
   'iiq', 'erf', 'mrw', 'kdc', 'dcr',
-  // Also imported (DNG/TIFF-based or LibRaw-decoded): GoPro, Leica, Mamiya/Leaf, Hasselblad.
+  // Also imported (DNG/TIFF-based or LibRaw-decoded), as darktable's import list has them:
+  // GoPro, Leica, Mamiya/Leaf, Hasselblad, Phase One, Kodak, ARRI, Casio, Olympus high-res.
   // One LibRaw cannot decode still shows up, as a skull that says why.
-  'gpr', 'rwl', 'mef', 'mos', 'fff',
+  'gpr', 'rwl', 'mef', 'mos', 'fff', 'raw', 'dcs', 'cap', 'eip', 'k25', 'mdc', 'ari', 'bay', 'ori',
 ]);
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'avif', 'heic', 'heif', 'gif',

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { extensionOf, RAW_EXTENSIONS } from '../../db/extensions.js';
 import { tiffByteOrder } from './tiff.js';
 
 /** What a file really is, from its first bytes (extensions lie), refined by the extension for TIFF-based raws. */
@@ -16,18 +16,11 @@ export type FileKind =
   | 'raw-other'
   | 'unknown';
 
-/** Extensions of camera raw formats; TIFF-structured ones are parsed as TIFF. */
-export const RAW_EXTENSIONS = new Set([
-  '.dng', '.cr2', '.cr3', '.crw', '.nef', '.nrw', '.arw', '.srf', '.sr2', '.orf', '.raf', '.rw2', '.rwl',
-  '.pef', '.srw', '.3fr', '.fff', '.erf', '.kdc', '.dcr', '.dcs', '.mrw', '.x3f', '.iiq', '.mos', '.mef',
-  '.raw', '.gpr', '.cap', '.eip', '.k25', '.mdc', '.ari', '.bay',
-]);
-
 export const SNIFF_BYTES = 64;
 
 export function sniffKind(head: Buffer, file: string): FileKind {
-  const ext = path.extname(file).toLowerCase();
-  const isRawExt = RAW_EXTENSIONS.has(ext);
+  // The library's raw extensions: TIFF-structured ones are parsed as TIFF.
+  const isRawExt = RAW_EXTENSIONS.has(extensionOf(file));
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
   if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a) return 'png';
   if (head.length >= 6 && (head.toString('latin1', 0, 6) === 'GIF87a' || head.toString('latin1', 0, 6) === 'GIF89a')) return 'gif';

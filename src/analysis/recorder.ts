@@ -30,7 +30,7 @@ export interface BackfillOptions {
 
 /**
  * Focus scores and dHashes for the library, from the thumbnail jobs themselves: `maker` wraps
- * the cache's decoder (MipmapCacheOptions.makeThumbnails) so every job it runs also measures
+ * the cache's decoder (MipmapCacheOptions.makeThumbnails) so every job up to mip2 also measures
  * the pixels it decoded (no second decode) and the recorder writes what was measured, in
  * batches. finish() writes the rest and recomputes the stacks of the rolls touched.
  * For batch commands (import, generate-cache); the lighttable can wrap its cache the same way.

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseGrey } from '../../src/analysis/analyse.js';
+import { analyseGrey, analysePixels } from '../../src/analysis/analyse.js';
 import { dhash, hammingDistance } from '../../src/analysis/dhash.js';
 import { BLURRED_BELOW, isBlurred, measureSharpness } from '../../src/analysis/sharpness.js';
 import type { ImageAnalysis } from '../../src/analysis/types.js';
@@ -113,5 +113,28 @@ describe('the focus score falls as a photo is blurred (sigma 0.5, 1, 2, 4)', () 
       if (!isBlurred(scores[4]) || isBlurred(scores[0])) failures.push(`${f}: blurred? ${scores.join(', ')}`);
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe('an image scores the same whichever view made its thumbnails', () => {
+  it('only a job whose largest level is mip2 measures; a preview job (up to mip4) measures nothing', async () => {
+    // A camera-sized JPEG: decoded for mip4 and brought to 512 px it scored 5-17 % apart from
+    // the decode made for mip2 (JPEG shrink-on-load, another resize chain).
+    const file = path.join(work, 'camera-sized.jpg');
+    await (await scene(4000, 3000)).jpeg({ quality: 92 }).toFile(file);
+    const grid = await make(file, [0, 1, 2], { analyse: true });
+    const again = await make(file, [1, 2], { analyse: true });
+    const preview = await make(file, [0, 1, 2, 3, 4], { analyse: true });
+    const loupe = await make(file, [2, 3], { analyse: true });
+    if (!grid.ok || !again.ok || !preview.ok || !loupe.ok) throw new Error('thumbnails failed');
+    const measured = (r: typeof grid & { ok: true }) => r.thumbs.filter((t) => t.analysis).map((t) => [t.level, t.analysis!.sharpness]);
+    expect(measured(grid)).toHaveLength(1);
+    expect(measured(again)).toEqual(measured(grid));
+    expect(measured(preview)).toEqual([]);
+    expect(measured(loupe)).toEqual([]);
+    // What the preview's decode would have scored, had it been measured: not the same figure.
+    const { data, info } = await sharp(file).resize(2048, 2048, { fit: 'inside' }).raw().toBuffer({ resolveWithObject: true });
+    const fromBig = await analysePixels(data, { width: info.width, height: info.height, channels: info.channels as 3 });
+    expect(fromBig.sharpness).not.toBeCloseTo(measured(grid)[0]![1]!, 1);
   });
 });

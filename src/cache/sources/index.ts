@@ -30,7 +30,7 @@ export interface MakeThumbnailsOptions {
   monitorProfile: string | null;
   /** Aborting ends the work (kills a raw decoder, drops a HEIC worker) with detail "aborted". */
   signal?: AbortSignal;
-  /** Measure focus and dHash of the pixels of the largest level (mip2 or more): MadeThumb.analysis. @default false */
+  /** Measure focus and dHash of the decoded pixels when the largest level is mip2 (render.ts says why only then): MadeThumb.analysis. @default false */
   analyse?: boolean;
 }
 

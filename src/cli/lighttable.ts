@@ -26,28 +26,32 @@ async function checkFolder(dir: string): Promise<string> {
 }
 
 /**
- * The collection the lighttable opens on: the film roll of DIR when one folder is given, or
- * of the current folder when none is; all film rolls when several are given, or when that
- * folder holds no photos of its own (only sub-folders that do). `c` picks another.
+ * The collection the lighttable opens on: what was opened, sub-folders included. The film roll
+ * of DIR (or of the current folder when none is given) when it is the only one there; the
+ * folders' film rolls, at and below them, when there are more (a card's DCIM/100CANON and
+ * 101CANON, a shoot's day folders: never only the top one, never other shoots of the library);
+ * all film rolls when the library holds none of them. `c` picks another.
  */
 export function initialQuery(lib: Library, dirs: readonly string[], cwd = process.cwd()): CollectionQuery {
-  const folder = dirs.length === 1 ? path.resolve(cwd, dirs[0]!) : dirs.length === 0 ? path.resolve(cwd) : undefined;
-  if (folder !== undefined && lib.count({ filmRoll: folder, sort: 'taken' }) > 0) return { filmRoll: folder, sort: 'taken' };
-  return { sort: 'taken' };
+  const folders = (dirs.length ? dirs : [cwd]).map((d) => path.resolve(cwd, d));
+  const tree: CollectionQuery = { folders, sort: 'taken' };
+  if (lib.count(tree) === 0) return { sort: 'taken' };
+  const only = folders.length === 1 ? folders[0]! : undefined;
+  if (only !== undefined && lib.count({ filmRoll: only, sort: 'taken' }) === lib.count(tree)) return { filmRoll: only, sort: 'taken' };
+  return tree;
 }
 
 export function registerLighttable(program: Command, ctx: CommandContext): void {
   program
     .command('lighttable', { isDefault: true })
     .description('open the lighttable (the default command): import DIR first if given, else the current folder')
-    .argument('[dir...]', "folders to import and open (default: the current folder); one folder opens on its film roll")
+    .argument('[dir...]', 'folders to import and open, sub-folders included (default: the current folder)')
     .option('--protocol <name>', `graphics protocol: ${PROTOCOL_PREFS.join(', ')}`, choiceArg(PROTOCOL_PREFS))
     .option('--no-import', 'open the library as it is, importing nothing')
     .addHelpText(
       'after',
-      '\nOpens on the film roll of DIR (or of the current folder, when it holds photos itself);\n' +
-        'with several folders, or a folder whose photos are all in sub-folders, on all film rolls.\n' +
-        '`c` picks another film roll.\n' +
+      '\nOpens on the photos of DIR (or of the current folder) and of its sub-folders, each of\n' +
+        'them a film roll; `c` picks one film roll, or all of the library.\n' +
         '\nKeys: arrows/hjkl move, 0-5 rate, r reject, F1-F5 colour labels, Space select, w preview,\n' +
         'x culling, / filter, E export (copy or move to a folder), Delete remove or trash,\n' +
         'p preferences, ? every key, q quit.\n\n' +

@@ -120,6 +120,14 @@ export function whereOf(q: CollectionQuery): { sql: string; params: (string | nu
     terms.push('i.film_roll_id = (SELECT id FROM film_rolls WHERE path = ?)');
     params.push(path.resolve(q.filmRoll));
   }
+  if (q.folders !== undefined) {
+    // substr and length count characters on both sides (a JS length counts UTF-16 units); an
+    // empty list matches nothing, as "no folder" should.
+    const roots = q.folders.map(folderPrefix);
+    const any = roots.map(() => '(path = ? OR substr(path, 1, length(?)) = ?)').join(' OR ') || '0';
+    terms.push(`i.film_roll_id IN (SELECT id FROM film_rolls WHERE ${any})`);
+    for (const r of roots) params.push(r.folder, r.prefix, r.prefix);
+  }
   if (q.minRating !== undefined) {
     terms.push('i.rating >= ? AND i.rejected = 0');
     params.push(q.minRating);
@@ -198,9 +206,16 @@ export function cullingChangeMatters(dep: CullingDependence, d: CullingDelta): b
   );
 }
 
+/** A folder as stored (absolute, no trailing separator but the root's) and the prefix of the folders below it. */
+function folderPrefix(folder: string): { folder: string; prefix: string } {
+  const abs = path.resolve(folder);
+  return { folder: abs, prefix: abs.endsWith(path.sep) ? abs : abs + path.sep };
+}
+
 export function queryKey(q: CollectionQuery): string {
   return JSON.stringify([
     q.filmRoll === undefined ? null : path.resolve(q.filmRoll),
+    q.folders === undefined ? null : q.folders.map((f) => path.resolve(f)),
     q.minRating ?? null,
     q.rejected ?? null,
     q.label ?? null,

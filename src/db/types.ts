@@ -72,6 +72,11 @@ export interface FocusPosition {
 export interface CollectionQuery {
   /** Absolute folder path: only that film roll. */
   filmRoll?: string;
+  /**
+   * Folders: the film rolls at or below any of them (what `termtable DIR` opened, sub-folders
+   * included, as darktable's folder collection `DIR*`). Beside `filmRoll`, both apply.
+   */
+  folders?: readonly string[];
   /** Only images rated at least this (rejected ones are excluded by a rating filter). */
   minRating?: number;
   /** 'only': rejected images only; 'exclude': hide them; undefined: both. */

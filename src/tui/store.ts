@@ -22,6 +22,7 @@ import { StackEffects } from './store/stacks.js';
 import { PublishQueue, RenderedView } from './store/rendered-view.js';
 import { standingNotices, type LighttableSnapshot, type StoreOptions } from './store/types.js';
 import { backToGrid, enterCulling } from './store/views.js';
+import { withScope } from './state/film-roll-choices.js';
 
 export type { ThumbView } from './pipeline/thumb-pipeline.js';
 export { slotKey } from './pipeline/slot-key.js';
@@ -89,10 +90,7 @@ export class LighttableStore implements StoreHost {
       },
       setQueryFromFilter: (q) => this.#setQuery(q),
       filmRolls: () => this.#filmRolls,
-      setFilmRoll: (path) => {
-        const { filmRoll: _f, ...rest } = this.#state.query;
-        this.#setQuery(path ? { ...rest, filmRoll: path } : rest);
-      },
+      setScope: (scope) => this.#setQuery(withScope(this.#state.query, scope)),
     });
     // Bursts show as one thumbnail per stack until expanded (e, ctrl+e). Only where there are
     // stacks: the library rebuilds a collapsed collection after every rating (175 ms at 100,000 images).

@@ -10,7 +10,10 @@ import { importFolders } from '../../src/db/import.js';
 import { Library } from '../../src/db/library.js';
 import { BIN } from '../helpers/corpus.js';
 
-/** `termtable DIR` and `termtable` in a photo folder open that folder's film roll; `c` still picks another. */
+/**
+ * `termtable DIR` and `termtable` in a photo folder open what was opened, sub-folders included
+ * (one film roll, or the folder's tree), never the library's other shoots; `c` still picks another.
+ */
 let root: string;
 let photos: string;
 let env: NodeJS.ProcessEnv;
@@ -18,12 +21,15 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'tt-filmroll-'));
   photos = path.join(root, 'photos');
-  for (const [roll, n] of [['a', 2], ['b', 3]] as const) {
-    await mkdir(path.join(photos, roll), { recursive: true });
+  // photos/a and photos/b: a folder whose photos are all in sub-folders (a card's DCIM);
+  // shoot with photos of its own and a day folder; other: another shoot of the library.
+  const rolls = [['photos/a', 2], ['photos/b', 3], ['shoot', 2], ['shoot/day2', 1], ['other', 1]] as const;
+  for (const [roll, n] of rolls) {
+    await mkdir(path.join(root, roll), { recursive: true });
     for (let i = 0; i < n; i++) {
       await sharp({ create: { width: 120, height: 80, channels: 3, background: i ? '#3a3' : '#c33' } })
         .jpeg()
-        .toFile(path.join(photos, roll, `${roll}-${i}.jpg`));
+        .toFile(path.join(root, roll, `${path.basename(roll)}-${i}.jpg`));
     }
   }
   env = {
@@ -39,19 +45,29 @@ afterAll(async () => {
 });
 
 describe('initialQuery', () => {
-  it("is DIR's film roll, the current folder's when it holds photos, else all film rolls", async () => {
+  it("is DIR's film roll when it is the only one there, else DIR's tree; all film rolls when the library holds none of it", async () => {
     const lib = Library.open(path.join(root, 'unit', 'library.db'));
     try {
-      await importFolders(lib, [photos]);
+      await importFolders(lib, [photos, path.join(root, 'shoot'), path.join(root, 'other')]);
       const a = path.join(photos, 'a');
+      const b = path.join(photos, 'b');
+      const shoot = path.join(root, 'shoot');
       expect(initialQuery(lib, [a])).toEqual({ filmRoll: a, sort: 'taken' });
-      expect(initialQuery(lib, [], path.join(photos, 'b'))).toEqual({ filmRoll: path.join(photos, 'b'), sort: 'taken' });
+      expect(initialQuery(lib, [], b)).toEqual({ filmRoll: b, sort: 'taken' });
       expect(initialQuery(lib, ['photos/a'], root)).toEqual({ filmRoll: a, sort: 'taken' });
-      // Photos only in sub-folders, several folders, or a folder the library does not hold: all.
-      expect(initialQuery(lib, [photos])).toEqual({ sort: 'taken' });
-      expect(initialQuery(lib, [], photos)).toEqual({ sort: 'taken' });
-      expect(initialQuery(lib, [a, path.join(photos, 'b')])).toEqual({ sort: 'taken' });
-      expect(initialQuery(lib, [], root)).toEqual({ sort: 'taken' });
+      // Photos only in sub-folders, photos beside a sub-folder of more, several folders: their trees.
+      expect(initialQuery(lib, [photos])).toEqual({ folders: [photos], sort: 'taken' });
+      expect(initialQuery(lib, [], photos)).toEqual({ folders: [photos], sort: 'taken' });
+      expect(initialQuery(lib, ['shoot'], root)).toEqual({ folders: [shoot], sort: 'taken' });
+      expect(initialQuery(lib, [a, b])).toEqual({ folders: [a, b], sort: 'taken' });
+      // The trees hold their own film rolls only: not the library's other shoot.
+      expect(lib.count({ folders: [photos] })).toBe(5);
+      expect(lib.count({ folders: [shoot] })).toBe(3);
+      expect(lib.count({ folders: [a, shoot] })).toBe(5);
+      expect(lib.count({ folders: [] })).toBe(0);
+      // A folder whose name only starts like a film roll's is not its parent.
+      expect(lib.count({ folders: [path.join(root, 'sho')] })).toBe(0);
+      expect(initialQuery(lib, [], path.join(root, 'unit'))).toEqual({ sort: 'taken' });
     } finally {
       lib.close();
     }
@@ -114,10 +130,27 @@ describe.skipIf(!hasTmux)('the real binary in tmux', () => {
     await t.quit();
   });
 
-  it('a folder whose photos are all in sub-folders opens all film rolls', async () => {
+  it('a folder with photos of its own and a sub-folder of more opens both', async () => {
+    const t = await open('shoot', path.join(root, 'shoot'), []);
+    await waitFor(() => /1\/3/.test(t.header()), 'three images', t.screen);
+    expect(t.header()).toContain('shoot + sub-folders');
+    await t.quit();
+  });
+
+  it("a folder whose photos are all in sub-folders opens them all, not the library's other shoots; c offers the tree again", async () => {
     const t = await open('parent', root, ['photos']);
     await waitFor(() => /1\/5/.test(t.header()), 'five images', t.screen);
-    expect(t.header()).toContain('all film rolls');
+    expect(t.header()).toContain('photos + sub-folders');
+    t.keys('c');
+    await waitFor(() => t.screen().includes('Film roll'), 'the film roll picker', t.screen);
+    expect(t.screen()).toMatch(new RegExp(`● +5 +${photos.replace(/[/.]/g, '\\$&')} and sub-folders`));
+    // One film roll of it, then the tree again.
+    t.keys('Down', 'Enter');
+    await waitFor(() => /1\/2/.test(t.header()) && /│ {2}a {2}│/.test(t.header()), "a's two images", t.screen);
+    t.keys('c');
+    await waitFor(() => t.screen().includes('Film roll'), 'the film roll picker', t.screen);
+    t.keys('Up', 'Enter');
+    await waitFor(() => /\/5/.test(t.header()) && t.header().includes('photos + sub-folders'), 'the five again', t.screen);
     await t.quit();
   });
 });

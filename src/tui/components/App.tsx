@@ -106,7 +106,7 @@ export function App({ store }: AppProps) {
       <Box flexDirection="column" paddingX={2} paddingY={1}>
         <Text bold>No images here.</Text>
         <Text color="gray">
-          {describeFilter(state.query) || state.query.filmRoll
+          {describeFilter(state.query) || state.query.filmRoll || state.query.folders
             ? 'Nothing matches this collection: / changes the filter, c the film roll.'
             : 'Import a folder of photos: quit (q) and run `termtable ~/Pictures/some-folder`.'}
         </Text>
@@ -132,7 +132,7 @@ export function App({ store }: AppProps) {
       />
     );
   } else if (overlay?.kind === 'filmroll') {
-    body = <FilmRollPicker rolls={snap.filmRolls} index={overlay.index} current={state.query.filmRoll} height={height} columns={state.columns} />;
+    body = <FilmRollPicker rolls={snap.filmRolls} opened={state.opened} index={overlay.index} query={state.query} height={height} columns={state.columns} />;
   } else if (state.view === 'preview') body = <Preview snapshot={snap} skull={skull} height={height} />;
   else if (state.view === 'culling') body = <CullingView snapshot={snap} skull={skull} height={height} />;
   else {

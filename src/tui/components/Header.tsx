@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { Box, Text } from 'ink';
 import type { CollectionQuery } from '../../db/types.js';
 import { sanitizeText } from '../../util/sanitize.js';
+import { scopeName } from '../state/film-roll-choices.js';
 import { describeFilter } from '../state/filter.js';
 import type { View } from '../state/lighttable.js';
 import { theme } from '../theme.js';
@@ -19,7 +19,7 @@ export interface HeaderProps {
 
 /** One line: the collection (film roll, filter, sort, count) and where the cursor is. */
 export function Header({ query, total, cursor, view, selected, columns }: HeaderProps) {
-  const roll = query.filmRoll ? sanitizeText(path.basename(query.filmRoll) || query.filmRoll) : 'all film rolls';
+  const roll = sanitizeText(scopeName(query));
   const filter = describeFilter(query);
   const parts = [
     `termtable · ${view}`,

@@ -1,22 +1,24 @@
 import { Box, Text } from 'ink';
 import { sanitizeText } from '../../util/sanitize.js';
+import type { CollectionQuery } from '../../db/types.js';
 import type { FilmRoll } from '../services.js';
+import { filmRollChoices, isCurrent } from '../state/film-roll-choices.js';
 import { theme } from '../theme.js';
 
 export interface FilmRollPickerProps {
   rolls: readonly FilmRoll[];
-  /** 0 = all film rolls, i = rolls[i-1]. */
+  /** LighttableState.opened: the folders opened, offered with their sub-folders. */
+  opened: readonly string[] | undefined;
+  /** Index into filmRollChoices (state/film-roll-choices.ts). */
   index: number;
-  current: string | undefined;
+  query: CollectionQuery;
   height: number;
   columns: number;
 }
 
-/** A scrolling list of film rolls (folders), "all" first. */
-export function FilmRollPicker({ rolls, index, current, height, columns }: FilmRollPickerProps) {
-  const items = [{ label: 'all film rolls', count: rolls.reduce((n, r) => n + r.imageCount, 0), path: undefined as string | undefined }].concat(
-    rolls.map((r) => ({ label: sanitizeText(r.path), count: r.imageCount, path: r.path as string | undefined })),
-  );
+/** A scrolling list of film rolls (folders): all, the folders opened, each roll. */
+export function FilmRollPicker({ rolls, opened, index, query, height, columns }: FilmRollPickerProps) {
+  const items = filmRollChoices(rolls, opened);
   const room = Math.max(1, height - 3);
   const start = Math.max(0, Math.min(index - Math.floor(room / 2), items.length - room));
   return (
@@ -26,7 +28,7 @@ export function FilmRollPicker({ rolls, index, current, height, columns }: FilmR
       </Text>
       {items.slice(start, start + room).map((item, i) => (
         <Text key={start + i} inverse={start + i === index} wrap="truncate">
-          {`${item.path === current ? '●' : ' '} ${String(item.count).padStart(7)}  ${item.label}`}
+          {`${isCurrent(item, query) ? '●' : ' '} ${String(item.count).padStart(7)}  ${sanitizeText(item.label)}`}
         </Text>
       ))}
     </Box>

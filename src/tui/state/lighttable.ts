@@ -30,6 +30,8 @@ export interface LighttableState {
   view: View;
   overlay: Overlay | null;
   query: CollectionQuery;
+  /** The folders the lighttable opened on, sub-folders included (the first query's `folders`): the film-roll picker offers them again. */
+  opened?: readonly string[];
   /** Images in the collection. */
   total: number;
   /** Index of the current image in the collection. */
@@ -80,6 +82,7 @@ export function initialState(opts: {
     view: 'grid',
     overlay: null,
     query: opts.query ?? { sort: 'taken' },
+    ...(opts.query?.folders ? { opened: opts.query.folders } : {}),
     total: opts.total,
     cursor: 0,
     top: 0,

@@ -12,6 +12,7 @@ import type { GenerationEffects } from './generation.js';
 import type { StoreHost } from './host.js';
 import type { LoupeEffects } from './loupe.js';
 import type { PreferenceEffects } from './preferences.js';
+import { filmRollChoices, isCurrent } from '../state/film-roll-choices.js';
 
 /** What the keymap's actions reach: the store and its effect modules. */
 export interface ActionContext {
@@ -24,7 +25,7 @@ export interface ActionContext {
   loupe: LoupeEffects;
   setQuery(query: CollectionQuery): void;
   setPerRow(thumbsPerRow: number): void;
-  loadFilmRolls(): readonly { path: string }[];
+  loadFilmRolls(): readonly { path: string; imageCount: number }[];
   retryFailed(): Promise<void>;
   enterCulling(): void;
   back(): void;
@@ -80,8 +81,8 @@ export async function runAction(ctx: ActionContext, action: Action): Promise<voi
     case 'collection.sort':
       return ctx.setQuery({ ...s.query, sort: nextSort(s.query.sort) });
     case 'collection.filmRoll': {
-      const i = ctx.loadFilmRolls().findIndex((r) => r.path === s.query.filmRoll);
-      return host.apply({ type: 'overlay', overlay: { kind: 'filmroll', index: i + 1 } });
+      const i = filmRollChoices(ctx.loadFilmRolls(), s.opened).findIndex((c) => isCurrent(c, s.query));
+      return host.apply({ type: 'overlay', overlay: { kind: 'filmroll', index: Math.max(0, i) } });
     }
     case 'thumbs.generate':
       return generation.start();

@@ -1,5 +1,6 @@
 import type { Preferences } from '../../config/preferences.js';
 import { sanitizeText } from '../../util/sanitize.js';
+import { filmRollChoices, type FilmRollChoice, type FilmRollScope } from '../state/film-roll-choices.js';
 import { parseFilter, withFilter } from '../state/filter.js';
 import { PREF_ROWS } from '../state/prefs.js';
 import type { StoreHost } from './host.js';
@@ -16,8 +17,8 @@ export interface PrefsHooks {
   /** The thumbnails' pixels change (source, colour management). */
   pixelsChanged(): void;
   setQueryFromFilter(query: ReturnType<typeof withFilter>): void;
-  filmRolls(): readonly { path: string }[];
-  setFilmRoll(path: string | undefined): void;
+  filmRolls(): readonly { path: string; imageCount: number }[];
+  setScope(scope: FilmRollScope): void;
 }
 
 /** The preferences pane, the film-roll picker and the text prompts: moves, steps, choices, saves. */
@@ -37,13 +38,17 @@ export class PreferenceEffects {
     return this.#prefs;
   }
 
+  #choices(): FilmRollChoice[] {
+    return filmRollChoices(this.#hooks.filmRolls(), this.#host.state.opened);
+  }
+
   move(delta: number): void {
     const o = this.#host.state.overlay;
     if (o?.kind === 'prefs') {
       const index = (o.index + delta + PREF_ROWS.length) % PREF_ROWS.length;
       this.#host.apply({ type: 'overlay', overlay: { kind: 'prefs', index } });
     } else if (o?.kind === 'filmroll') {
-      const n = this.#hooks.filmRolls().length + 1;
+      const n = this.#choices().length;
       this.#host.apply({ type: 'overlay', overlay: { kind: 'filmroll', index: (o.index + delta + n) % n } });
     }
   }
@@ -60,9 +65,9 @@ export class PreferenceEffects {
     const host = this.#host;
     const o = host.state.overlay;
     if (o?.kind === 'filmroll') {
-      const roll = o.index === 0 ? undefined : this.#hooks.filmRolls()[o.index - 1];
+      const choice = this.#choices()[o.index];
       host.apply({ type: 'overlay', overlay: null });
-      this.#hooks.setFilmRoll(roll?.path);
+      if (choice) this.#hooks.setScope(choice.scope);
       return;
     }
     if (o?.kind !== 'prefs') return;

@@ -7,6 +7,7 @@ import { exportPicks, type ExportSummary } from '../files/export.js';
 import { sanitizeText, terminalSafeJson } from '../util/sanitize.js';
 import { Library } from '../db/library.js';
 import { choiceArg, intArg, libraryPathFrom, UsageError, type CommandContext } from './common.js';
+import { isWithin } from '../util/folders.js';
 
 interface ExportCommandOptions {
   minRating: number;
@@ -77,7 +78,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
       const lib = Library.open(file);
       const films = opts.selectedFilm ?? [];
       const rolls = lib.filmRolls().map((r) => r.path);
-      const unknown = films.find((f) => !rolls.some((r) => r === f || r.startsWith(f.endsWith(path.sep) ? f : f + path.sep)));
+      const unknown = films.find((f) => !rolls.some((r) => isWithin(r, f)));
       if (unknown !== undefined) {
         lib.close();
         throw new UsageError(`no film roll at or below ${unknown} (see termtable list --json, filmRoll)`);

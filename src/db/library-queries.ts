@@ -2,6 +2,7 @@ import path from 'node:path';
 import { BLURRED_BELOW } from '../analysis/sharpness.js';
 import { labelsToMask, maskToLabels } from './labels.js';
 import type { CollectionQuery, ImageRecord, SortKey } from './types.js';
+import { belowPrefix } from '../util/folders.js';
 
 /*
  * The SQL side of Library's reads: the row it selects, how a row becomes an ImageRecord, and
@@ -209,7 +210,7 @@ export function cullingChangeMatters(dep: CullingDependence, d: CullingDelta): b
 /** A folder as stored (absolute, no trailing separator but the root's) and the prefix of the folders below it. */
 function folderPrefix(folder: string): { folder: string; prefix: string } {
   const abs = path.resolve(folder);
-  return { folder: abs, prefix: abs.endsWith(path.sep) ? abs : abs + path.sep };
+  return { folder: abs, prefix: belowPrefix(abs) };
 }
 
 export function queryKey(q: CollectionQuery): string {

@@ -7,6 +7,7 @@ import { MoveJournal } from './journal.js';
 import { moveBundle } from './move-bundle.js';
 import { finishInterrupted } from './recover.js';
 import { copyNoReplace, exists, fsyncDir, removeDeadParts, sameContent } from './transfer.js';
+import { isWithin } from '../util/folders.js';
 
 export interface ExportOptions {
   /** Destination folder (created if missing). */
@@ -63,7 +64,6 @@ export interface ExportSummary {
   interrupted: boolean;
 }
 
-const within = (dir: string, parent: string) => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 
 /** The picks: images matching the filters, in id order. */
 export function selectPicks(lib: Library, opts: Pick<ExportOptions, 'minRating' | 'labels' | 'films' | 'dest' | 'ids'>): ImageRecord[] {
@@ -75,9 +75,9 @@ export function selectPicks(lib: Library, opts: Pick<ExportOptions, 'minRating' 
   for (const r of opts.ids ? lib.getMany(opts.ids) : lib.iterate()) {
     if (r.rejected || r.rating < min) continue;
     // Already in DEST (moved there by an interrupted run, or DEST was imported): not a source.
-    if (within(r.filmRoll, dest)) continue;
+    if (isWithin(r.filmRoll, dest)) continue;
     if (opts.labels?.length && !r.labels.some((l) => opts.labels!.includes(l))) continue;
-    if (films.length && !films.some((f) => within(r.filmRoll, f))) continue;
+    if (films.length && !films.some((f) => isWithin(r.filmRoll, f))) continue;
     out.push(r);
   }
   return out;
@@ -87,7 +87,7 @@ export function selectPicks(lib: Library, opts: Pick<ExportOptions, 'minRating' 
 export function commonRoot(dirs: readonly string[]): string | null {
   if (dirs.length === 0) return null;
   let root = dirs[0]!;
-  for (const d of dirs) while (!within(d, root)) root = path.dirname(root);
+  for (const d of dirs) while (!isWithin(d, root)) root = path.dirname(root);
   return root;
 }
 

@@ -29,8 +29,8 @@ export interface ScoringHooks {
  * Focus scores for the images that have none, while the lighttable is open (issue 13). Two
  * ways, both through one AnalysisRecorder: `maker` wraps the cache's decoder
  * (MipmapCacheOptions.makeThumbnails), so every thumbnail job up to mip2 the lighttable runs
- * is measured from the pixels it decoded anyway; and start() walks the library for the rest (thumbnails already
- * on disk) a few images at a time at the lowest priority: one decode at a time, each round only
+ * is measured from the pixels it decoded anyway; and start() walks the library for the rest
+ * (thumbnails already on disk) a few images at a time at the lowest priority: one decode at a time, each round only
  * once the lighttable's own fetches are idle, the decode in sharp's threads (the score itself is
  * about 1.3 ms of JavaScript per picture). After each round the grid is refreshed, so badges
  * and the status bar follow as scores arrive; the rolls measured are restacked every few

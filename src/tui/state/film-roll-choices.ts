@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CollectionQuery } from '../../db/types.js';
+import { isWithin } from '../../util/folders.js';
 
 /*
  * What the film-roll picker (`c`) offers and what each entry collects: all film rolls, the
@@ -29,7 +30,7 @@ const sameFolders = (a: readonly string[], b: readonly string[]) => a.length ===
 
 /** Whether `roll` is one of `folders` or below one of them. */
 export function underFolders(roll: string, folders: readonly string[]): boolean {
-  return folders.some((f) => roll === f || roll.startsWith(f.endsWith(path.sep) ? f : f + path.sep));
+  return folders.some((f) => isWithin(roll, f));
 }
 
 /** The picker's entries, in order; `opened` is LighttableState.opened. */
